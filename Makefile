@@ -13,7 +13,7 @@ export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
 export ANSIBLE_NOCOWS := 1
 export PYTHONPATH := $(BUILD):$(CURDIR)
 
-.PHONY: setup test demo lint sanity unit integration molecule changelog build clean
+.PHONY: setup test demo lint sanity unit integration molecule build clean
 
 setup: $(STAMP) $(COLL)
 
@@ -31,6 +31,7 @@ test: lint sanity unit
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/antsibull-changelog lint
 	cd $(COLL) && $(BIN)/ansible-lint --profile production
 
 # ansible-test wants the physical working directory inside ansible_collections/, so it
@@ -56,9 +57,6 @@ integration: setup
 
 demo: setup
 	$(BIN)/python -m tests.demo --state-dir $(STATE)
-
-changelog: setup
-	$(BIN)/antsibull-changelog lint
 
 build: setup
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)

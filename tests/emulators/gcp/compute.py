@@ -1,0 +1,985 @@
+"""State and behaviour of the emulated Compute Engine v1 resources.
+
+Each behaviour cites the Compute Engine v1 REST reference
+(https://cloud.google.com/compute/docs/reference/rest/v1/<resource>) or the product page it
+comes from. Resources live per project; a scope is ``global`` or ``regions/<region>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import ipaddress
+import itertools
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from tests.emulators.gcp import schema
+
+Resource = dict[str, Any]
+Key = tuple[str, str, str]  # (project, scope, collection)
+
+NAME_RE = r"(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)"
+# labelFingerprint of an empty label set as the real API reports it.
+EMPTY_FINGERPRINT = "42WmSpB8rSM="
+# HA VPN interface addresses come from TEST-NET-3 (RFC 5737), never routable.
+VPN_IP_POOL = ipaddress.ip_network("203.0.113.0/24")
+LINK_LOCAL = ipaddress.ip_network("169.254.0.0/16")
+# Routers: "Must be an RFC6996 private ASN, either 16-bit or 32-bit" (RouterBgp.asn).
+PRIVATE_ASNS = (range(64512, 65535), range(4200000000, 4294967295))
+# ExternalVpnGatewayInterface.id: allowed ids per redundancyType.
+REDUNDANCY_IDS = {
+    "SINGLE_IP_INTERNALLY_REDUNDANT": [0],
+    "TWO_IPS_REDUNDANCY": [0, 1],
+    "FOUR_IPS_REDUNDANCY": [0, 1, 2, 3],
+}
+KINDS = {
+    "networks": "network",
+    "subnetworks": "subnetwork",
+    "vpnGateways": "vpnGateway",
+    "externalVpnGateways": "externalVpnGateway",
+    "routers": "router",
+    "vpnTunnels": "vpnTunnel",
+    "routes": "route",
+    "firewalls": "firewall",
+    "operations": "operation",
+}
+SCHEMAS = {
+    "networks": "Network",
+    "subnetworks": "Subnetwork",
+    "vpnGateways": "VpnGateway",
+    "externalVpnGateways": "ExternalVpnGateway",
+    "routers": "Router",
+    "vpnTunnels": "VpnTunnel",
+    "routes": "Route",
+    "firewalls": "Firewall",
+}
+GLOBAL = {"networks", "externalVpnGateways", "routes", "firewalls"}
+# The proto resource names the real API uses in "is already being used by" messages.
+PROTO_NAMES = {
+    "networks": "network",
+    "vpnGateways": "vpn_gateway",
+    "externalVpnGateways": "external_vpn_gateway",
+    "routers": "router",
+    "vpnTunnels": "vpn_tunnel",
+    "subnetworks": "subnetwork",
+}
+
+
+class ApiError(Exception):
+    """An error in Google's JSON error shape (https://cloud.google.com/apis/design/errors)."""
+
+    STATUS: ClassVar[dict[int, str]] = {
+        400: "INVALID_ARGUMENT",
+        401: "UNAUTHENTICATED",
+        404: "NOT_FOUND",
+        409: "ALREADY_EXISTS",
+        412: "FAILED_PRECONDITION",
+        429: "RESOURCE_EXHAUSTED",
+        501: "NOT_IMPLEMENTED",
+        503: "UNAVAILABLE",
+    }
+
+    def __init__(self, code: int, reason: str, message: str, domain: str = "global") -> None:
+        super().__init__(message)
+        self.code, self.reason, self.message, self.domain = code, reason, message, domain
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "errors": [{"message": self.message, "domain": self.domain, "reason": self.reason}],
+                "status": self.STATUS.get(self.code, "UNKNOWN"),
+            }
+        }
+
+
+def invalid(message: str) -> ApiError:
+    return ApiError(400, "invalid", message)
+
+
+def not_found(rel: str) -> ApiError:
+    return ApiError(404, "notFound", f"The resource '{rel}' was not found")
+
+
+def now_rfc3339() -> str:
+    return datetime.now(UTC).astimezone().isoformat(timespec="milliseconds")
+
+
+def fingerprint(value: Any) -> str:
+    if not value:
+        return EMPTY_FINGERPRINT
+    digest = hashlib.sha256(repr(sorted(value.items())).encode()).digest()
+    return base64.b64encode(digest[:8]).decode()
+
+
+def split_rel(rel: str) -> tuple[str, str, str, str]:
+    """``projects/p/regions/r/routers/x`` -> (p, regions/r, routers, x)."""
+    parts = rel.split("/")
+    if len(parts) == 5:
+        return parts[1], parts[2], parts[3], parts[4]
+    return parts[1], f"{parts[2]}/{parts[3]}", parts[4], parts[5]
+
+
+def scope_of(collection: str, region: str) -> str:
+    return "global" if collection in GLOBAL else f"regions/{region}"
+
+
+def in_range(address: str | None, network: ipaddress.IPv4Network | None) -> bool:
+    if not address or network is None:
+        return False
+    try:
+        return ipaddress.ip_address(address) in network
+    except ValueError:
+        return False
+
+
+def interface_network(ip_range: str | None) -> ipaddress.IPv4Network | None:
+    try:
+        net = ipaddress.ip_interface(ip_range or "").network
+    except ValueError:
+        return None
+    return net if isinstance(net, ipaddress.IPv4Network) else None
+
+
+def format_uptime(seconds: int) -> str:
+    """RouterStatusBgpPeerStatus.uptime: ``14 years, 51 weeks, 6 days, 23 hours, ...``."""
+    units = (("years", 31536000), ("weeks", 604800), ("days", 86400), ("hours", 3600))
+    parts = []
+    for label, size in units:
+        if seconds >= size:
+            parts.append(f"{seconds // size} {label}")
+            seconds %= size
+    parts.append(f"{seconds // 60} minutes")
+    parts.append(f"{seconds % 60} seconds")
+    return ", ".join(parts)
+
+
+@dataclass
+class Operation:
+    """An Operation resource (https://cloud.google.com/compute/docs/reference/rest/v1/
+    regionOperations); ``apply`` runs when it reaches DONE, so the change becomes visible
+    then, and an error it raises is reported in ``error.errors[]``."""
+
+    resource: Resource
+    apply: Callable[[], None]
+    created: float
+    duration: float
+    done: bool = False
+
+    def status(self, now: float) -> str:
+        elapsed = now - self.created
+        if self.done or elapsed >= self.duration:
+            return "DONE"
+        return "PENDING" if elapsed < self.duration / 4 else "RUNNING"
+
+
+@dataclass
+class Compute:
+    """The whole emulated API: resources, pending operations, learned routes."""
+
+    base: str
+    operation_seconds: float = 0.0
+    store: dict[Key, dict[str, Resource]] = field(default_factory=dict)
+    operations: list[Operation] = field(default_factory=list)
+    # (router rel, peer name) -> learned prefixes; (router rel, peer name) -> up since
+    learned: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    up_since: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self._ids = itertools.count(1)
+        self._vpn_ips = itertools.islice(VPN_IP_POOL.hosts(), 9, None)
+
+    # ----- identity and references -------------------------------------------------------
+
+    def new_id(self) -> str:
+        return str(4_000_000_000_000_000_000 + next(self._ids) * 7919)
+
+    def url(self, rel: str) -> str:
+        return self.base + rel
+
+    def rel(self, value: str, project: str, collection: str, region: str = "") -> str:
+        """A reference as the API accepts it -- full URL, ``projects/...``, ``global/...``,
+        ``regions/...`` or a bare name -- as ``projects/p/<scope>/<collection>/<name>``."""
+        text = re.sub(r"^[a-z]+://[^/]+", "", value).lstrip("/")
+        text = re.sub(r"^compute/(v1|beta|alpha)/", "", text)
+        if text.startswith("projects/"):
+            return text
+        if text.startswith(("global/", "regions/")):
+            return f"projects/{project}/{text}"
+        return f"projects/{project}/{scope_of(collection, region)}/{collection}/{text}"
+
+    def deref(self, url: str | None) -> Resource | None:
+        """The stored resource a stored reference (a full URL) points to, if any."""
+        if not url:
+            return None
+        return self.get_rel(self.rel(url, "", ""))
+
+    def get_rel(self, rel: str) -> Resource | None:
+        parts = rel.split("/")
+        if len(parts) not in (5, 6) or parts[0] != "projects":
+            return None
+        project, scope, collection, name = split_rel(rel)
+        return self.store.get((project, scope, collection), {}).get(name)
+
+    def items(self, project: str, scope: str, collection: str) -> dict[str, Resource]:
+        return self.store.setdefault((project, scope, collection), {})
+
+    def all_of(self, project: str, collection: str) -> list[Resource]:
+        return [
+            res
+            for (p, _, c), coll in self.store.items()
+            if p == project and c == collection
+            for res in coll.values()
+        ]
+
+    def ref(self, body: Resource, key: str, project: str, collection: str, region: str = "") -> str:
+        """Resolve body[key] to an existing resource, store its URL back, return its rel.
+        A missing one is the 400 the real API gives: "Invalid value for field
+        'resource.network': '...'. The referenced network resource cannot be found."."""
+        value = body[key]
+        rel = self.rel(value, project, collection, region)
+        if self.get_rel(rel) is None:
+            raise invalid(
+                f"Invalid value for field 'resource.{key}': '{value}'. The referenced "
+                f"{PROTO_NAMES.get(collection, KINDS[collection])} resource cannot be found."
+            )
+        body[key] = self.url(rel)
+        return rel
+
+    # ----- operations ----------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Complete every operation whose time has come, in order."""
+        now = time.monotonic()
+        for op in self.operations:
+            if op.done or op.status(now) != "DONE":
+                continue
+            op.done = True
+            res = op.resource
+            res["status"], res["progress"] = "DONE", 100
+            res["startTime"] = res.get("startTime") or now_rfc3339()
+            res["endTime"] = now_rfc3339()
+            try:
+                op.apply()
+            except ApiError as exc:
+                # Operation.error.errors[] carries codes like RESOURCE_IN_USE_BY_ANOTHER_RESOURCE.
+                code = re.sub(r"(?<!^)([A-Z])", r"_\1", exc.reason).upper()
+                res["error"] = {"errors": [{"code": code, "message": exc.message}]}
+                res["httpErrorStatusCode"] = exc.code
+                res["httpErrorMessage"] = ApiError.STATUS.get(exc.code, "ERROR").replace("_", " ")
+            self.changed.notify_all()
+        for op in self.operations:
+            if not op.done and op.status(now) == "RUNNING":
+                op.resource["status"] = "RUNNING"
+                op.resource.setdefault("startTime", now_rfc3339())
+            elif not op.done:
+                op.resource["status"] = "PENDING"
+
+    def operation(
+        self,
+        project: str,
+        scope: str,
+        kind: str,
+        target: str,
+        apply: Callable[[], None],
+        target_id: str,
+    ) -> Resource:
+        suffix = hashlib.sha1(self.new_id().encode()).hexdigest()[:8]
+        name = f"operation-{int(time.time() * 1000)}-{suffix}"
+        rel = f"projects/{project}/{scope}/operations/{name}"
+        res: Resource = {
+            "kind": "compute#operation",
+            "id": self.new_id(),
+            "name": name,
+            "operationType": kind,
+            "targetLink": self.url(target),
+            "targetId": target_id,
+            "status": "PENDING",
+            "user": "emulator@example.com",
+            "progress": 0,
+            "insertTime": now_rfc3339(),
+            "selfLink": self.url(rel),
+        }
+        if scope != "global":
+            res["region"] = self.url(f"projects/{project}/{scope}")
+        self.items(project, scope, "operations")[name] = res
+        self.operations.append(Operation(res, apply, time.monotonic(), self.operation_seconds))
+        self.tick()
+        return copy.deepcopy(res)
+
+    def pending_insert(self, target: str) -> bool:
+        url = self.url(target)
+        return any(
+            not op.done
+            and op.resource["operationType"] == "insert"
+            and op.resource["targetLink"] == url
+            for op in self.operations
+        )
+
+    # ----- generic CRUD --------------------------------------------------------------------
+
+    def insert(
+        self, project: str, region: str, collection: str, body: Resource, method_id: str
+    ) -> Resource:
+        schema.validate(body, SCHEMAS[collection], method_id)
+        name = body.get("name", "")
+        if not re.fullmatch(NAME_RE, name):
+            raise invalid(
+                f"Invalid value for field 'resource.name': '{name}'. "
+                f"Must be a match of regex '{NAME_RE}'"
+            )
+        scope = scope_of(collection, region)
+        rel = f"projects/{project}/{scope}/{collection}/{name}"
+        if self.get_rel(rel) is not None or self.pending_insert(rel):
+            raise ApiError(409, "alreadyExists", f"The resource '{rel}' already exists")
+        res = {k: v for k, v in body.items() if k not in ("id", "selfLink", "creationTimestamp")}
+        res.pop("params", None)  # input only, "not persisted as part of resource payload"
+        PREPARE[collection](self, project, region, res)
+        res.update(
+            kind=f"compute#{KINDS[collection]}",
+            id=self.new_id(),
+            creationTimestamp=now_rfc3339(),
+            selfLink=self.url(rel),
+        )
+        if scope != "global":
+            res["region"] = self.url(f"projects/{project}/{scope}")
+
+        def apply() -> None:
+            if self.get_rel(rel) is not None:
+                raise ApiError(409, "alreadyExists", f"The resource '{rel}' already exists")
+            self.recheck_refs(res, project, region)
+            self.items(project, scope, collection)[name] = res
+
+        return self.operation(project, scope, "insert", rel, apply, res["id"])
+
+    def recheck_refs(self, res: Resource, project: str, region: str) -> None:
+        """A reference that vanished while the operation waited fails the operation."""
+        for key, collection in REF_FIELDS.items():
+            if (
+                res.get(key)
+                and self.get_rel(self.rel(res[key], project, collection, region)) is None
+            ):
+                raise invalid(
+                    f"Invalid value for field 'resource.{key}': '{res[key]}'. The referenced "
+                    f"{PROTO_NAMES.get(collection, KINDS[collection])} resource cannot be found."
+                )
+
+    def get(self, project: str, region: str, collection: str, name: str) -> Resource:
+        rel = f"projects/{project}/{scope_of(collection, region)}/{collection}/{name}"
+        res = self.get_rel(rel)
+        if res is None:
+            raise not_found(rel)
+        return res
+
+    def delete(self, project: str, region: str, collection: str, name: str) -> Resource:
+        res = self.get(project, region, collection, name)
+        rel = self.rel(res["selfLink"], project, collection)
+        self.check_not_used(rel)
+
+        def apply() -> None:
+            self.check_not_used(rel)
+            self.items(*split_rel(rel)[:3]).pop(name, None)
+
+        scope = scope_of(collection, region)
+        return self.operation(project, scope, "delete", rel, apply, res["id"])
+
+    def users(self, rel: str) -> list[str]:
+        """Resources that reference ``rel`` and so block its deletion."""
+        url = self.url(rel)
+        project = split_rel(rel)[0]
+        found = []
+        for (p, _, c), coll in sorted(self.store.items()):
+            if p != project or c == "operations":
+                continue
+            for res in coll.values():
+                refs = [res.get(k) for k in REF_FIELDS]
+                refs += [i.get("linkedVpnTunnel") for i in res.get("interfaces", [])]
+                if url in refs:
+                    found.append(self.rel(res["selfLink"], p, c))
+        return found
+
+    def check_not_used(self, rel: str) -> None:
+        # e.g. "The network resource 'projects/p/global/networks/n' is already being used by
+        # 'projects/p/global/firewalls/f'" (HTTP 400, reason resourceInUseByAnotherResource).
+        users = self.users(rel)
+        if users:
+            proto = PROTO_NAMES.get(split_rel(rel)[2], "resource")
+            raise ApiError(
+                400,
+                "resourceInUseByAnotherResource",
+                f"The {proto} resource '{rel}' is already being used by '{users[0]}'",
+            )
+
+    def change(
+        self,
+        project: str,
+        region: str,
+        collection: str,
+        name: str,
+        body: Resource,
+        method_id: str,
+        kind: str,
+    ) -> Resource:
+        """PATCH (JSON merge patch, RFC 7396) or PUT (full replace) of a resource.
+
+        routers.patch / firewalls.patch: "This method supports PATCH semantics and uses the
+        JSON merge patch format and processing rules" -- objects merge, lists (bgpPeers,
+        interfaces) are replaced whole, null removes a field."""
+        schema.validate(body, SCHEMAS[collection], method_id)
+        current = self.get(project, region, collection, name)
+        if body.get("name", name) != name:
+            raise invalid(f"Invalid value for field 'resource.name': '{body['name']}'.")
+        fixed = ("id", "selfLink", "creationTimestamp", "kind", "region", "name")
+        body = {k: v for k, v in body.items() if k not in fixed}
+        if kind == "patch":
+            merged = merge_patch(copy.deepcopy(current), body)
+        else:
+            merged = {k: v for k, v in body.items() if k not in fixed}
+            merged.update({k: current[k] for k in fixed if k in current})
+            merged.update({k: v for k, v in current.items() if k.startswith("_")})
+        merged.pop("params", None)
+        UPDATE[collection](self, project, region, merged, current)
+        rel = self.rel(current["selfLink"], project, collection)
+
+        def apply() -> None:
+            self.recheck_refs(merged, project, region)
+            self.items(*split_rel(rel)[:3])[name] = merged
+
+        scope = scope_of(collection, region)
+        return self.operation(project, scope, kind, rel, apply, current["id"])
+
+    def set_labels(
+        self, project: str, region: str, collection: str, name: str, body: Resource
+    ) -> Resource:
+        request = "GlobalSetLabelsRequest" if collection in GLOBAL else "RegionSetLabelsRequest"
+        schema.validate(body, request, f"compute.{collection}.setLabels")
+        current = self.get(project, region, collection, name)
+        if body.get("labelFingerprint") != current.get("labelFingerprint", EMPTY_FINGERPRINT):
+            # setLabels: "labelFingerprint ... Make a get() request ... to get the latest
+            # fingerprint"; a stale one is 412 conditionNotMet.
+            raise ApiError(
+                412,
+                "conditionNotMet",
+                "Labels fingerprint either invalid or resource labels have changed",
+            )
+        labels = body.get("labels") or {}
+        rel = self.rel(current["selfLink"], project, collection)
+
+        def apply() -> None:
+            current["labels"] = labels
+            current["labelFingerprint"] = fingerprint(labels)
+            if not labels:
+                current.pop("labels")
+
+        scope = scope_of(collection, region)
+        return self.operation(project, scope, "setLabels", rel, apply, current["id"])
+
+    # ----- derived status ------------------------------------------------------------------
+
+    def router_for_tunnel(self, tunnel: Resource) -> tuple[Resource | None, Resource | None]:
+        """(router, its interface whose linkedVpnTunnel is ``tunnel``)."""
+        router = self.deref(tunnel.get("router"))
+        if router is None:
+            return None, None
+        for iface in router.get("interfaces", []):
+            if iface.get("linkedVpnTunnel") == tunnel["selfLink"]:
+                return router, iface
+        return router, None
+
+    def tunnel_status(self, tunnel: Resource) -> tuple[str, str]:
+        """VpnTunnel.status / detailedStatus derived from the configuration.
+
+        HA VPN tunnels with dynamic routing need the HA gateway interface, the peer
+        gateway interface, the Cloud Router, a router interface linked to the tunnel and
+        a BGP peer on that interface ("Create an HA VPN gateway to a peer VPN gateway",
+        "Configure BGP sessions"); until then the tunnel is not established."""
+        gateway = self.deref(tunnel.get("vpnGateway"))
+        ids = [i.get("id") for i in (gateway or {}).get("vpnInterfaces", [])]
+        if gateway is None or tunnel.get("vpnGatewayInterface", 0) not in ids:
+            return (
+                "WAITING_FOR_FULL_CONFIG",
+                "Waiting for full config: HA VPN gateway interface missing.",
+            )
+        if tunnel.get("peerExternalGateway"):
+            peer = self.deref(tunnel["peerExternalGateway"])
+            peer_ids = [i.get("id") for i in (peer or {}).get("interfaces", [])]
+            if peer is None or tunnel.get("peerExternalGatewayInterface", 0) not in peer_ids:
+                return (
+                    "WAITING_FOR_FULL_CONFIG",
+                    "Waiting for full config: peer external VPN gateway interface missing.",
+                )
+        router, iface = self.router_for_tunnel(tunnel)
+        if router is None:
+            return "WAITING_FOR_FULL_CONFIG", "Waiting for full config: Cloud Router missing."
+        if iface is None:
+            return (
+                "WAITING_FOR_FULL_CONFIG",
+                f"Waiting for full config: no interface of router '{router['name']}' has "
+                "linkedVpnTunnel set to this tunnel.",
+            )
+        peers = [p for p in router.get("bgpPeers", []) if p.get("interfaceName") == iface["name"]]
+        if not peers:
+            return (
+                "FIRST_HANDSHAKE",
+                f"Waiting for full config: no BGP peer on router interface '{iface['name']}'.",
+            )
+        return "ESTABLISHED", "Tunnel is up and running."
+
+    def peer_status(self, router: Resource, peer: Resource) -> Resource:
+        """One RouterStatusBgpPeerStatus (routers.getRouterStatus)."""
+        iface = next(
+            (i for i in router.get("interfaces", []) if i["name"] == peer.get("interfaceName")),
+            {},
+        )
+        net = interface_network(iface.get("ipRange"))
+        local = peer.get("ipAddress") or (iface.get("ipRange") or "").split("/")[0]
+        tunnel = self.deref(iface.get("linkedVpnTunnel"))
+        tunnel_up = tunnel is not None and self.tunnel_status(tunnel)[0] == "ESTABLISHED"
+        addresses_ok = (
+            in_range(local, net)
+            and in_range(peer.get("peerIpAddress"), net)
+            and local != peer.get("peerIpAddress")
+        )
+        up = (
+            tunnel_up
+            and addresses_ok
+            and peer.get("peerAsn") is not None
+            and peer.get("enable", "TRUE") == "TRUE"
+        )
+        key = (router["selfLink"], peer["name"])
+        if up:
+            self.up_since.setdefault(key, time.time())
+        else:
+            self.up_since.pop(key, None)
+        status: Resource = {
+            "name": peer["name"],
+            "ipAddress": local,
+            "peerIpAddress": peer.get("peerIpAddress", ""),
+            "status": "UP" if up else "DOWN",
+            # BGP session states (Cloud Router "BGP session states"): Established when up;
+            # Active while the transport is up but the session is misconfigured.
+            "state": "Established" if up else ("Active" if tunnel_up else "Idle"),
+            "enableIpv4": True,
+            "md5AuthEnabled": False,
+            "numLearnedRoutes": 0,
+            "advertisedRoutes": self.advertised(router, peer, local) if up else [],
+        }
+        if tunnel is not None:
+            status["linkedVpnTunnel"] = tunnel["selfLink"]
+        if up:
+            seconds = int(time.time() - self.up_since[key])
+            status["uptime"] = format_uptime(seconds)
+            status["uptimeSeconds"] = str(seconds)
+            status["numLearnedRoutes"] = len(self.learned.get(key, []))
+        return status
+
+    def subnet_ranges(self, router: Resource) -> list[str]:
+        """Ranges of the subnets in the router's region and network, primary and secondary
+        (Cloud Router "Advertised routes": default advertisements are the subnet routes)."""
+        ranges = []
+        region = router["region"]
+        for subnet in self.all_of(
+            split_rel(self.rel(router["selfLink"], "", "routers"))[0], "subnetworks"
+        ):
+            if subnet.get("network") == router.get("network") and subnet["region"] == region:
+                ranges.append(subnet["ipCidrRange"])
+                ranges += [r["ipCidrRange"] for r in subnet.get("secondaryIpRanges", [])]
+        return ranges
+
+    def advertised(self, router: Resource, peer: Resource, local: str) -> list[Resource]:
+        """Peer-level CUSTOM advertisement overrides the router's (RouterBgpPeer.advertiseMode)."""
+        source = peer if peer.get("advertiseMode") == "CUSTOM" else router.get("bgp", {})
+        if source.get("advertiseMode", "DEFAULT") == "CUSTOM":
+            ranges = (
+                self.subnet_ranges(router)
+                if "ALL_SUBNETS" in source.get("advertisedGroups", [])
+                else []
+            )
+            ranges += [r["range"] for r in source.get("advertisedIpRanges", [])]
+        else:
+            ranges = self.subnet_ranges(router)
+        return [
+            {
+                "kind": "compute#route",
+                "destRange": r,
+                "nextHopIp": local,
+                "priority": peer.get("advertisedRoutePriority", 100),
+                "routeType": "BGP",
+            }
+            for r in dict.fromkeys(ranges)
+        ]
+
+    def router_status(self, router: Resource) -> Resource:
+        peers = [self.peer_status(router, p) for p in router.get("bgpPeers", [])]
+        best = []
+        for peer, status in zip(router.get("bgpPeers", []), peers, strict=True):
+            if status["status"] != "UP":
+                continue
+            for prefix in self.learned.get((router["selfLink"], peer["name"]), []):
+                best.append(
+                    {
+                        "kind": "compute#route",
+                        "destRange": prefix,
+                        "network": router["network"],
+                        "nextHopIp": status["peerIpAddress"],
+                        "nextHopVpnTunnel": status.get("linkedVpnTunnel", ""),
+                        "priority": peer.get("advertisedRoutePriority", 100),
+                        "routeType": "BGP",
+                        "asPaths": [
+                            {"pathSegmentType": "AS_SEQUENCE", "asLists": [peer["peerAsn"]]}
+                        ],
+                    }
+                )
+        return {
+            "kind": "compute#routerStatusResponse",
+            "result": {
+                "network": router["network"],
+                "bestRoutes": best,
+                "bestRoutesForRouter": copy.deepcopy(best),
+                "bgpPeerStatus": peers,
+            },
+        }
+
+    def gateway_status(self, gateway: Resource) -> Resource:
+        """vpnGateways.getStatus: tunnels grouped by peer gateway, with the HA redundancy
+        requirement ("Cloud VPN topologies", 99.99% SLA): every HA interface used, and for
+        FOUR_IPS_REDUNDANCY peer interfaces 0,1 on one HA interface and 2,3 on the other."""
+        project = split_rel(self.rel(gateway["selfLink"], "", "vpnGateways"))[0]
+        groups: dict[str, list[Resource]] = {}
+        for tunnel in self.all_of(project, "vpnTunnels"):
+            if tunnel.get("vpnGateway") == gateway["selfLink"]:
+                peer = tunnel.get("peerExternalGateway") or tunnel.get("peerGcpGateway", "")
+                groups.setdefault(peer, []).append(tunnel)
+        connections = []
+        for peer_url, tunnels in sorted(groups.items()):
+            pairs = {
+                (t.get("vpnGatewayInterface", 0), t.get("peerExternalGatewayInterface", 0))
+                for t in tunnels
+            }
+            met = {i for i, _ in pairs} >= {0, 1}
+            peer = self.deref(peer_url) or {}
+            if peer.get("redundancyType") == "FOUR_IPS_REDUNDANCY":
+                by_local = {i: {p for j, p in pairs if j == i} for i in (0, 1)}
+                met = {frozenset(v) for v in by_local.values()} >= {
+                    frozenset({0, 1}),
+                    frozenset({2, 3}),
+                }
+            elif peer.get("redundancyType") == "TWO_IPS_REDUNDANCY":
+                met = met and {p for _, p in pairs} >= {0, 1}
+            state: Resource = {
+                "state": "CONNECTION_REDUNDANCY_MET" if met else "CONNECTION_REDUNDANCY_NOT_MET"
+            }
+            if not met:
+                state["unsatisfiedReason"] = "INCOMPLETE_TUNNELS_COVERAGE"
+            key = (
+                "peerExternalGateway" if tunnels[0].get("peerExternalGateway") else "peerGcpGateway"
+            )
+            connections.append(
+                {
+                    key: peer_url,
+                    "tunnels": [
+                        {
+                            "tunnelUrl": t["selfLink"],
+                            "localGatewayInterface": t.get("vpnGatewayInterface", 0),
+                            "peerGatewayInterface": t.get("peerExternalGatewayInterface", 0),
+                        }
+                        for t in sorted(tunnels, key=lambda t: t["name"])
+                    ],
+                    "state": state,
+                }
+            )
+        return {"result": {"vpnConnections": connections}}
+
+    def render(self, res: Resource) -> Resource:
+        """A stored resource as the API returns it (private ``_`` keys dropped)."""
+        out = {k: copy.deepcopy(v) for k, v in res.items() if not k.startswith("_")}
+        if res.get("kind") == "compute#vpnTunnel":
+            out["status"], out["detailedStatus"] = self.tunnel_status(res)
+        if res.get("kind") == "compute#network":
+            project = split_rel(self.rel(res["selfLink"], "", "networks"))[0]
+            subnets = [
+                s["selfLink"]
+                for s in self.all_of(project, "subnetworks")
+                if s.get("network") == res["selfLink"]
+            ]
+            if subnets:
+                out["subnetworks"] = sorted(subnets)
+        return out
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    if not isinstance(target, dict):
+        target = {}
+    for key, value in patch.items():
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = merge_patch(target.get(key), value)
+    return target
+
+
+# ----- per-collection preparation (validation, defaults, output-only fields) ---------------
+
+REF_FIELDS = {
+    "network": "networks",
+    "vpnGateway": "vpnGateways",
+    "peerExternalGateway": "externalVpnGateways",
+    "peerGcpGateway": "vpnGateways",
+    "router": "routers",
+    "nextHopVpnTunnel": "vpnTunnels",
+}
+
+
+def _cidr(value: Any, field_name: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    try:
+        return ipaddress.ip_network(value)
+    except (TypeError, ValueError):
+        raise invalid(
+            f"Invalid value for field '{field_name}': '{value}'. Must be a CIDR address range "
+            "that is contained in the RFC1918 or RFC6598 or RFC 5737 space."
+        ) from None
+
+
+def _required(res: Resource, key: str) -> None:
+    if res.get(key) in (None, "", []):
+        raise ApiError(
+            400, "required", f"Required field 'resource.{schema.snake(key)}' not specified"
+        )
+
+
+def prepare_network(c: Compute, project: str, region: str, res: Resource) -> None:
+    # networks: routingConfig.routingMode defaults to REGIONAL; mtu to 1460.
+    res.setdefault("routingConfig", {"routingMode": "REGIONAL"})
+    res.setdefault("mtu", 1460)
+    res.setdefault("autoCreateSubnetworks", False)
+    res.pop("subnetworks", None)  # output only, derived in render()
+
+
+def prepare_subnetwork(c: Compute, project: str, region: str, res: Resource) -> None:
+    # subnetworks.insert: network and ipCidrRange are required.
+    _required(res, "network")
+    _required(res, "ipCidrRange")
+    c.ref(res, "network", project, "networks")
+    primary = _cidr(res["ipCidrRange"], "resource.ipCidrRange")
+    res["gatewayAddress"] = str(next(primary.hosts()))
+    names = set()
+    for index, second in enumerate(res.get("secondaryIpRanges", [])):
+        _required(second, "rangeName")
+        _cidr(second.get("ipCidrRange"), f"resource.secondaryIpRanges[{index}].ipCidrRange")
+        if second["rangeName"] in names:
+            raise invalid(
+                f"Invalid value for field 'resource.secondaryIpRanges[{index}].rangeName'"
+            )
+        names.add(second["rangeName"])
+    res.setdefault("stackType", "IPV4_ONLY")
+    res.setdefault("privateIpGoogleAccess", False)
+    res["fingerprint"] = fingerprint({"r": res["ipCidrRange"]})
+
+
+def prepare_vpn_gateway(c: Compute, project: str, region: str, res: Resource) -> None:
+    c.ref(res, "network", project, "networks")
+    # VpnGateway.stackType: "If not specified, IPV4_ONLY is used"; two interfaces, each with
+    # its own external address (Cloud VPN overview, "HA VPN").
+    res.setdefault("stackType", "IPV4_ONLY")
+    res["vpnInterfaces"] = [{"id": i, "ipAddress": str(next(c._vpn_ips))} for i in (0, 1)]
+    res["labelFingerprint"] = fingerprint(res.get("labels"))
+
+
+def prepare_external_gateway(c: Compute, project: str, region: str, res: Resource) -> None:
+    _required(res, "redundancyType")
+    ids = REDUNDANCY_IDS[res["redundancyType"]]
+    got = sorted(i.get("id", 0) for i in res.get("interfaces", []))
+    if got != ids:
+        raise invalid(
+            f"Invalid value for field 'resource.interfaces': redundancyType "
+            f"{res['redundancyType']} needs {len(ids)} interface(s) with ids "
+            f"{', '.join(map(str, ids))}, got {got}."
+        )
+    for index, iface in enumerate(res["interfaces"]):
+        try:
+            ipaddress.IPv4Address(iface.get("ipAddress", ""))
+        except ValueError:
+            raise invalid(
+                f"Invalid value for field 'resource.interfaces[{index}].ipAddress': "
+                f"'{iface.get('ipAddress', '')}'. Must be a valid IPv4 address."
+            ) from None
+        iface.setdefault("id", 0)
+    res["labelFingerprint"] = fingerprint(res.get("labels"))
+
+
+def prepare_router(c: Compute, project: str, region: str, res: Resource) -> None:
+    c.ref(res, "network", project, "networks")
+    check_router(c, project, region, res)
+
+
+def update_router(c: Compute, project: str, region: str, res: Resource, old: Resource) -> None:
+    c.ref(res, "network", project, "networks")
+    if res.get("network") != old.get("network"):
+        raise invalid(
+            "Invalid value for field 'resource.network': the network of a router cannot change."
+        )
+    old_asn = old.get("bgp", {}).get("asn")
+    if old_asn is not None and res.get("bgp", {}).get("asn", old_asn) != old_asn:
+        # RouterBgp.asn: "The value will be fixed for this router resource."
+        raise invalid(
+            "Invalid value for field 'resource.bgp.asn': the ASN of a router cannot change."
+        )
+    check_router(c, project, region, res)
+
+
+def check_router(c: Compute, project: str, region: str, res: Resource) -> None:
+    bgp = res.get("bgp")
+    if bgp is not None:
+        asn = int(bgp.get("asn", 0))
+        if not any(asn in r for r in PRIVATE_ASNS):
+            raise invalid(
+                f"Invalid value for field 'resource.bgp.asn': '{asn}'. Must be a private ASN "
+                "(RFC 6996): 64512-65534 or 4200000000-4294967294."
+            )
+        bgp.setdefault("advertiseMode", "DEFAULT")
+        bgp.setdefault("keepaliveInterval", 20)
+        if bgp["advertiseMode"] != "CUSTOM" and (
+            bgp.get("advertisedGroups") or bgp.get("advertisedIpRanges")
+        ):
+            raise invalid(
+                "Invalid value for field 'resource.bgp.advertisedGroups': custom advertisements "
+                "can only be set when advertiseMode is CUSTOM."
+            )
+        for index, item in enumerate(bgp.get("advertisedIpRanges", [])):
+            _cidr(item.get("range"), f"resource.bgp.advertisedIpRanges[{index}].range")
+    names = set()
+    for index, iface in enumerate(res.get("interfaces", [])):
+        if iface["name"] in names:
+            raise invalid(
+                f"Invalid value for field 'resource.interfaces[{index}].name': duplicate."
+            )
+        names.add(iface["name"])
+        if iface.get("ipRange"):
+            net = interface_network(iface["ipRange"])
+            # RouterInterface.ipRange: IPv4 "must be in the RFC3927 link-local IP address space".
+            if net is None or not net.subnet_of(LINK_LOCAL):
+                raise invalid(
+                    f"Invalid value for field 'resource.interfaces[{index}].ipRange': "
+                    f"'{iface['ipRange']}'. Must be a link-local range in 169.254.0.0/16."
+                )
+        if iface.get("linkedVpnTunnel"):
+            c.ref(iface, "linkedVpnTunnel", project, "vpnTunnels", region)
+    peer_names = set()
+    for index, peer in enumerate(res.get("bgpPeers", [])):
+        _required(peer, "name")
+        if peer["name"] in peer_names:
+            raise invalid(f"Invalid value for field 'resource.bgpPeers[{index}].name': duplicate.")
+        peer_names.add(peer["name"])
+        if peer.get("interfaceName") not in names:
+            raise invalid(
+                f"Invalid value for field 'resource.bgpPeers[{index}].interfaceName': "
+                f"'{peer.get('interfaceName', '')}'. No interface with this name on the router."
+            )
+        peer.setdefault("enable", "TRUE")
+        peer.setdefault("advertiseMode", "DEFAULT")
+        peer.setdefault("managementType", "MANAGED_BY_USER")
+    for iface in res.get("interfaces", []):
+        iface.setdefault("managementType", "MANAGED_BY_USER")
+
+
+def prepare_tunnel(c: Compute, project: str, region: str, res: Resource) -> None:
+    if res.get("targetVpnGateway") or res.get("peerIp"):
+        raise invalid(
+            "Classic VPN tunnels (targetVpnGateway, peerIp) are not emulated: use vpnGateway."
+        )
+    _required(res, "vpnGateway")
+    _required(res, "sharedSecret")
+    gateway = c.get_rel(c.ref(res, "vpnGateway", project, "vpnGateways", region))
+    interface = res.setdefault("vpnGatewayInterface", 0)
+    if interface not in [i["id"] for i in (gateway or {}).get("vpnInterfaces", [])]:
+        raise invalid(
+            f"Invalid value for field 'resource.vpnGatewayInterface': '{interface}'. "
+            "Possible values are 0 and 1."
+        )
+    if res.get("peerExternalGateway"):
+        peer = c.get_rel(c.ref(res, "peerExternalGateway", project, "externalVpnGateways"))
+        peer_if = res.setdefault("peerExternalGatewayInterface", 0)
+        addresses = {i["id"]: i["ipAddress"] for i in (peer or {}).get("interfaces", [])}
+        if peer_if not in addresses:
+            raise invalid(
+                f"Invalid value for field 'resource.peerExternalGatewayInterface': '{peer_if}'. "
+                f"The external VPN gateway has interfaces {sorted(addresses)}."
+            )
+        res["peerIp"] = addresses[peer_if]
+    elif res.get("peerGcpGateway"):
+        c.ref(res, "peerGcpGateway", project, "vpnGateways", region)
+    else:
+        raise ApiError(
+            400, "required", "Required field 'resource.peer_external_gateway' not specified"
+        )
+    if res.get("router"):
+        c.ref(res, "router", project, "routers", region)
+    res.setdefault("ikeVersion", 2)
+    # sharedSecret is write-only: GET shows a mask and sharedSecretHash (VpnTunnel resource;
+    # `gcloud compute vpn-tunnels describe` output in the Cloud VPN docs).
+    secret = res["sharedSecret"]
+    res["_secret"] = secret
+    res["sharedSecret"] = "*************"
+    digest = hashlib.sha256(b"crosscluster-emulator:" + secret.encode()).digest()
+    res["sharedSecretHash"] = base64.urlsafe_b64encode(digest[:21]).decode()
+    res["labelFingerprint"] = fingerprint(res.get("labels"))
+
+
+def prepare_route(c: Compute, project: str, region: str, res: Resource) -> None:
+    c.ref(res, "network", project, "networks")
+    _cidr(res["destRange"], "resource.destRange")
+    hops = [k for k in res if k.startswith("nextHop")]
+    if len(hops) != 1:
+        raise invalid("Exactly one of the nextHop* fields must be set (routes.insert).")
+    if res.get("nextHopVpnTunnel"):
+        c.ref(res, "nextHopVpnTunnel", project, "vpnTunnels", region)
+    res["routeType"] = "STATIC"
+
+
+def prepare_firewall(c: Compute, project: str, region: str, res: Resource) -> None:
+    # Firewall.network: "If not specified when creating a firewall rule, the default
+    # network is used: global/networks/default".
+    res.setdefault("network", "global/networks/default")
+    c.ref(res, "network", project, "networks")
+    if res.get("allowed") and res.get("denied"):
+        raise invalid("Invalid value for field 'resource': set allowed or denied, not both.")
+    res.setdefault("direction", "INGRESS")
+    res.setdefault("priority", 1000)
+    res.setdefault("disabled", False)
+    if res["direction"] == "INGRESS" and not (res.get("sourceRanges") or res.get("sourceTags")):
+        res["sourceRanges"] = ["0.0.0.0/0"]
+    for index, cidr in enumerate(res.get("sourceRanges", [])):
+        _cidr(cidr, f"resource.sourceRanges[{index}]")
+
+
+def update_firewall(c: Compute, project: str, region: str, res: Resource, old: Resource) -> None:
+    prepare_firewall(c, project, region, res)
+
+
+PREPARE: dict[str, Callable[[Compute, str, str, Resource], None]] = {
+    "networks": prepare_network,
+    "subnetworks": prepare_subnetwork,
+    "vpnGateways": prepare_vpn_gateway,
+    "externalVpnGateways": prepare_external_gateway,
+    "routers": prepare_router,
+    "vpnTunnels": prepare_tunnel,
+    "routes": prepare_route,
+    "firewalls": prepare_firewall,
+}
+UPDATE: dict[str, Callable[[Compute, str, str, Resource, Resource], None]] = {
+    "routers": update_router,
+    "firewalls": update_firewall,
+}

@@ -1,0 +1,698 @@
+"""The Compute Engine emulator, run as its own process and spoken to over HTTP the way the
+modules will (google-auth AuthorizedSession with an access token)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from google.auth.transport.requests import AuthorizedSession
+from google.oauth2.credentials import Credentials
+
+from tests.emulators._common import read_log
+from tests.emulators.gcp import schema
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "europe-west1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    def __init__(self, state: Path, *extra: str) -> None:
+        self.state = state
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "tests.emulators.gcp", "--port", str(self.port)),
+                *("--state-dir", str(state), *extra),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.base + "/_emulator/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            self.stop()
+            raise RuntimeError("gcp emulator did not become ready")
+        self.session = AuthorizedSession(Credentials(token="test-token"))
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+    def url(self, project: str, path: str) -> str:
+        return f"{self.base}/compute/v1/projects/{project}/{path}"
+
+    def call(self, method: str, project: str, path: str, body: Any = None, **params: Any) -> Any:
+        response = self.session.request(method, self.url(project, path), json=body, params=params)
+        return response.status_code, (response.json() if response.content else None)
+
+    def ok(self, method: str, project: str, path: str, body: Any = None, **params: Any) -> Any:
+        status, payload = self.call(method, project, path, body, **params)
+        assert status == 200, payload
+        if isinstance(payload, dict) and payload.get("kind") == "compute#operation":
+            assert payload["status"] == "DONE" and "error" not in payload, payload
+        return payload
+
+
+@pytest.fixture(scope="module")
+def gcp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    seed = tmp_path_factory.mktemp("seed") / "seed.json"
+    seed.write_text(
+        json.dumps(
+            {
+                "networks": [{"name": "gke-vpc", "autoCreateSubnetworks": False}],
+                "subnetworks": [
+                    {
+                        "name": "gke-nodes",
+                        "network": "global/networks/gke-vpc",
+                        "ipCidrRange": "10.10.0.0/20",
+                        "secondaryIpRanges": [
+                            {"rangeName": "pods", "ipCidrRange": "10.20.0.0/14"},
+                            {"rangeName": "services", "ipCidrRange": "10.24.0.0/20"},
+                        ],
+                    }
+                ],
+            }
+        )
+    )
+    server = Server(tmp_path_factory.mktemp("gcp"), "--seed", str(seed), "--region", REGION)
+    yield server
+    server.stop()
+
+
+def _error(payload: dict[str, Any]) -> tuple[int, str, str]:
+    error = payload["error"]
+    assert set(error) == {"code", "message", "errors", "status"}
+    assert error["errors"][0]["message"] == error["message"]
+    return error["code"], error["errors"][0]["reason"], error["message"]
+
+
+def _network(gcp: Server, project: str, name: str = "vpc") -> None:
+    gcp.ok("POST", project, "global/networks", {"name": name, "autoCreateSubnetworks": False})
+
+
+# ----- auth, schema, errors ---------------------------------------------------------------
+
+
+def test_requests_without_a_bearer_token_get_401(gcp: Server) -> None:
+    response = requests.get(gcp.url("p", "global/networks"), timeout=5)
+    assert response.status_code == 401
+    code, reason, _ = _error(response.json())
+    assert (code, reason, response.json()["error"]["status"]) == (
+        401,
+        "required",
+        "UNAUTHENTICATED",
+    )
+    response = requests.get(
+        gcp.url("p", "global/networks"), headers={"Authorization": "Bearer "}, timeout=5
+    )
+    assert response.status_code == 401
+
+
+def test_seed_created_the_gke_vpc(gcp: Server) -> None:
+    subnet = gcp.ok("GET", "demo-project", f"regions/{REGION}/subnetworks/gke-nodes")
+    assert [r["rangeName"] for r in subnet["secondaryIpRanges"]] == ["pods", "services"]
+    assert subnet["network"].endswith("/projects/demo-project/global/networks/gke-vpc")
+    assert subnet["gatewayAddress"] == "10.10.0.1"
+    network = gcp.ok("GET", "demo-project", "global/networks/gke-vpc")
+    assert network["subnetworks"] == [subnet["selfLink"]]
+
+
+@pytest.mark.parametrize(
+    "path, body, reason, needle",
+    [
+        ("global/networks", {"name": "n", "bogus": 1}, "invalid", 'Unknown name "bogus"'),
+        ("global/networks", {"name": "n", "mtu": "big"}, "invalid", "'resource.mtu' (TYPE_INT32)"),
+        (
+            "global/networks",
+            {"name": "n", "autoCreateSubnetworks": "no"},
+            "invalid",
+            "resource.auto_create_subnetworks",
+        ),
+        ("global/networks", {"autoCreateSubnetworks": False}, "required", "'resource.name'"),
+        ("global/networks", {"name": "Bad_Name"}, "invalid", "'resource.name'"),
+        (f"regions/{REGION}/vpnGateways", {"name": "g"}, "required", "'resource.network'"),
+        (
+            f"regions/{REGION}/vpnGateways",
+            {"name": "g", "network": "global/networks/x", "stackType": "IPV5"},
+            "invalid",
+            "resource.stack_type",
+        ),
+        (
+            f"regions/{REGION}/routers",
+            {"name": "r", "network": "n", "bgp": {"asn": "sixty"}},
+            "invalid",
+            "'resource.bgp.asn' (TYPE_UINT32)",
+        ),
+        (
+            f"regions/{REGION}/routers",
+            {"name": "r", "network": "n", "bgpPeers": [{"name": "p", "interfaceName": "i"}]},
+            "required",
+            "'resource.bgp_peers[0].peer_asn'",
+        ),
+        (
+            f"regions/{REGION}/routers",
+            {"name": "r", "network": "n", "bgp": {"asn": 64512, "asPath": []}},
+            "invalid",
+            "at 'resource.bgp'",
+        ),
+    ],
+)
+def test_bodies_are_validated_against_the_discovery_document(
+    gcp: Server, path: str, body: dict[str, Any], reason: str, needle: str
+) -> None:
+    status, payload = gcp.call("POST", "schema", path, body)
+    code, got_reason, message = _error(payload)
+    assert (status, code, got_reason) == (400, 400, reason)
+    assert needle in message
+    assert gcp.call("GET", "schema", path)[1].get("items") is None
+
+
+def test_output_only_fields_are_set_by_the_server(gcp: Server) -> None:
+    body = {"name": "n", "id": "1", "selfLink": "x", "creationTimestamp": "y", "kind": "z"}
+    gcp.ok("POST", "outputs", "global/networks", body)
+    network = gcp.ok("GET", "outputs", "global/networks/n")
+    assert network["id"] != "1" and network["kind"] == "compute#network"
+    assert network["selfLink"] == gcp.url("outputs", "global/networks/n")
+    assert network["creationTimestamp"] != "y"
+
+
+def test_duplicate_missing_and_bad_reference_errors(gcp: Server) -> None:
+    _network(gcp, "errs")
+    status, payload = gcp.call("POST", "errs", "global/networks", {"name": "vpc"})
+    assert (status, _error(payload)[1]) == (409, "alreadyExists")
+    status, payload = gcp.call("GET", "errs", "global/networks/nope")
+    assert (status, _error(payload)[:2]) == (404, (404, "notFound"))
+    assert "projects/errs/global/networks/nope" in payload["error"]["message"]
+    status, payload = gcp.call("DELETE", "errs", f"regions/{REGION}/routers/nope")
+    assert status == 404
+    body = {"name": "gw", "network": "global/networks/missing"}
+    status, payload = gcp.call("POST", "errs", f"regions/{REGION}/vpnGateways", body)
+    assert (status, _error(payload)[1]) == (400, "invalid")
+    assert "The referenced network resource cannot be found" in payload["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "redundancy, count, ok",
+    [
+        ("SINGLE_IP_INTERNALLY_REDUNDANT", 1, True),
+        ("SINGLE_IP_INTERNALLY_REDUNDANT", 2, False),
+        ("TWO_IPS_REDUNDANCY", 2, True),
+        ("TWO_IPS_REDUNDANCY", 4, False),
+        ("FOUR_IPS_REDUNDANCY", 4, True),
+        ("FOUR_IPS_REDUNDANCY", 2, False),
+    ],
+)
+def test_external_gateway_interface_count_follows_redundancy_type(
+    gcp: Server, redundancy: str, count: int, ok: bool
+) -> None:
+    name = f"ext-{redundancy.lower().replace('_', '-')}-{count}"
+    interfaces = [{"id": i, "ipAddress": f"198.51.100.{i + 1}"} for i in range(count)]
+    body = {"name": name, "redundancyType": redundancy, "interfaces": interfaces}
+    status, payload = gcp.call("POST", "ext", "global/externalVpnGateways", body)
+    assert (status == 200) is ok, payload
+    if not ok:
+        assert "resource.interfaces" in payload["error"]["message"]
+
+
+# ----- lists ------------------------------------------------------------------------------
+
+
+def test_lists_paginate_and_filter_on_name(gcp: Server) -> None:
+    for index in range(5):
+        _network(gcp, "lists", f"net-{index}")
+    names: list[str] = []
+    token: str | None = None
+    pages = 0
+    while True:
+        params: dict[str, Any] = {"maxResults": 2, **({"pageToken": token} if token else {})}
+        payload = gcp.ok("GET", "lists", "global/networks", **params)
+        assert payload["kind"] == "compute#networkList"
+        names += [n["name"] for n in payload["items"]]
+        pages += 1
+        token = payload.get("nextPageToken")
+        if not token:
+            break
+    assert (names, pages) == ([f"net-{i}" for i in range(5)], 3)
+
+    def filtered(expression: str) -> list[str]:
+        payload = gcp.ok("GET", "lists", "global/networks", filter=expression)
+        return [n["name"] for n in payload.get("items", [])]
+
+    assert filtered('name = "net-3"') == ["net-3"]
+    assert filtered("name eq net-[12]") == ["net-1", "net-2"]
+    assert filtered("name != net-0") == ["net-1", "net-2", "net-3", "net-4"]
+    assert filtered("name ne net-.*") == []
+    assert filtered('(name = "net-1") (mtu = 1460)') == ["net-1"]
+    assert "items" not in gcp.ok("GET", "lists", "global/networks", filter="name = nope")
+    status, payload = gcp.call("GET", "lists", "global/networks", maxResults=501)
+    assert (status, _error(payload)[1]) == (400, "invalid")
+    status, payload = gcp.call("GET", "lists", "global/networks", bogus=1)
+    assert status == 400 and "bogus" in payload["error"]["message"]
+
+
+# ----- HA VPN topology: in-use deletion, merge, derived status ---------------------------
+
+
+def _topology(gcp: Server, project: str) -> dict[str, Any]:
+    """The AWS<->GCP reference topology: HA gateway, FOUR_IPS external gateway, router,
+    4 tunnels, then (by PATCH) 4 interfaces and 4 BGP peers on /30s."""
+    _network(gcp, project)
+    r = f"regions/{REGION}"
+    subnet = {
+        "name": "nodes",
+        "network": "global/networks/vpc",
+        "ipCidrRange": "10.10.0.0/20",
+        "secondaryIpRanges": [{"rangeName": "pods", "ipCidrRange": "10.20.0.0/14"}],
+    }
+    gcp.ok("POST", project, f"{r}/subnetworks", subnet)
+    gcp.ok("POST", project, f"{r}/vpnGateways", {"name": "ha", "network": "global/networks/vpc"})
+    ext = {
+        "name": "aws",
+        "redundancyType": "FOUR_IPS_REDUNDANCY",
+        "interfaces": [{"id": i, "ipAddress": f"198.51.100.{i + 1}"} for i in range(4)],
+    }
+    gcp.ok("POST", project, "global/externalVpnGateways", ext)
+    router = {
+        "name": "cr",
+        "network": "global/networks/vpc",
+        "bgp": {"asn": 65010, "advertiseMode": "DEFAULT"},
+    }
+    gcp.ok("POST", project, f"{r}/routers", router)
+    for index in range(4):
+        tunnel = {
+            "name": f"t{index}",
+            "vpnGateway": f"{r}/vpnGateways/ha",
+            "vpnGatewayInterface": index // 2,
+            "peerExternalGateway": "global/externalVpnGateways/aws",
+            "peerExternalGatewayInterface": index,
+            "router": f"{r}/routers/cr",
+            "sharedSecret": f"secret.{index}",
+            "ikeVersion": 2,
+        }
+        gcp.ok("POST", project, f"{r}/vpnTunnels", tunnel)
+    interfaces = [
+        {
+            "name": f"if-t{i}",
+            "ipRange": f"169.254.{10 + i}.2/30",
+            "linkedVpnTunnel": f"{r}/vpnTunnels/t{i}",
+        }
+        for i in range(4)
+    ]
+    peers = [
+        {
+            "name": f"peer-t{i}",
+            "interfaceName": f"if-t{i}",
+            "ipAddress": f"169.254.{10 + i}.2",
+            "peerIpAddress": f"169.254.{10 + i}.1",
+            "peerAsn": 64512,
+        }
+        for i in range(4)
+    ]
+    gcp.ok("PATCH", project, f"{r}/routers/cr", {"interfaces": interfaces, "bgpPeers": peers})
+    return {"interfaces": interfaces, "peers": peers}
+
+
+def _statuses(gcp: Server, project: str) -> dict[str, str]:
+    payload = gcp.ok("GET", project, f"regions/{REGION}/vpnTunnels")
+    return {t["name"]: t["status"] for t in payload["items"]}
+
+
+def _peers(gcp: Server, project: str) -> dict[str, dict[str, Any]]:
+    payload = gcp.ok("GET", project, f"regions/{REGION}/routers/cr/getRouterStatus")
+    return {p["name"]: p for p in payload["result"]["bgpPeerStatus"]}
+
+
+def test_consistent_topology_is_established_and_bgp_up(gcp: Server) -> None:
+    _topology(gcp, "topo")
+    assert set(_statuses(gcp, "topo").values()) == {"ESTABLISHED"}
+    peers = _peers(gcp, "topo")
+    assert {p["status"] for p in peers.values()} == {"UP"}
+    assert peers["peer-t0"]["state"] == "Established"
+    assert peers["peer-t0"]["linkedVpnTunnel"].endswith(f"regions/{REGION}/vpnTunnels/t0")
+    advertised = {r["destRange"] for r in peers["peer-t0"]["advertisedRoutes"]}
+    assert advertised == {"10.10.0.0/20", "10.20.0.0/14"}
+    gateway = gcp.ok("GET", "topo", f"regions/{REGION}/vpnGateways/ha/getStatus")
+    (connection,) = gateway["result"]["vpnConnections"]
+    assert connection["state"] == {"state": "CONNECTION_REDUNDANCY_MET"}
+    assert len(connection["tunnels"]) == 4
+
+
+def test_status_follows_configuration_changes(gcp: Server) -> None:
+    config = _topology(gcp, "drift")
+    r = f"regions/{REGION}/routers/cr"
+    # Remove the BGP peer of t3: its tunnel is no longer fully configured.
+    gcp.ok("PATCH", "drift", r, {"bgpPeers": config["peers"][:3]})
+    tunnel = gcp.ok("GET", "drift", f"regions/{REGION}/vpnTunnels/t3")
+    assert tunnel["status"] == "FIRST_HANDSHAKE"
+    assert "if-t3" in tunnel["detailedStatus"]
+    assert "peer-t3" not in _peers(gcp, "drift")
+    # A peer address outside the interface's /30 keeps the session down.
+    peers = [dict(p) for p in config["peers"]]
+    peers[1]["peerIpAddress"] = "169.254.99.1"
+    gcp.ok("PATCH", "drift", r, {"bgpPeers": peers})
+    status = _peers(gcp, "drift")
+    assert status["peer-t1"]["status"] == "DOWN" and status["peer-t0"]["status"] == "UP"
+    assert "uptime" not in status["peer-t1"]
+    # Unlinking the interface from its tunnel says why in detailedStatus.
+    interfaces = [dict(i) for i in config["interfaces"]]
+    del interfaces[2]["linkedVpnTunnel"]
+    gcp.ok("PATCH", "drift", r, {"interfaces": interfaces})
+    tunnel = gcp.ok("GET", "drift", f"regions/{REGION}/vpnTunnels/t2")
+    assert tunnel["status"] == "WAITING_FOR_FULL_CONFIG"
+    assert "linkedVpnTunnel" in tunnel["detailedStatus"]
+    assert _statuses(gcp, "drift")["t0"] == "ESTABLISHED"
+
+
+def test_learned_routes_are_reported_for_up_peers(gcp: Server) -> None:
+    _topology(gcp, "learn")
+    body = {
+        "routes": [
+            {"project": "learn", "region": REGION, "router": "cr", "peer": "peer-t0"}
+            | {"prefixes": ["172.16.0.0/16", "172.20.0.0/16"]}
+        ]
+    }
+    response = requests.put(gcp.base + "/_emulator/gcp/learned-routes", json=body, timeout=5)
+    assert response.ok, response.text
+    peers = _peers(gcp, "learn")
+    assert peers["peer-t0"]["numLearnedRoutes"] == 2
+    assert peers["peer-t1"]["numLearnedRoutes"] == 0
+    result = gcp.ok("GET", "learn", f"regions/{REGION}/routers/cr/getRouterStatus")["result"]
+    assert {r["destRange"] for r in result["bestRoutes"]} == {"172.16.0.0/16", "172.20.0.0/16"}
+    assert result["bestRoutes"][0]["nextHopIp"] == "169.254.10.1"
+    assert result["bestRoutes"][0]["asPaths"][0]["asLists"] == [64512]
+
+
+def test_router_patch_merges_objects_and_replaces_lists(gcp: Server) -> None:
+    config = _topology(gcp, "merge")
+    r = f"regions/{REGION}/routers/cr"
+    custom = {
+        "advertiseMode": "CUSTOM",
+        "advertisedGroups": ["ALL_SUBNETS"],
+        "advertisedIpRanges": [{"range": "10.24.0.0/20"}],
+    }
+    gcp.ok("PATCH", "merge", r, {"bgp": custom, "description": "linked"})
+    router = gcp.ok("GET", "merge", r)
+    # JSON merge patch: bgp.asn stays, the named bgp fields change, untouched lists stay.
+    assert router["bgp"]["asn"] == 65010 and router["bgp"]["advertiseMode"] == "CUSTOM"
+    assert router["description"] == "linked"
+    assert [p["name"] for p in router["bgpPeers"]] == [p["name"] for p in config["peers"]]
+    advertised = _peers(gcp, "merge")["peer-t0"]["advertisedRoutes"]
+    assert {a["destRange"] for a in advertised} == {"10.10.0.0/20", "10.20.0.0/14", "10.24.0.0/20"}
+    # A list given in the patch replaces the whole list.
+    gcp.ok("PATCH", "merge", r, {"bgpPeers": config["peers"][:1]})
+    assert [p["name"] for p in gcp.ok("GET", "merge", r)["bgpPeers"]] == ["peer-t0"]
+    status, payload = gcp.call("PATCH", "merge", r, {"bgp": {"asn": 65020}})
+    assert status == 400 and "asn" in payload["error"]["message"]
+    bad_peer = [{"name": "x", "interfaceName": "nope", "peerAsn": 1}]
+    status, payload = gcp.call("PATCH", "merge", r, {"bgpPeers": bad_peer})
+    assert status == 400 and "interface_name" in payload["error"]["message"].replace(
+        "interfaceName", "interface_name"
+    )
+
+
+@pytest.mark.parametrize(
+    "path, user",
+    [
+        ("global/networks/vpc", "projects/inuse/global/"),
+        (f"regions/{REGION}/vpnGateways/ha", "/vpnTunnels/t"),
+        ("global/externalVpnGateways/aws", "/vpnTunnels/t"),
+        (f"regions/{REGION}/routers/cr", "/vpnTunnels/t"),
+        (f"regions/{REGION}/vpnTunnels/t0", "/routers/cr"),
+    ],
+)
+def test_resources_in_use_cannot_be_deleted(gcp: Server, path: str, user: str) -> None:
+    project = "inuse"
+    if gcp.call("GET", project, "global/networks/vpc")[0] == 404:
+        _topology(gcp, project)
+    status, payload = gcp.call("DELETE", project, path)
+    _, reason, message = _error(payload)
+    assert (status, reason) == (400, "resourceInUseByAnotherResource")
+    assert "is already being used by" in message and user in message
+    assert gcp.call("GET", project, path)[0] == 200
+
+
+def test_teardown_in_dependency_order_succeeds(gcp: Server) -> None:
+    _topology(gcp, "teardown")
+    r = f"regions/{REGION}"
+    gcp.ok("PATCH", "teardown", f"{r}/routers/cr", {"bgpPeers": [], "interfaces": []})
+    for index in range(4):
+        gcp.ok("DELETE", "teardown", f"{r}/vpnTunnels/t{index}")
+    for path in (
+        f"{r}/routers/cr",
+        f"{r}/vpnGateways/ha",
+        "global/externalVpnGateways/aws",
+        f"{r}/subnetworks/nodes",
+        "global/networks/vpc",
+    ):
+        gcp.ok("DELETE", "teardown", path)
+        assert gcp.call("GET", "teardown", path)[0] == 404
+
+
+def test_tunnel_secret_is_write_only(gcp: Server) -> None:
+    _topology(gcp, "secret")
+    tunnel = gcp.ok("GET", "secret", f"regions/{REGION}/vpnTunnels/t0")
+    other = gcp.ok("GET", "secret", f"regions/{REGION}/vpnTunnels/t1")
+    assert "secret.0" not in json.dumps(tunnel)
+    assert tunnel["sharedSecretHash"] and tunnel["sharedSecretHash"] != other["sharedSecretHash"]
+    assert tunnel["peerIp"] == "198.51.100.1"
+
+
+def test_ha_gateway_interfaces_have_distinct_documentation_addresses(gcp: Server) -> None:
+    _network(gcp, "ips")
+    addresses = []
+    for name in ("a", "b"):
+        body = {"name": name, "network": "global/networks/vpc"}
+        gcp.ok("POST", "ips", f"regions/{REGION}/vpnGateways", body)
+        gateway = gcp.ok("GET", "ips", f"regions/{REGION}/vpnGateways/{name}")
+        assert [i["id"] for i in gateway["vpnInterfaces"]] == [0, 1]
+        addresses += [i["ipAddress"] for i in gateway["vpnInterfaces"]]
+    assert len(set(addresses)) == 4
+    assert all(a.startswith("203.0.113.") for a in addresses)
+
+
+# ----- shapes against the reference ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path, schema_name",
+    [
+        (f"regions/{REGION}/vpnTunnels/t0", "VpnTunnel"),
+        (f"regions/{REGION}/vpnGateways/ha", "VpnGateway"),
+        ("global/externalVpnGateways/aws", "ExternalVpnGateway"),
+        (f"regions/{REGION}/routers/cr", "Router"),
+        (f"regions/{REGION}/routers/cr/getRouterStatus", "RouterStatusResponse"),
+        (f"regions/{REGION}/vpnGateways/ha/getStatus", "VpnGatewaysGetStatusResponse"),
+        (f"regions/{REGION}/subnetworks/nodes", "Subnetwork"),
+        ("global/networks/vpc", "Network"),
+        (f"regions/{REGION}/vpnTunnels", "VpnTunnelList"),
+        (f"regions/{REGION}/operations", "OperationList"),
+    ],
+)
+def test_responses_use_only_documented_fields_and_types(
+    gcp: Server, path: str, schema_name: str
+) -> None:
+    if gcp.call("GET", "shapes", "global/networks/vpc")[0] == 404:
+        _topology(gcp, "shapes")
+    payload = gcp.ok("GET", "shapes", path)
+    schema.validate(payload, schema_name, "response")  # raises on an unknown field or type
+
+
+def test_operation_shape_matches_the_reference(gcp: Server) -> None:
+    op = gcp.ok("POST", "opshape", "global/networks", {"name": "vpc"})
+    schema.validate(op, "Operation", "response")
+    for key in ("id", "name", "operationType", "targetLink", "targetId", "status", "selfLink"):
+        assert key in op
+    assert op["operationType"] == "insert" and op["progress"] == 100
+    assert op["targetLink"] == gcp.url("opshape", "global/networks/vpc")
+    assert op["targetId"] == gcp.ok("GET", "opshape", "global/networks/vpc")["id"]
+    got = gcp.ok("GET", "opshape", f"global/operations/{op['name']}")
+    assert got["status"] == "DONE" and got["selfLink"] == op["selfLink"]
+
+
+# ----- request log and faults -----------------------------------------------------------------
+
+
+def test_request_log_names_method_ids_and_mutations(gcp: Server) -> None:
+    op = gcp.ok("POST", "logged", "global/networks", {"name": "vpc"})
+    gcp.ok("GET", "logged", "global/networks/vpc")
+    gcp.ok("POST", "logged", f"global/operations/{op['name']}/wait")
+    entries = [e for e in read_log(gcp.state, "gcp") if "/projects/logged/" in e["path"]]
+    assert [(e["operation"], e["mutating"], e["status"]) for e in entries] == [
+        ("compute.networks.insert", True, 200),
+        ("compute.networks.get", False, 200),
+        ("compute.globalOperations.wait", False, 200),
+    ]
+
+
+def test_admin_faults_throttle_by_count_and_fail_by_rate(gcp: Server) -> None:
+    faults = gcp.base + "/_emulator/faults"
+    rule = {"kind": "throttle", "operation": "compute.networks.list", "count": 2}
+    requests.put(faults, json={"rules": [rule]}, timeout=5).raise_for_status()
+    try:
+        statuses = [gcp.call("GET", "faults", "global/networks") for _ in range(3)]
+        assert [s for s, _ in statuses] == [429, 429, 200]
+        code, reason, _ = _error(statuses[0][1])
+        error = statuses[0][1]["error"]
+        assert (code, reason, error["errors"][0]["domain"], error["status"]) == (
+            429,
+            "rateLimitExceeded",
+            "usageLimits",
+            "RESOURCE_EXHAUSTED",
+        )
+        assert gcp.call("GET", "faults", "global/routes")[0] == 200
+        rule = {"kind": "server_error", "operation": "compute.routes.list", "rate": 1.0}
+        requests.put(faults, json={"rules": [rule]}, timeout=5).raise_for_status()
+        status, payload = gcp.call("GET", "faults", "global/routes")
+        assert (status, _error(payload)[1]) == (503, "backendError")
+    finally:
+        requests.delete(faults, timeout=5).raise_for_status()
+    assert gcp.call("GET", "faults", "global/routes")[0] == 200
+
+
+def test_latency_rule_delays_matching_calls(gcp: Server) -> None:
+    faults = gcp.base + "/_emulator/faults"
+    rule = {"kind": "latency", "operation": "compute.firewalls.list", "latency_ms": 400}
+    requests.put(faults, json={"rules": [rule]}, timeout=5).raise_for_status()
+    try:
+        start = time.monotonic()
+        assert gcp.call("GET", "latency", "global/firewalls")[0] == 200
+        slow = time.monotonic() - start
+        start = time.monotonic()
+        assert gcp.call("GET", "latency", "global/routes")[0] == 200
+        fast = time.monotonic() - start
+    finally:
+        requests.delete(faults, timeout=5).raise_for_status()
+    assert slow >= 0.4 and fast < 0.4
+
+
+# ----- a second process: slow operations and a --faults file ------------------------------
+
+
+@pytest.fixture(scope="module")
+def slow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    rules = tmp_path_factory.mktemp("faults") / "faults.json"
+    rule = {"kind": "throttle", "service": "gcp", "operation": "compute.routes.get", "count": 1}
+    rules.write_text(json.dumps({"rules": [rule]}))
+    server = Server(
+        tmp_path_factory.mktemp("slow"), "--operation-seconds", "1.2", "--faults", str(rules)
+    )
+    yield server
+    server.stop()
+
+
+def test_operations_go_pending_running_done_and_wait_returns_done(slow: Server) -> None:
+    op = slow.call("POST", "life", "global/networks", {"name": "vpc"})[1]
+    assert op["status"] == "PENDING"
+    # Not visible until the operation is DONE, and a second insert is still a duplicate.
+    assert slow.call("GET", "life", "global/networks/vpc")[0] == 404
+    assert slow.call("POST", "life", "global/networks", {"name": "vpc"})[0] == 409
+    time.sleep(0.5)
+    status, running = slow.call("GET", "life", f"global/operations/{op['name']}")
+    assert status == 200
+    assert running["status"] == "RUNNING" and "startTime" in running
+    done = slow.ok("POST", "life", f"global/operations/{op['name']}/wait")
+    assert done["status"] == "DONE" and done["progress"] == 100 and "endTime" in done
+    assert slow.call("GET", "life", "global/networks/vpc")[0] == 200
+    listed = slow.ok("GET", "life", "global/operations", filter=f"name = {op['name']}")
+    assert [o["status"] for o in listed["items"]] == ["DONE"]
+
+
+def test_operation_failing_at_run_time_carries_errors(slow: Server) -> None:
+    slow.call("POST", "late", "global/networks", {"name": "vpc"})
+    time.sleep(1.3)
+    body = {"name": "gw", "network": "global/networks/vpc"}
+    delete = slow.call("DELETE", "late", "global/networks/vpc")[1]
+    insert = slow.call("POST", "late", f"regions/{REGION}/vpnGateways", body)[1]
+    assert insert["status"] == delete["status"] == "PENDING"
+    status, done = slow.call("POST", "late", f"regions/{REGION}/operations/{insert['name']}/wait")
+    assert (status, done["status"]) == (200, "DONE")
+    # The network was deleted first (its operation completed earlier), so the gateway insert
+    # fails at run time with Operation.error.errors[] like the real API.
+    deleted = slow.ok("GET", "late", f"global/operations/{delete['name']}")
+    assert deleted["status"] == "DONE"
+    (error,) = done["error"]["errors"]
+    assert error["code"] == "INVALID" and "network" in error["message"]
+    assert done["httpErrorStatusCode"] == 400
+    assert slow.call("GET", "late", f"regions/{REGION}/vpnGateways/gw")[0] == 404
+
+
+def test_faults_file_is_loaded_at_start(slow: Server) -> None:
+    assert slow.call("GET", "ff", "global/routes/r")[0] == 429
+    assert slow.call("GET", "ff", "global/routes/r")[0] == 404
+
+
+def test_set_labels_needs_the_current_fingerprint(gcp: Server) -> None:
+    _topology(gcp, "labels")
+    path = f"regions/{REGION}/vpnTunnels/t0"
+    before = gcp.ok("GET", "labels", path)
+    stale = {"labels": {"owner": "x"}, "labelFingerprint": "stale"}
+    status, payload = gcp.call("POST", "labels", f"{path}/setLabels", stale)
+    assert (status, _error(payload)[1]) == (412, "conditionNotMet")
+    body = {"labels": {"owner": "crosscluster"}, "labelFingerprint": before["labelFingerprint"]}
+    gcp.ok("POST", "labels", f"{path}/setLabels", body)
+    after = gcp.ok("GET", "labels", path)
+    assert after["labels"] == {"owner": "crosscluster"}
+    assert after["labelFingerprint"] != before["labelFingerprint"]
+
+
+def test_firewalls_and_routes(gcp: Server) -> None:
+    rule = {"name": "allow-remote", "allowed": [{"IPProtocol": "all"}]}
+    status, payload = gcp.call("POST", "fw", "global/firewalls", rule)
+    # Firewall.network defaults to global/networks/default, which this project lacks.
+    assert status == 400 and "network" in payload["error"]["message"]
+    _topology(gcp, "fw")
+    rule |= {"network": "global/networks/vpc", "sourceRanges": ["172.16.0.0/16"]}
+    gcp.ok("POST", "fw", "global/firewalls", rule)
+    patch = {"sourceRanges": ["172.17.0.0/16"]}
+    status, payload = gcp.call("PATCH", "fw", "global/firewalls/allow-remote", patch)
+    # The discovery document marks Firewall.name required for firewalls.patch too.
+    assert status == 400 and "'resource.name'" in payload["error"]["message"]
+    gcp.ok("PATCH", "fw", "global/firewalls/allow-remote", {"name": "allow-remote"} | patch)
+    firewall = gcp.ok("GET", "fw", "global/firewalls/allow-remote")
+    assert firewall["sourceRanges"] == ["172.17.0.0/16"]
+    assert (firewall["direction"], firewall["priority"]) == ("INGRESS", 1000)
+    gcp.ok("PUT", "fw", "global/firewalls/allow-remote", {"name": "allow-remote"} | rule)
+    assert gcp.ok("GET", "fw", "global/firewalls/allow-remote")["sourceRanges"] == ["172.16.0.0/16"]
+    route = {
+        "name": "to-aws",
+        "network": "global/networks/vpc",
+        "destRange": "172.16.0.0/16",
+        "priority": 100,
+        "nextHopVpnTunnel": f"regions/{REGION}/vpnTunnels/t0",
+    }
+    gcp.ok("POST", "fw", "global/routes", route)
+    status, payload = gcp.call("DELETE", "fw", f"regions/{REGION}/vpnTunnels/t1")
+    assert status == 400  # still linked by a router interface
+    status, payload = gcp.call(
+        "POST", "fw", "global/routes", route | {"name": "r2"} | {"nextHopIp": "10.0.0.1"}
+    )
+    assert status == 400 and "nextHop" in payload["error"]["message"]
+
+
+def test_learned_routes_hook_rejects_a_bad_body(gcp: Server) -> None:
+    response = requests.put(gcp.base + "/_emulator/gcp/learned-routes", json={}, timeout=5)
+    assert response.status_code == 400
+    assert requests.get(gcp.base + "/_emulator/gcp/learned-routes", timeout=5).ok
