@@ -1,0 +1,37 @@
+"""``python -m tests.emulators.aws --port P --state-dir DIR [--faults FILE]
+[--pending-seconds S] [--region R]``: serve the AWS emulator on 127.0.0.1:P."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tests.emulators._common import Faults, Instrumented, RequestLog, load_fault_rules, serve
+from tests.emulators.aws.app import AwsEmulator, classify, render_fault
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.emulators.aws")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--faults", help='JSON file {"rules": [...]} (_common.FaultRule)')
+    parser.add_argument("--pending-seconds", type=float, default=0.0)
+    parser.add_argument("--region", default="eu-west-1")
+    args = parser.parse_args(argv)
+    args.state_dir.mkdir(parents=True, exist_ok=True)
+    faults = Faults()
+    faults.replace(load_fault_rules(args.faults))
+    app = AwsEmulator(region=args.region, pending_seconds=args.pending_seconds)
+    wrapped = Instrumented(
+        app,
+        service="aws",
+        log=RequestLog(args.state_dir, "aws"),
+        faults=faults,
+        classify=classify,
+        render_fault=render_fault,
+    )
+    serve(wrapped, args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,480 @@
+"""The AWS emulator: moto's server app, in-process, behind a thin EC2 extension layer.
+
+EC2 Query API requests whose Action moto lacks or answers too thinly for Site-to-Site VPN
+are handled here on moto's own backend objects; the result is serialized with moto's
+serializer against botocore's EC2 model, so element names are those of the EC2 API
+reference. Every other request goes to moto untouched.
+"""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.exceptions import ServiceException
+from moto.core.parse import EC2QueryParser
+from moto.core.serialize import EC2Serializer, SerializationContext, XFormedAttributePicker
+from moto.core.utils import get_service_model
+from moto.ec2.models import ec2_backends
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.datastructures import MultiDict
+
+from . import vpn
+from .vpn import Ec2Error, invalid
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+EC2_API_VERSION = "2016-11-15"
+_REGION_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
+_READ_PREFIXES = ("Describe", "Get", "List")
+
+# CreateCustomerGateway, BgpAsn: "7224 is reserved in all Regions"; 9059 in eu-west-1,
+# 10124 in ap-northeast-1, 17943 in ap-southeast-1.
+RESERVED_ASNS = {7224: None, 9059: "eu-west-1", 10124: "ap-northeast-1", 17943: "ap-southeast-1"}
+
+
+def error_body(code: str, message: str) -> bytes:
+    """EC2's error shape ("Error codes for the Amazon EC2 API", "Common client error codes")."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Response><Errors><Error><Code>{escape(code)}</Code>"
+        f"<Message>{escape(message)}</Message></Error></Errors>"
+        f"<RequestID>{uuid.uuid4()}</RequestID></Response>"
+    ).encode()
+
+
+def render_fault(kind: str, operation: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Injected faults in EC2's shape: RequestLimitExceeded (400) for throttling, Unavailable
+    (503, "The server is overloaded and can't handle the request") for server errors."""
+    headers = [("Content-Type", "text/xml")]
+    if kind == "throttle":
+        return (
+            "400 Bad Request",
+            headers,
+            error_body("RequestLimitExceeded", "Request limit exceeded."),
+        )
+    message = "The server is overloaded and can't handle the request."
+    return "503 Service Unavailable", headers, error_body("Unavailable", message)
+
+
+def request_params(environ: Environ, body: bytes) -> MultiDict[str, str]:
+    pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    content_type = environ.get("CONTENT_TYPE", "")
+    if body and ("x-www-form-urlencoded" in content_type or not content_type):
+        pairs += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return MultiDict(pairs)
+
+
+def classify(environ: Environ, body: bytes) -> tuple[str, bool]:
+    """Operation of a request: the Query API Action, else the JSON protocol's X-Amz-Target,
+    else method and path. Mutating = not Describe*/Get*/List* (or not GET/HEAD)."""
+    action = request_params(environ, body).get("Action")
+    if not action:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        action = target.rsplit(".", 1)[-1] if target else ""
+    if action:
+        return action, not action.startswith(_READ_PREFIXES)
+    method = environ.get("REQUEST_METHOD", "GET")
+    return f"{method} {environ.get('PATH_INFO', '/')}", method not in ("GET", "HEAD")
+
+
+@dataclass
+class VpnRecord:
+    """What the extension keeps about one VPN connection, next to moto's object."""
+
+    region: str
+    connection_id: str
+    ready_at: float
+    changed_at: float
+    static_routes_only: bool
+    tunnels: list[dict[str, Any]]
+    routes: list[dict[str, Any]] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class AwsEmulator:
+    """WSGI app: the EC2 VPN extension in front of moto's DomainDispatcherApplication."""
+
+    def __init__(self, *, region: str, pending_seconds: float = 0.0, seed: int | None = None):
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.region = region
+        self.pending_seconds = pending_seconds
+        self.rng = random.Random(seed)
+        self.lock = threading.RLock()
+        self.records: dict[str, VpnRecord] = {}
+        self.model = get_service_model("ec2")
+        self.handlers: dict[str, Callable[[Any, str, dict[str, Any], Environ, bytes], bytes]] = {
+            "CreateVpnConnection": self.create_vpn_connection,
+            "ModifyVpnTunnelOptions": self.modify_vpn_tunnel_options,
+            "ModifyVpnConnectionOptions": self.modify_vpn_connection_options,
+            "CreateVpnConnectionRoute": self.create_vpn_connection_route,
+            "DeleteVpnConnectionRoute": self.delete_vpn_connection_route,
+            "EnableVgwRoutePropagation": self.enable_vgw_route_propagation,
+            "DisableVgwRoutePropagation": self.disable_vgw_route_propagation,
+            "CreateCustomerGateway": self.create_customer_gateway,
+        }
+
+    # -- WSGI -------------------------------------------------------------------------------
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        params = request_params(environ, body)
+        action = params.get("Action")
+        if not action or params.get("Version") != EC2_API_VERSION:
+            return self.moto(environ, start_response)
+        with self.lock:
+            region = self._region(environ)
+            backend = ec2_backends[DEFAULT_ACCOUNT_ID][region]
+            self._refresh(backend, region)
+            handler = self.handlers.get(action)
+            if handler is None:
+                return list(self.moto(environ, start_response))
+            try:
+                parsed = EC2QueryParser(self.model.operation_model(action)).parse(
+                    {"values": params, "method": "POST", "headers": {}, "body": body}
+                )
+                if parsed.get("DryRun"):
+                    raise Ec2Error(
+                        "DryRunOperation",
+                        "Request would have succeeded, but DryRun flag is set.",
+                        412,
+                    )
+                payload = handler(backend, region, parsed, environ, body)
+                self._refresh(backend, region)
+                status = "200 OK"
+            except Ec2Error as exc:
+                status, payload = f"{exc.status} Error", error_body(exc.code, exc.message)
+            except ServiceException as exc:  # moto's own NotFound errors from its getters
+                status, payload = "400 Bad Request", error_body(exc.code, exc.message)
+        start_response(
+            status, [("Content-Type", "text/xml"), ("Content-Length", str(len(payload)))]
+        )
+        return [payload]
+
+    def _region(self, environ: Environ) -> str:
+        match = _REGION_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        return match.group(1) if match else self.region
+
+    def _render(self, action: str, result: dict[str, Any]) -> bytes:
+        serializer = EC2Serializer(
+            operation_model=self.model.operation_model(action),
+            context=SerializationContext(request_id=str(uuid.uuid4())),
+            value_picker=XFormedAttributePicker(),
+        )
+        return str(serializer.serialize(result)["body"]).encode()
+
+    def _delegate(self, environ: Environ, body: bytes) -> tuple[int, bytes]:
+        """Run the request through moto and return (status, body)."""
+        seen: dict[str, str] = {}
+
+        def _start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            seen["status"] = status
+
+        environ["wsgi.input"] = io.BytesIO(body)
+        payload = b"".join(self.moto(environ, _start))
+        return int(seen.get("status", "500").split()[0]), payload
+
+    # -- state kept on moto's objects ---------------------------------------------------------
+    def _refresh(self, backend: Any, region: str) -> None:
+        """Advance pending connections and write the extension's view onto moto's objects,
+        so moto's own Describe* answers carry it."""
+        now = time.time()
+        # DescribeCustomerGateways filter bgp-asn compares strings: moto keeps an int.
+        for gateway in backend.customer_gateways.values():
+            if gateway.bgp_asn is not None and not isinstance(gateway.bgp_asn, str):
+                gateway.bgp_asn = str(gateway.bgp_asn)
+        for record in self.records.values():
+            if record.region != region:
+                continue
+            connection = backend.vpn_connections.get(record.connection_id)
+            if connection is None:
+                continue
+            if connection.state == "pending" and now >= record.ready_at:
+                connection.state = "available"
+                record.changed_at = record.ready_at
+            self._apply(backend, connection, record)
+
+    def _apply(self, backend: Any, connection: Any, record: VpnRecord) -> None:
+        # VpnConnection type: options (VpnConnectionOptions), routes (VpnStaticRoute),
+        # vgwTelemetry (VgwTelemetry), customerGatewayConfiguration.
+        connection.Options = {
+            "EnableAcceleration": False,
+            "StaticRoutesOnly": record.static_routes_only,
+            "LocalIpv4NetworkCidr": "0.0.0.0/0",
+            "RemoteIpv4NetworkCidr": "0.0.0.0/0",
+            "OutsideIpAddressType": "PublicIpv4",
+            "TunnelInsideIpVersion": "ipv4",
+            **record.options,
+            "TunnelOptions": record.tunnels,
+        }
+        connection.Routes = record.routes
+        up = connection.state == "available"
+        connection.VgwTelemetry = [
+            {
+                "OutsideIpAddress": tunnel["OutsideIpAddress"],
+                "Status": "UP" if up else "DOWN",
+                "StatusMessage": "" if up or connection.state != "pending" else "IPSEC IS DOWN",
+                "LastStatusChange": datetime.fromtimestamp(record.changed_at, UTC),
+                "AcceptedRouteCount": len(record.routes) if up else 0,
+            }
+            for tunnel in record.tunnels
+        ]
+        customer = backend.customer_gateways[connection.customer_gateway_id]
+        if connection.transit_gateway_id:
+            gateway_field = ("transit_gateway_id", connection.transit_gateway_id)
+            tgw = backend.transit_gateways[connection.transit_gateway_id]
+            amazon_asn = tgw.options.get("AmazonSideAsn", 64512)
+        else:
+            gateway_field = ("vpn_gateway_id", connection.vpn_gateway_id or "")
+            vgw = backend.vpn_gateways.get(connection.vpn_gateway_id)
+            amazon_asn = (vgw.amazon_side_asn if vgw else None) or 64512
+        connection.CustomerGatewayConfiguration = vpn.customer_gateway_configuration(
+            connection_id=connection.id,
+            connection_type=connection.type,
+            customer_gateway_id=customer.id,
+            gateway_field=gateway_field,
+            customer_ip=customer.ip_address,
+            customer_asn=customer.bgp_asn,
+            amazon_asn=amazon_asn,
+            static_routes_only=record.static_routes_only,
+            tunnels=record.tunnels,
+        )
+
+    def _taken_inside_cidrs(self, backend: Any, gateway_id: str, skip: str = "") -> set[str]:
+        taken: set[str] = set()
+        for record in self.records.values():
+            connection = backend.vpn_connections.get(record.connection_id)
+            if connection is None or connection.state == "deleted":
+                continue
+            if gateway_id not in (connection.vpn_gateway_id, connection.transit_gateway_id):
+                continue
+            taken |= {
+                t["TunnelInsideCidr"] for t in record.tunnels if t["OutsideIpAddress"] != skip
+            }
+        return taken
+
+    def _record(self, backend: Any, connection_id: str) -> tuple[Any, VpnRecord]:
+        connection = backend.vpn_connections.get(connection_id)
+        record = self.records.get(connection_id)
+        if connection is None or record is None:
+            raise Ec2Error(
+                "InvalidVpnConnectionID.NotFound",
+                f"The vpnConnection ID '{connection_id}' does not exist",
+            )
+        return connection, record
+
+    # -- handlers -----------------------------------------------------------------------------
+    def create_vpn_connection(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """CreateVpnConnection with Options (VpnConnectionOptionsSpecification): tunnel options
+        are validated, defaulted like AWS and kept; moto creates the connection itself."""
+        options = params.get("Options") or {}
+        specs = options.get("TunnelOptions") or []
+        if len(specs) > 2:
+            raise invalid("A VPN connection has two tunnels: give at most 2 TunnelOptions.")
+        gateway_id = params.get("VpnGatewayId") or params.get("TransitGatewayId") or ""
+        if params.get("VpnGatewayId"):
+            backend.get_vpn_gateway(params["VpnGatewayId"])  # InvalidVpnGatewayID.NotFound
+        taken = self._taken_inside_cidrs(backend, gateway_id)
+        outside = vpn.outside_ips(len(self.records))
+        tunnels = []
+        for index in range(2):
+            spec = specs[index] if index < len(specs) else {}
+            tunnel = vpn.default_tunnel(outside[index])
+            if spec.get("TunnelInsideCidr"):
+                cidr = vpn.validate_inside_cidr(spec["TunnelInsideCidr"], taken)
+            else:
+                cidr = vpn.random_inside_cidr(self.rng, taken)
+            taken.add(cidr)
+            tunnel["TunnelInsideCidr"] = cidr
+            tunnel["PreSharedKey"] = vpn.random_psk(self.rng)
+            tunnels.append(vpn.merge_tunnel_options(spec, tunnel))
+        status, payload = self._delegate(environ, body)
+        if status != 200:
+            raise _MotoAnswer(status, payload)
+        match = re.search(rb"<vpnConnectionId>([^<]+)</vpnConnectionId>", payload)
+        assert match, payload
+        connection = backend.vpn_connections[match.group(1).decode()]
+        now = time.time()
+        ready_at = now + self.pending_seconds
+        if self.pending_seconds > 0:
+            # VpnConnection state: pending | available | deleting | deleted.
+            connection.state = "pending"
+        self.records[connection.id] = VpnRecord(
+            region=region,
+            connection_id=connection.id,
+            ready_at=ready_at,
+            changed_at=now,
+            static_routes_only=bool(options.get("StaticRoutesOnly", False)),
+            tunnels=tunnels,
+            options={
+                k: options[k]
+                for k in ("LocalIpv4NetworkCidr", "RemoteIpv4NetworkCidr")
+                if options.get(k)
+            },
+        )
+        self._apply(backend, connection, self.records[connection.id])
+        return self._render("CreateVpnConnection", {"VpnConnection": connection})
+
+    def modify_vpn_tunnel_options(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """ModifyVpnTunnelOptions: the tunnel is chosen by VpnTunnelOutsideIpAddress; options
+        are validated like CreateVpnConnection's and the ones not given are kept."""
+        connection, record = self._record(backend, params["VpnConnectionId"])
+        outside = params.get("VpnTunnelOutsideIpAddress", "")
+        matches = [t for t in record.tunnels if t["OutsideIpAddress"] == outside]
+        if not matches:
+            raise invalid(
+                f"The VPN tunnel outside IP address {outside!r} does not belong to {connection.id}."
+            )
+        spec = params.get("TunnelOptions") or {}
+        current = matches[0]
+        if spec.get("TunnelInsideCidr"):
+            gateway_id = connection.vpn_gateway_id or connection.transit_gateway_id or ""
+            taken = self._taken_inside_cidrs(backend, gateway_id, skip=outside)
+            current = {
+                **current,
+                "TunnelInsideCidr": vpn.validate_inside_cidr(spec["TunnelInsideCidr"], taken),
+            }
+        updated = vpn.merge_tunnel_options(spec, current)
+        record.tunnels = [updated if t is matches[0] else t for t in record.tunnels]
+        record.changed_at = time.time()
+        self._apply(backend, connection, record)
+        return self._render("ModifyVpnTunnelOptions", {"VpnConnection": connection})
+
+    def modify_vpn_connection_options(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """ModifyVpnConnectionOptions: local/remote IPv4 network CIDRs of the connection."""
+        connection, record = self._record(backend, params["VpnConnectionId"])
+        for key in ("LocalIpv4NetworkCidr", "RemoteIpv4NetworkCidr"):
+            if params.get(key):
+                record.options[key] = _cidr(params[key])
+        self._apply(backend, connection, record)
+        return self._render("ModifyVpnConnectionOptions", {"VpnConnection": connection})
+
+    def create_vpn_connection_route(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """CreateVpnConnectionRoute: a static route (VpnStaticRoute, source Static)."""
+        _, record = self._record(backend, params["VpnConnectionId"])
+        cidr = _cidr(params["DestinationCidrBlock"])
+        if not any(r["DestinationCidrBlock"] == cidr for r in record.routes):
+            record.routes.append(
+                {"DestinationCidrBlock": cidr, "Source": "Static", "State": "available"}
+            )
+        return self._render("CreateVpnConnectionRoute", {})
+
+    def delete_vpn_connection_route(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        _, record = self._record(backend, params["VpnConnectionId"])
+        cidr = _cidr(params["DestinationCidrBlock"])
+        kept = [r for r in record.routes if r["DestinationCidrBlock"] != cidr]
+        if len(kept) == len(record.routes):
+            raise Ec2Error(
+                "InvalidRoute.NotFound",
+                f"no route with destination-cidr-block {cidr} in {params['VpnConnectionId']}",
+            )
+        record.routes = kept
+        return self._render("DeleteVpnConnectionRoute", {})
+
+    def _propagation(self, backend: Any, params: dict[str, Any]) -> tuple[Any, str]:
+        table = backend.get_route_table(params["RouteTableId"])  # InvalidRouteTableID.NotFound
+        gateway = backend.get_vpn_gateway(params["GatewayId"])  # InvalidVpnGatewayID.NotFound
+        return table, gateway.id
+
+    def enable_vgw_route_propagation(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """EnableVgwRoutePropagation: the VGW must be attached to the table's VPC; the table
+        then lists it in propagatingVgwSet (RouteTable type, PropagatingVgw)."""
+        table, gateway_id = self._propagation(backend, params)
+        attachment = backend.get_vpn_gateway(gateway_id).attachments.get(table.vpc_id)
+        if attachment is None or attachment.state != "attached":
+            raise Ec2Error(
+                "Gateway.NotAttached",
+                f"resource {gateway_id} is not attached to network {table.vpc_id}",
+            )
+        current = list(getattr(table, "PropagatingVgws", []))
+        if {"GatewayId": gateway_id} not in current:
+            current.append({"GatewayId": gateway_id})
+        table.PropagatingVgws = current
+        return self._render("EnableVgwRoutePropagation", {})
+
+    def disable_vgw_route_propagation(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        table, gateway_id = self._propagation(backend, params)
+        current = list(getattr(table, "PropagatingVgws", []))
+        table.PropagatingVgws = [p for p in current if p["GatewayId"] != gateway_id]
+        return self._render("DisableVgwRoutePropagation", {})
+
+    def create_customer_gateway(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """CreateCustomerGateway: reserved ASNs are refused, BgpAsnExtended is honoured, and
+        "if you send a request with the same parameters as an existing customer gateway, the
+        existing customer gateway's ID is returned" (CreateCustomerGateway, Description)."""
+        asn = params.get("BgpAsn") or params.get("BgpAsnExtended") or 65000
+        if params.get("BgpAsn") and params.get("BgpAsnExtended"):
+            raise invalid("Specify BgpAsn or BgpAsnExtended, not both.")
+        if params.get("BgpAsnExtended") and not 2147483648 <= asn <= 4294967295:
+            raise invalid("BgpAsnExtended must be between 2147483648 and 4294967295.")
+        if params.get("BgpAsn") and not 1 <= asn <= 2147483647:
+            raise invalid("BgpAsn must be between 1 and 2147483647.")
+        if asn in RESERVED_ASNS and RESERVED_ASNS[asn] in (None, region):
+            raise invalid(f"The ASN {asn} is reserved and cannot be used in {region}.")
+        ip = params.get("IpAddress") or params.get("PublicIp")
+        gateway_type = params.get("Type", "ipsec.1")
+        for gateway in backend.customer_gateways.values():
+            if (gateway.state, gateway.ip_address, gateway.type, gateway.bgp_asn) == (
+                "available",
+                ip,
+                gateway_type,
+                str(asn),
+            ):
+                return self._render("CreateCustomerGateway", {"CustomerGateway": gateway})
+        status, payload = self._delegate(environ, body)
+        if status != 200:
+            raise _MotoAnswer(status, payload)
+        match = re.search(rb"<customerGatewayId>([^<]+)</customerGatewayId>", payload)
+        assert match, payload
+        gateway = backend.customer_gateways[match.group(1).decode()]
+        gateway.bgp_asn = str(asn)
+        return self._render("CreateCustomerGateway", {"CustomerGateway": gateway})
+
+
+class _MotoAnswer(Ec2Error):
+    """moto refused a delegated request: pass its answer through."""
+
+    def __init__(self, status: int, payload: bytes) -> None:
+        code = re.search(rb"<Code>([^<]+)</Code>", payload)
+        message = re.search(rb"<Message>([^<]*)</Message>", payload)
+        super().__init__(
+            code.group(1).decode() if code else "InternalError",
+            message.group(1).decode() if message else payload.decode(errors="replace"),
+            status,
+        )
+
+
+def _cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=True))
+    except ValueError:
+        raise invalid(f"Value ({value}) for parameter cidrBlock is invalid.") from None

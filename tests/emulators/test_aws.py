@@ -1,0 +1,502 @@
+"""The AWS emulator's Site-to-Site VPN extension, driven with boto3 like the modules do.
+
+One AWS emulator process serves the whole session (tests/conftest.py ``aws_emulator``).
+Expected shapes follow the EC2 API reference (CreateVpnConnection, TunnelOption,
+VgwTelemetry, VpnStaticRoute, RouteTable/PropagatingVgw, CreateCustomerGateway).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import time
+import urllib.request
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tests.emulators.aws import vpn
+
+RESERVED = {
+    "169.254.0.0/30",
+    "169.254.1.0/30",
+    "169.254.2.0/30",
+    "169.254.3.0/30",
+    "169.254.4.0/30",
+    "169.254.5.0/30",
+    "169.254.169.252/30",
+}
+PSK = re.compile(r"^[A-Za-z1-9._][A-Za-z0-9._]{7,63}$")
+
+
+def client(run: Any, retries: int = 1) -> Any:
+    return boto3.client(
+        "ec2",
+        endpoint_url=run.endpoints["aws"]["endpoint_url"],
+        region_name=run.endpoints["aws"]["region"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": retries, "mode": "standard"}),
+    )
+
+
+@pytest.fixture(scope="module")
+def ec2(aws_emulator: Any) -> Any:
+    return client(aws_emulator)
+
+
+@pytest.fixture(scope="module")
+def network(ec2: Any) -> dict[str, str]:
+    """A VPC with an attached VGW (ASN 64620) and a customer gateway (ASN 65010)."""
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1", AmazonSideAsn=64620)["VpnGateway"]
+    ec2.attach_vpn_gateway(VpcId=vpc, VpnGatewayId=vgw["VpnGatewayId"])
+    cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="192.0.2.10", BgpAsn=65010)
+    return {
+        "vpc": vpc,
+        "vgw": vgw["VpnGatewayId"],
+        "cgw": cgw["CustomerGateway"]["CustomerGatewayId"],
+    }
+
+
+def new_vpn(ec2: Any, network: dict[str, str], **options: Any) -> dict[str, Any]:
+    return ec2.create_vpn_connection(
+        Type="ipsec.1",
+        CustomerGatewayId=network["cgw"],
+        VpnGatewayId=network["vgw"],
+        Options=options,
+    )["VpnConnection"]
+
+
+def describe(ec2: Any, vpn_id: str) -> dict[str, Any]:
+    connection: dict[str, Any] = ec2.describe_vpn_connections(VpnConnectionIds=[vpn_id])[
+        "VpnConnections"
+    ][0]
+    return connection
+
+
+def values(items: list[dict[str, Any]]) -> list[Any]:
+    return [item["Value"] for item in items]
+
+
+FULL_TUNNEL = {
+    "TunnelInsideCidr": "169.254.21.0/30",
+    "PreSharedKey": "Key_one.12345",
+    "IKEVersions": [{"Value": "ikev2"}],
+    "Phase1EncryptionAlgorithms": [{"Value": "AES256"}],
+    "Phase1IntegrityAlgorithms": [{"Value": "SHA2-256"}],
+    "Phase1DHGroupNumbers": [{"Value": 14}],
+    "Phase2EncryptionAlgorithms": [{"Value": "AES256-GCM-16"}],
+    "Phase2IntegrityAlgorithms": [{"Value": "SHA2-512"}],
+    "Phase2DHGroupNumbers": [{"Value": 5}],
+    "Phase1LifetimeSeconds": 3600,
+    "Phase2LifetimeSeconds": 1800,
+    "RekeyMarginTimeSeconds": 300,
+    "RekeyFuzzPercentage": 50,
+    "ReplayWindowSize": 512,
+    "DPDTimeoutSeconds": 45,
+    "DPDTimeoutAction": "restart",
+    "StartupAction": "start",
+}
+
+
+def test_tunnel_options_round_trip_and_defaults(ec2, network):
+    created = new_vpn(ec2, network, StaticRoutesOnly=False, TunnelOptions=[FULL_TUNNEL])
+    connection = describe(ec2, created["VpnConnectionId"])
+    assert created["Options"] == connection["Options"]
+    assert connection["Options"]["StaticRoutesOnly"] is False
+    first, second = connection["Options"]["TunnelOptions"]
+    assert first["TunnelInsideCidr"] == "169.254.21.0/30"
+    assert first["PreSharedKey"] == "Key_one.12345"
+    assert values(first["IkeVersions"]) == ["ikev2"]
+    assert values(first["Phase1EncryptionAlgorithms"]) == ["AES256"]
+    assert values(first["Phase1IntegrityAlgorithms"]) == ["SHA2-256"]
+    assert values(first["Phase1DHGroupNumbers"]) == [14]
+    assert values(first["Phase2EncryptionAlgorithms"]) == ["AES256-GCM-16"]
+    assert values(first["Phase2IntegrityAlgorithms"]) == ["SHA2-512"]
+    assert values(first["Phase2DHGroupNumbers"]) == [5]
+    assert (first["Phase1LifetimeSeconds"], first["Phase2LifetimeSeconds"]) == (3600, 1800)
+    assert (first["RekeyMarginTimeSeconds"], first["RekeyFuzzPercentage"]) == (300, 50)
+    assert (first["ReplayWindowSize"], first["DpdTimeoutSeconds"]) == (512, 45)
+    assert (first["DpdTimeoutAction"], first["StartupAction"]) == ("restart", "start")
+    # Tunnel 2 was not specified: AWS defaults, generated inside CIDR and key.
+    assert values(second["IkeVersions"]) == ["ikev1", "ikev2"]
+    assert values(second["Phase1DHGroupNumbers"]) == list(vpn.PHASE1_DH_GROUPS)
+    assert values(second["Phase2EncryptionAlgorithms"]) == list(vpn.PHASE2_ENCRYPTION)
+    assert second["Phase1LifetimeSeconds"] == 28800 and second["Phase2LifetimeSeconds"] == 3600
+    assert second["DpdTimeoutAction"] == "clear" and second["StartupAction"] == "add"
+    inside = ipaddress.ip_network(second["TunnelInsideCidr"])
+    assert inside.prefixlen == 30 and inside.subnet_of(ipaddress.ip_network("169.254.0.0/16"))
+    assert str(inside) not in RESERVED and str(inside) != first["TunnelInsideCidr"]
+    assert PSK.match(second["PreSharedKey"]) and len(second["PreSharedKey"]) == 32
+
+
+def test_generated_keys_and_cidrs_differ_between_connections(ec2, network):
+    a = new_vpn(ec2, network)["Options"]["TunnelOptions"]
+    b = new_vpn(ec2, network)["Options"]["TunnelOptions"]
+    keys = {t["PreSharedKey"] for t in a + b}
+    cidrs = {t["TunnelInsideCidr"] for t in a + b}
+    assert len(keys) == 4 and len(cidrs) == 4
+
+
+@pytest.mark.parametrize(
+    "tunnel",
+    [
+        {"TunnelInsideCidr": "169.254.1.0/30"},  # reserved
+        {"TunnelInsideCidr": "169.254.169.252/30"},  # reserved
+        {"TunnelInsideCidr": "169.254.30.0/29"},  # not a /30
+        {"TunnelInsideCidr": "10.0.0.0/30"},  # not in 169.254.0.0/16
+        {"TunnelInsideCidr": "169.254.30.1/30"},  # host bits set
+        {"PreSharedKey": "0startsWithZero"},
+        {"PreSharedKey": "has-a-dash"},
+        {"PreSharedKey": "short"},
+        {"PreSharedKey": "x" * 65},
+        {"IKEVersions": [{"Value": "ikev3"}]},
+        {"Phase1EncryptionAlgorithms": [{"Value": "3DES"}]},
+        {"Phase2IntegrityAlgorithms": [{"Value": "MD5"}]},
+        {"Phase1DHGroupNumbers": [{"Value": 5}]},  # 5 is phase 2 only
+        {"Phase2DHGroupNumbers": [{"Value": 1}]},
+        {"Phase1LifetimeSeconds": 899},
+        {"Phase2LifetimeSeconds": 3601},
+        {"Phase1LifetimeSeconds": 1800, "Phase2LifetimeSeconds": 1800},
+        {"RekeyMarginTimeSeconds": 59},
+        {"Phase2LifetimeSeconds": 1000, "RekeyMarginTimeSeconds": 501},
+        {"RekeyFuzzPercentage": 101},
+        {"ReplayWindowSize": 32},
+        {"DPDTimeoutSeconds": 29},
+        {"DPDTimeoutAction": "reboot"},
+        {"StartupAction": "stop"},
+    ],
+)
+def test_invalid_tunnel_options_are_rejected(ec2, network, tunnel):
+    before = len(ec2.describe_vpn_connections()["VpnConnections"])
+    with pytest.raises(ClientError) as caught:
+        new_vpn(ec2, network, TunnelOptions=[tunnel])
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert len(ec2.describe_vpn_connections()["VpnConnections"]) == before
+
+
+def test_three_tunnels_and_a_reused_inside_cidr_are_rejected(ec2, network):
+    with pytest.raises(ClientError, match="InvalidParameterValue"):
+        new_vpn(ec2, network, TunnelOptions=[{"DPDTimeoutSeconds": 30}] * 3)
+    with pytest.raises(ClientError, match="InvalidParameterValue"):
+        new_vpn(
+            ec2,
+            network,
+            TunnelOptions=[
+                {"TunnelInsideCidr": "169.254.40.0/30"},
+                {"TunnelInsideCidr": "169.254.40.0/30"},
+            ],
+        )
+    new_vpn(ec2, network, TunnelOptions=[{"TunnelInsideCidr": "169.254.41.0/30"}])
+    with pytest.raises(ClientError, match="already in use"):
+        new_vpn(ec2, network, TunnelOptions=[{"TunnelInsideCidr": "169.254.41.0/30"}])
+
+
+def test_unknown_gateways_are_not_found(ec2, network):
+    with pytest.raises(ClientError) as caught:
+        ec2.create_vpn_connection(
+            Type="ipsec.1", CustomerGatewayId=network["cgw"], VpnGatewayId="vgw-0000000000"
+        )
+    assert caught.value.response["Error"]["Code"] == "InvalidVpnGatewayID.NotFound"
+
+
+def parse_config(text: str) -> ET.Element:
+    return ET.fromstring(text.encode())
+
+
+def test_outside_ips_telemetry_and_configuration_are_per_connection(ec2, network):
+    tunnels = [
+        {"TunnelInsideCidr": "169.254.50.0/30", "PreSharedKey": "first.key_1"},
+        {"TunnelInsideCidr": "169.254.50.4/30", "PreSharedKey": "second.key_2"},
+    ]
+    one = describe(ec2, new_vpn(ec2, network, TunnelOptions=tunnels)["VpnConnectionId"])
+    two = describe(ec2, new_vpn(ec2, network)["VpnConnectionId"])
+    ips_one = [t["OutsideIpAddress"] for t in one["Options"]["TunnelOptions"]]
+    ips_two = [t["OutsideIpAddress"] for t in two["Options"]["TunnelOptions"]]
+    assert len(set(ips_one + ips_two)) == 4
+    doc_range = ipaddress.ip_network("198.51.100.0/24")
+    assert all(ipaddress.ip_address(ip) in doc_range for ip in ips_one + ips_two)
+    # VgwTelemetry: one entry per tunnel, with the EC2 reference's members.
+    telemetry = one["VgwTelemetry"]
+    assert [t["OutsideIpAddress"] for t in telemetry] == ips_one
+    for entry in telemetry:
+        assert entry["Status"] in ("UP", "DOWN")
+        assert {"StatusMessage", "LastStatusChange", "AcceptedRouteCount"} <= entry.keys()
+    assert one["State"] == "available" and all(t["Status"] == "UP" for t in telemetry)
+
+    root = parse_config(one["CustomerGatewayConfiguration"])
+    assert root.get("id") == one["VpnConnectionId"]
+    assert root.findtext("customer_gateway_id") == network["cgw"]
+    assert root.findtext("vpn_gateway_id") == network["vgw"]
+    found = root.findall("ipsec_tunnel")
+    assert len(found) == 2
+    for tunnel_xml, spec, ip in zip(found, tunnels, ips_one, strict=True):
+        aws_side, customer = tunnel_xml.find("vpn_gateway"), tunnel_xml.find("customer_gateway")
+        net = ipaddress.ip_network(spec["TunnelInsideCidr"])
+        assert aws_side.findtext("tunnel_outside_address/ip_address") == ip
+        assert aws_side.findtext("tunnel_inside_address/ip_address") == str(net[1])
+        assert customer.findtext("tunnel_inside_address/ip_address") == str(net[2])
+        assert customer.findtext("tunnel_outside_address/ip_address") == "192.0.2.10"
+        assert aws_side.findtext("bgp/asn") == "64620"
+        assert customer.findtext("bgp/asn") == "65010"
+        assert tunnel_xml.findtext("ike/pre_shared_key") == spec["PreSharedKey"]
+    other = parse_config(two["CustomerGatewayConfiguration"])
+    other_ips = [e.text for e in other.findall("ipsec_tunnel/vpn_gateway/*/ip_address")]
+    assert set(ips_two) <= set(other_ips) and not set(ips_one) & set(other_ips)
+
+
+def test_static_connection_has_no_bgp_in_its_configuration(ec2, network):
+    created = new_vpn(ec2, network, StaticRoutesOnly=True)
+    assert created["Options"]["StaticRoutesOnly"] is True
+    root = parse_config(created["CustomerGatewayConfiguration"])
+    assert root.find("ipsec_tunnel/vpn_gateway/bgp") is None
+
+
+def test_static_routes(ec2, network):
+    vpn_id = new_vpn(ec2, network, StaticRoutesOnly=True)["VpnConnectionId"]
+    ec2.create_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock="10.48.0.0/14")
+    ec2.create_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock="10.104.0.0/20")
+    routes = describe(ec2, vpn_id)["Routes"]
+    assert routes == [
+        {"DestinationCidrBlock": "10.48.0.0/14", "Source": "Static", "State": "available"},
+        {"DestinationCidrBlock": "10.104.0.0/20", "Source": "Static", "State": "available"},
+    ]
+    assert {t["AcceptedRouteCount"] for t in describe(ec2, vpn_id)["VgwTelemetry"]} == {2}
+    ec2.delete_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock="10.48.0.0/14")
+    assert [r["DestinationCidrBlock"] for r in describe(ec2, vpn_id)["Routes"]] == ["10.104.0.0/20"]
+    with pytest.raises(ClientError) as caught:
+        ec2.delete_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock="10.48.0.0/14")
+    assert caught.value.response["Error"]["Code"] == "InvalidRoute.NotFound"
+    with pytest.raises(ClientError) as caught:
+        ec2.create_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock="10.1/40")
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValue"
+    with pytest.raises(ClientError) as caught:
+        ec2.create_vpn_connection_route(
+            VpnConnectionId="vpn-00000000", DestinationCidrBlock="10.0.0.0/8"
+        )
+    assert caught.value.response["Error"]["Code"] == "InvalidVpnConnectionID.NotFound"
+
+
+def test_vgw_route_propagation(ec2, network):
+    table = ec2.create_route_table(VpcId=network["vpc"])["RouteTable"]["RouteTableId"]
+
+    def propagating() -> list[dict[str, str]]:
+        tables = ec2.describe_route_tables(RouteTableIds=[table])["RouteTables"]
+        return list(tables[0].get("PropagatingVgws", []))
+
+    assert propagating() == []
+    ec2.enable_vgw_route_propagation(RouteTableId=table, GatewayId=network["vgw"])
+    ec2.enable_vgw_route_propagation(RouteTableId=table, GatewayId=network["vgw"])
+    assert propagating() == [{"GatewayId": network["vgw"]}]
+    ec2.disable_vgw_route_propagation(RouteTableId=table, GatewayId=network["vgw"])
+    assert propagating() == []
+
+    detached = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    with pytest.raises(ClientError) as caught:
+        ec2.enable_vgw_route_propagation(RouteTableId=table, GatewayId=detached)
+    assert caught.value.response["Error"]["Code"] == "Gateway.NotAttached"
+    with pytest.raises(ClientError) as caught:
+        ec2.enable_vgw_route_propagation(RouteTableId="rtb-00000000", GatewayId=network["vgw"])
+    assert caught.value.response["Error"]["Code"] == "InvalidRouteTableID.NotFound"
+
+
+def test_modify_vpn_tunnel_options(ec2, network):
+    created = new_vpn(ec2, network)
+    vpn_id = created["VpnConnectionId"]
+    first, second = created["Options"]["TunnelOptions"]
+    result = ec2.modify_vpn_tunnel_options(
+        VpnConnectionId=vpn_id,
+        VpnTunnelOutsideIpAddress=second["OutsideIpAddress"],
+        TunnelOptions={
+            "PreSharedKey": "rotated_key.9",
+            "TunnelInsideCidr": "169.254.60.0/30",
+            "IKEVersions": [{"Value": "ikev2"}],
+            "Phase1DHGroupNumbers": [{"Value": 20}],
+        },
+    )["VpnConnection"]
+    assert result["Options"] == describe(ec2, vpn_id)["Options"]
+    new_first, new_second = result["Options"]["TunnelOptions"]
+    assert new_first == first
+    assert new_second["PreSharedKey"] == "rotated_key.9"
+    assert new_second["TunnelInsideCidr"] == "169.254.60.0/30"
+    assert values(new_second["IkeVersions"]) == ["ikev2"]
+    assert values(new_second["Phase1DHGroupNumbers"]) == [20]
+    # Options not given are kept.
+    assert new_second["Phase2DHGroupNumbers"] == second["Phase2DHGroupNumbers"]
+    root = parse_config(result["CustomerGatewayConfiguration"])
+    assert root.findall("ipsec_tunnel")[1].findtext("ike/pre_shared_key") == "rotated_key.9"
+
+    for options in ({"PreSharedKey": "0bad"}, {"TunnelInsideCidr": "169.254.5.0/30"}):
+        with pytest.raises(ClientError) as caught:
+            ec2.modify_vpn_tunnel_options(
+                VpnConnectionId=vpn_id,
+                VpnTunnelOutsideIpAddress=second["OutsideIpAddress"],
+                TunnelOptions=options,
+            )
+        assert caught.value.response["Error"]["Code"] == "InvalidParameterValue"
+    with pytest.raises(ClientError) as caught:
+        ec2.modify_vpn_tunnel_options(
+            VpnConnectionId=vpn_id, VpnTunnelOutsideIpAddress="192.0.2.99", TunnelOptions={}
+        )
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValue"
+    with pytest.raises(ClientError) as caught:
+        ec2.modify_vpn_tunnel_options(
+            VpnConnectionId=vpn_id,
+            VpnTunnelOutsideIpAddress=second["OutsideIpAddress"],
+            TunnelOptions={"PreSharedKey": "dry_run_key"},
+            DryRun=True,
+        )
+    assert caught.value.response["Error"]["Code"] == "DryRunOperation"
+    assert describe(ec2, vpn_id)["Options"]["TunnelOptions"][1]["PreSharedKey"] == "rotated_key.9"
+
+
+def test_modify_vpn_connection_options(ec2, network):
+    vpn_id = new_vpn(ec2, network)["VpnConnectionId"]
+    result = ec2.modify_vpn_connection_options(
+        VpnConnectionId=vpn_id, RemoteIpv4NetworkCidr="10.48.0.0/14"
+    )["VpnConnection"]
+    assert result["Options"]["RemoteIpv4NetworkCidr"] == "10.48.0.0/14"
+    assert describe(ec2, vpn_id)["Options"]["LocalIpv4NetworkCidr"] == "0.0.0.0/0"
+
+
+def test_delete_goes_deleted(ec2, network):
+    vpn_id = new_vpn(ec2, network)["VpnConnectionId"]
+    ec2.delete_vpn_connection(VpnConnectionId=vpn_id)
+    connection = describe(ec2, vpn_id)
+    assert connection["State"] == "deleted"
+    assert {t["Status"] for t in connection["VgwTelemetry"]} == {"DOWN"}
+
+
+def test_transit_gateway_vpn(ec2, network):
+    tgw = ec2.create_transit_gateway(Options={"AmazonSideAsn": 64700})["TransitGateway"]
+    created = ec2.create_vpn_connection(
+        Type="ipsec.1",
+        CustomerGatewayId=network["cgw"],
+        TransitGatewayId=tgw["TransitGatewayId"],
+        Options={"TunnelOptions": [{"TunnelInsideCidr": "169.254.70.0/30"}]},
+    )["VpnConnection"]
+    assert created["TransitGatewayId"] == tgw["TransitGatewayId"]
+    root = parse_config(created["CustomerGatewayConfiguration"])
+    assert root.findtext("transit_gateway_id") == tgw["TransitGatewayId"]
+    assert root.findtext("ipsec_tunnel/vpn_gateway/bgp/asn") == "64700"
+    attachments = ec2.describe_transit_gateway_attachments(
+        Filters=[{"Name": "resource-id", "Values": [created["VpnConnectionId"]]}]
+    )["TransitGatewayAttachments"]
+    assert [a["ResourceType"] for a in attachments] == ["vpn"]
+
+
+def test_customer_gateways_bgp_asn_filter_and_identical_create(ec2):
+    first = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="192.0.2.77", BgpAsn=65077)
+    again = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="192.0.2.77", BgpAsn=65077)
+    cgw = first["CustomerGateway"]["CustomerGatewayId"]
+    assert again["CustomerGateway"]["CustomerGatewayId"] == cgw
+    found = ec2.describe_customer_gateways(Filters=[{"Name": "bgp-asn", "Values": ["65077"]}])
+    assert [g["CustomerGatewayId"] for g in found["CustomerGateways"]] == [cgw]
+    none = ec2.describe_customer_gateways(Filters=[{"Name": "bgp-asn", "Values": ["65078"]}])
+    assert none["CustomerGateways"] == []
+    extended = ec2.create_customer_gateway(
+        Type="ipsec.1", IpAddress="192.0.2.78", BgpAsnExtended=4200000001
+    )["CustomerGateway"]
+    assert extended["BgpAsn"] == "4200000001"
+
+
+@pytest.mark.parametrize("asn", [7224, 9059])
+def test_reserved_customer_gateway_asns_are_rejected(ec2, asn):
+    # 9059 is reserved in eu-west-1, the emulator's region.
+    with pytest.raises(ClientError) as caught:
+        ec2.create_customer_gateway(Type="ipsec.1", PublicIp="192.0.2.79", BgpAsn=asn)
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+# -- request log, faults, latency -------------------------------------------------------------
+
+
+def put_faults(run: Any, rules: list[dict[str, Any]]) -> None:
+    request = urllib.request.Request(
+        run.endpoints["aws"]["endpoint_url"] + "/_emulator/faults",
+        data=json.dumps({"rules": rules}).encode(),
+        method="PUT",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
+
+
+@pytest.fixture
+def faults(aws_emulator: Any) -> Iterator[Any]:
+    yield lambda rules: put_faults(aws_emulator, rules)
+    put_faults(aws_emulator, [])
+
+
+def test_request_log_records_operations_and_mutating(aws_emulator, ec2, network):
+    mark = aws_emulator.mark()
+    ec2.describe_vpn_connections()
+    ec2.describe_customer_gateways()
+    vpn_id = new_vpn(ec2, network)["VpnConnectionId"]
+    ec2.create_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock="10.9.0.0/16")
+    entries = aws_emulator.requests_since(mark, service="aws")
+    assert [(e["operation"], e["mutating"], e["status"]) for e in entries] == [
+        ("DescribeVpnConnections", False, 200),
+        ("DescribeCustomerGateways", False, 200),
+        ("CreateVpnConnection", True, 200),
+        ("CreateVpnConnectionRoute", True, 200),
+    ]
+    assert {e["service"] for e in entries} == {"aws"}
+
+
+def test_throttling_count_fault(aws_emulator, ec2, faults):
+    faults([{"kind": "throttle", "operation": "DescribeVpcs", "count": 2}])
+    mark = aws_emulator.mark()
+    for _ in range(2):
+        with pytest.raises(ClientError) as caught:
+            ec2.describe_vpcs()
+        assert caught.value.response["Error"]["Code"] == "RequestLimitExceeded"
+        assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    ec2.describe_vpcs()
+    ec2.describe_vpn_gateways()  # another operation is never throttled
+    statuses = [(e["operation"], e["status"]) for e in aws_emulator.requests_since(mark, "aws")]
+    assert statuses == [
+        ("DescribeVpcs", 400),
+        ("DescribeVpcs", 400),
+        ("DescribeVpcs", 200),
+        ("DescribeVpnGateways", 200),
+    ]
+
+
+def test_boto3_retries_through_a_scripted_throttle(aws_emulator, faults):
+    faults([{"kind": "throttle", "operation": "DescribeVpcs", "count": 2}])
+    mark = aws_emulator.mark()
+    client(aws_emulator, retries=3).describe_vpcs()
+    assert [e["status"] for e in aws_emulator.requests_since(mark, "aws")] == [400, 400, 200]
+
+
+@pytest.mark.parametrize("rate, failures", [(1.0, 5), (0.0, 0)])
+def test_server_error_rate_fault(aws_emulator, ec2, faults, rate, failures):
+    faults([{"kind": "server_error", "operation": "DescribeVpnGateways", "rate": rate}])
+    seen = 0
+    for _ in range(5):
+        try:
+            ec2.describe_vpn_gateways()
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "Unavailable"
+            assert exc.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+            seen += 1
+    assert seen == failures
+
+
+def test_latency_injection(ec2, faults):
+    faults([{"kind": "latency", "operation": "DescribeVpnGateways", "latency_ms": 400}])
+    start = time.monotonic()
+    ec2.describe_vpn_gateways()
+    slow = time.monotonic() - start
+    start = time.monotonic()
+    ec2.describe_vpcs()
+    fast = time.monotonic() - start
+    assert slow >= 0.4 and fast < 0.4
