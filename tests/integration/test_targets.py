@@ -1,0 +1,61 @@
+"""Runs every integration target (tests/integration/targets/<name>/) against the emulators.
+
+Targets are ansible-test style: ``tasks/main.yml`` run as a role on localhost. Each gets
+the emulators' environment (tests/conftest.py ``emulators``) and the extra variables
+``emulator_state_dir`` and ``emulator_endpoints`` (the launcher's endpoints.json).
+A directory without ``tasks/main.yml`` (such as ``setup_emulators``) is not a target.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TARGETS_DIR = Path(__file__).parent / "targets"
+TARGETS = sorted(
+    p.name
+    for p in TARGETS_DIR.iterdir()
+    if (p / "tasks" / "main.yml").is_file() and not p.name.startswith("setup_")
+)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_target(target: str, emulators, tmp_path: Path) -> None:
+    playbook = tmp_path / "target.yml"
+    playbook.write_text(
+        "- name: Integration target\n"
+        "  hosts: localhost\n"
+        "  gather_facts: false\n"
+        "  roles:\n"
+        f"    - role: {TARGETS_DIR / target}\n"
+    )
+    extra = {
+        "emulator_state_dir": str(emulators.state_dir),
+        "emulator_endpoints": emulators.endpoints,
+        # modules run with the venv's Python, where boto3, google-auth and kubernetes are
+        "ansible_python_interpreter": sys.executable,
+    }
+    env = {**os.environ, **emulators.env, "ANSIBLE_FORCE_COLOR": "0"}
+    result = subprocess.run(
+        [
+            "ansible-playbook",
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            json.dumps(extra),
+            str(playbook),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
