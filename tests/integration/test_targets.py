@@ -40,10 +40,15 @@ def test_target(target: str, emulators, tmp_path: Path) -> None:
         # modules run with the venv's Python, where boto3, google-auth and kubernetes are
         "ansible_python_interpreter": sys.executable,
     }
-    env = {**os.environ, **emulators.env, "ANSIBLE_FORCE_COLOR": "0"}
+    env = {
+        **os.environ,
+        **emulators.env,
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_COLLECTIONS_PATH": str(Path(__file__).resolve().parents[2] / ".build"),
+    }
     result = subprocess.run(
         [
-            "ansible-playbook",
+            str(Path(sys.executable).parent / "ansible-playbook"),
             "-i",
             "localhost,",
             "-c",
