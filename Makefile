@@ -26,7 +26,7 @@ $(COLL):
 	mkdir -p $(dir $(COLL))
 	ln -sfn $(CURDIR) $(COLL)
 
-test: lint sanity unit
+test: lint sanity unit integration
 
 lint: setup
 	$(BIN)/ruff check .

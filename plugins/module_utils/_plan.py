@@ -1,0 +1,738 @@
+# Copyright: crosscluster.link contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to this collection: not a public API.
+"""Link planner: validate the inventory's cluster specs, enumerate links, allocate tunnels.
+
+Pure functions on plain values (no module object). ``build_plan`` is the entry point: it
+returns ``(plan, errors, warnings)``; ``plan`` is ``None`` whenever ``errors`` is not empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import combinations
+from typing import Any
+
+try:
+    import netaddr
+
+    HAS_NETADDR = True
+except ImportError:  # pragma: no cover - reported by the module with missing_required_lib
+    HAS_NETADDR = False
+
+PROVIDERS = ("aws", "gcp", "onprem")
+TOPOLOGIES = ("full_mesh", "pairs")
+CIDR_FIELDS = ("cluster_node_cidrs", "cluster_pod_cidrs", "cluster_service_cidrs")
+KNOWN_VARS = (
+    "cluster_name",
+    "cluster_provider",
+    "cluster_region",
+    "cluster_project",
+    "cluster_network",
+    *CIDR_FIELDS,
+    "cluster_dns_zone",
+    "cluster_asn",
+    "cluster_kubeconfig",
+    "cluster_context",
+    "cluster_api_endpoint",
+    "cluster_aws_gateway",
+    "cluster_aws_transit_gateway_id",
+)
+# Variables every cluster needs, then the ones its provider needs on top.
+REQUIRED_VARS = ("cluster_provider", *CIDR_FIELDS, "cluster_dns_zone", "cluster_asn")
+PROVIDER_VARS = {
+    "aws": ("cluster_region", "cluster_network"),
+    "gcp": ("cluster_region", "cluster_project", "cluster_network"),
+    "onprem": (),
+}
+
+# GCP resource names: RFC 1035 label, at most 63 characters (Compute Engine API reference,
+# "Naming resources"). Cluster names are capped at 24 so a link id ("<a>--<b>", at most 50
+# characters) leaves 13 characters for prefixes and suffixes of derived resource names.
+NAME_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+MAX_CLUSTER_NAME = 24
+LINK_SEPARATOR = "--"
+AWS_REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$")
+GCP_REGION_RE = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
+GCP_PROJECT_RE = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+AWS_VPC_RE = re.compile(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")
+AWS_TGW_RE = re.compile(r"^tgw-([0-9a-f]{8}|[0-9a-f]{17})$")
+DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+# ASNs. Private ranges: required for a GCP Cloud Router (Google Cloud "Cloud Router
+# overview", ASN) and for the Amazon side of a VGW or TGW (EC2 API reference,
+# CreateVpnGateway / CreateTransitGateway, AmazonSideAsn).
+ASN_MAX = 4294967295
+PRIVATE_ASN_RANGES = ((64512, 65534), (4200000000, 4294967294))
+# Customer gateway ASNs AWS refuses (EC2 API reference, CreateCustomerGateway, BgpAsn).
+AWS_CGW_RESERVED_ASN = 7224
+AWS_CGW_REGION_RESERVED_ASN = {
+    "eu-west-1": 9059,
+    "ap-northeast-1": 10124,
+    "ap-southeast-1": 17943,
+}
+
+# Tunnel inside addresses: /30s of 169.254.0.0/16; AWS refuses these for VPN tunnels
+# (EC2 API reference, VpnTunnelOptionsSpecification, TunnelInsideCidr).
+TUNNEL_POOL = "169.254.0.0/16"
+AWS_RESERVED_TUNNEL_CIDRS = (
+    "169.254.0.0/30",
+    "169.254.1.0/30",
+    "169.254.2.0/30",
+    "169.254.3.0/30",
+    "169.254.4.0/30",
+    "169.254.5.0/30",
+    "169.254.169.252/30",
+)
+TUNNELS_PER_LINK = 4
+BLOCK_PREFIX = 28  # one aligned /28 per link = its four /30s
+BLOCK_SIZE = 16
+BLOCK_COUNT = 65536 // BLOCK_SIZE
+
+TRANSPORTS = {("aws", "gcp"): "aws_gcp_ha_vpn"}
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _q(value: Any) -> str:
+    """Quote a user value for a message."""
+    return repr(value)
+
+
+def _cluster_names(specs: Mapping[str, Any]) -> dict[str, str]:
+    """Map inventory host -> cluster name (``cluster_name`` or the host name)."""
+    return {
+        host: str((spec.get("cluster_name") if isinstance(spec, Mapping) else None) or host)
+        for host, spec in specs.items()
+    }
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def parse_cidr(value: Any) -> tuple[Any, str | None]:
+    """Parse one CIDR string strictly. Returns ``(IPNetwork, None)`` or ``(None, problem)``."""
+    if not isinstance(value, str):
+        return None, f"{_q(value)} is not a CIDR string"
+    if "/" not in value:
+        return None, f"{_q(value)} has no prefix length (write it as ADDRESS/PREFIX)"
+    address, prefix = value.split("/", 1)
+    try:
+        ip = netaddr.IPAddress(address.strip())
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return None, f"{_q(value)} is not a CIDR: {_q(address)} is not an IP address"
+    width = 32 if ip.version == 4 else 128
+    if not prefix.strip().isdigit() or int(prefix) > width:
+        return None, (
+            f"{_q(value)} has a bad prefix length {_q(prefix)} (0-{width} for IPv{ip.version})"
+        )
+    network = netaddr.IPNetwork(f"{ip}/{int(prefix)}")
+    if network.ip != network.network:
+        return None, f"{_q(value)} has host bits set; did you mean {network.cidr}?"
+    return network, None
+
+
+def _overlap_kind(a: Any, b: Any) -> str | None:
+    """How two networks overlap: None, 'equals', 'contains' or 'is inside'."""
+    if a.version != b.version or a.last < b.first or b.last < a.first:
+        return None
+    if a == b:
+        return "equals"
+    # Two CIDR networks that overlap are nested: one contains the other.
+    return "contains" if a.first <= b.first and b.last <= a.last else "is inside"
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _is_private_asn(asn: int) -> bool:
+    return any(low <= asn <= high for low, high in PRIVATE_ASN_RANGES)
+
+
+def normalize_zone(value: str) -> str:
+    return value.strip().lower().rstrip(".")
+
+
+# ---------------------------------------------------------------------------- per cluster
+
+
+def validate_name(host: str, name: str) -> list[str]:
+    problems = []
+    if not NAME_RE.match(name) or len(name) > MAX_CLUSTER_NAME or LINK_SEPARATOR in name:
+        problems.append(
+            f"cluster {_q(name)} (host {_q(host)}): cluster_name {_q(name)} is not a valid "
+            f"cluster name: use 1-{MAX_CLUSTER_NAME} characters of lowercase letters, digits "
+            f"and single hyphens, starting with a letter and not ending with a hyphen "
+            f"(it prefixes cloud resource names)"
+        )
+    return problems
+
+
+def validate_fields(name: str, spec: Mapping[str, Any]) -> list[str]:
+    """Presence and syntax of one cluster's variables (not CIDR math, not links)."""
+    errors: list[str] = []
+    provider = spec.get("cluster_provider")
+    for var in REQUIRED_VARS:
+        if _missing(spec.get(var)):
+            errors.append(f"cluster {_q(name)}: {var} is required but not set")
+    if not _missing(provider) and provider not in PROVIDERS:
+        errors.append(
+            f"cluster {_q(name)}: cluster_provider {_q(provider)} is unknown; "
+            f"use one of {', '.join(PROVIDERS)}"
+        )
+    for var in PROVIDER_VARS.get(provider, ()):
+        if _missing(spec.get(var)):
+            errors.append(f"cluster {_q(name)}: {var} is required for provider {provider}")
+    errors += _validate_location(name, provider, spec)
+    errors += _validate_access(name, spec)
+    return errors
+
+
+def _validate_location(name: str, provider: Any, spec: Mapping[str, Any]) -> list[str]:
+    errors = []
+    region = spec.get("cluster_region")
+    network = spec.get("cluster_network")
+    project = spec.get("cluster_project")
+    if provider == "aws":
+        if not _missing(region) and not AWS_REGION_RE.match(str(region)):
+            errors.append(
+                f"cluster {_q(name)}: cluster_region {_q(region)} is not an AWS region "
+                f"(e.g. 'eu-west-1')"
+            )
+        if not _missing(network) and not AWS_VPC_RE.match(str(network)):
+            errors.append(
+                f"cluster {_q(name)}: cluster_network {_q(network)} is not a VPC id "
+                f"(e.g. 'vpc-0a1b2c3d4e5f60718')"
+            )
+        gateway = spec.get("cluster_aws_gateway") or "vgw"
+        tgw = spec.get("cluster_aws_transit_gateway_id")
+        if gateway not in ("vgw", "tgw"):
+            errors.append(
+                f"cluster {_q(name)}: cluster_aws_gateway {_q(gateway)} is unknown; use vgw or tgw"
+            )
+        if gateway == "tgw" and _missing(tgw):
+            errors.append(
+                f"cluster {_q(name)}: cluster_aws_transit_gateway_id is required when "
+                f"cluster_aws_gateway is tgw"
+            )
+        if not _missing(tgw) and not AWS_TGW_RE.match(str(tgw)):
+            errors.append(
+                f"cluster {_q(name)}: cluster_aws_transit_gateway_id {_q(tgw)} is not a "
+                f"transit gateway id (e.g. 'tgw-0a1b2c3d4e5f60718')"
+            )
+        if gateway == "vgw" and not _missing(tgw):
+            errors.append(
+                f"cluster {_q(name)}: cluster_aws_transit_gateway_id {_q(tgw)} is set but "
+                f"cluster_aws_gateway is vgw; set cluster_aws_gateway: tgw or remove it"
+            )
+    elif provider in PROVIDERS:
+        for var in ("cluster_aws_gateway", "cluster_aws_transit_gateway_id"):
+            if not _missing(spec.get(var)):
+                errors.append(
+                    f"cluster {_q(name)}: {var} {_q(spec.get(var))} applies to provider aws "
+                    f"only, not {provider}"
+                )
+    if provider == "gcp":
+        if not _missing(region) and not GCP_REGION_RE.match(str(region)):
+            errors.append(
+                f"cluster {_q(name)}: cluster_region {_q(region)} is not a GCP region "
+                f"(e.g. 'europe-west1')"
+            )
+        if not _missing(project) and not GCP_PROJECT_RE.match(str(project)):
+            errors.append(
+                f"cluster {_q(name)}: cluster_project {_q(project)} is not a GCP project id"
+            )
+        if not _missing(network) and not (NAME_RE.match(str(network)) and len(str(network)) <= 63):
+            errors.append(
+                f"cluster {_q(name)}: cluster_network {_q(network)} is not a GCP network name"
+            )
+    return errors
+
+
+def _validate_access(name: str, spec: Mapping[str, Any]) -> list[str]:
+    errors = []
+    endpoint = spec.get("cluster_api_endpoint")
+    if not _missing(endpoint) and not re.match(r"^https://[^\s/]+(/\S*)?$", str(endpoint)):
+        errors.append(
+            f"cluster {_q(name)}: cluster_api_endpoint {_q(endpoint)} is not an https URL "
+            f"(e.g. 'https://203.0.113.10:6443')"
+        )
+    for var in ("cluster_kubeconfig", "cluster_context"):
+        value = spec.get(var)
+        if not _missing(value) and not isinstance(value, str):
+            errors.append(f"cluster {_q(name)}: {var} must be a string, got {_q(value)}")
+    return errors
+
+
+def validate_asn(name: str, spec: Mapping[str, Any]) -> tuple[int | None, list[str]]:
+    value = spec.get("cluster_asn")
+    if _missing(value):
+        return None, []  # reported as missing
+    asn = _as_int(value)
+    if asn is None:
+        return None, [f"cluster {_q(name)}: cluster_asn {_q(value)} is not an integer"]
+    if not 1 <= asn <= ASN_MAX:
+        return None, [f"cluster {_q(name)}: cluster_asn {asn} is out of range 1-{ASN_MAX}"]
+    provider = spec.get("cluster_provider")
+    if provider in ("aws", "gcp") and not _is_private_asn(asn):
+        what = "GCP Cloud Router" if provider == "gcp" else "the Amazon side of a VGW or TGW"
+        return asn, [
+            f"cluster {_q(name)}: cluster_asn {asn} is not a private ASN; {what} needs "
+            f"64512-65534 or 4200000000-4294967294"
+        ]
+    return asn, []
+
+
+def validate_cidrs(name: str, spec: Mapping[str, Any]) -> tuple[list[tuple[str, Any]], list[str]]:
+    """Parse one cluster's CIDR lists. Returns ``([(field, network)], errors)``."""
+    networks: list[tuple[str, Any]] = []
+    errors: list[str] = []
+    pool = netaddr.IPNetwork(TUNNEL_POOL)
+    for field in CIDR_FIELDS:
+        values = spec.get(field)
+        if _missing(values):
+            continue  # reported as missing
+        if isinstance(values, str) or not isinstance(values, Sequence):
+            errors.append(
+                f"cluster {_q(name)}: {field} must be a list of CIDR strings, got {_q(values)} "
+                f"(e.g. ['10.0.0.0/16'])"
+            )
+            continue
+        for value in values:
+            network, problem = parse_cidr(value)
+            if problem:
+                errors.append(f"cluster {_q(name)}: {field}: {problem}")
+                continue
+            if _overlap_kind(network, pool):
+                errors.append(
+                    f"cluster {_q(name)}: {field}: {network} overlaps the tunnel address space "
+                    f"{TUNNEL_POOL} (link-local, reserved for VPN inside addresses)"
+                )
+                continue
+            networks.append((field, network))
+    return networks, errors
+
+
+def validate_zone(name: str, spec: Mapping[str, Any]) -> tuple[str | None, list[str]]:
+    value = spec.get("cluster_dns_zone")
+    if _missing(value):
+        return None, []  # reported as missing
+    if not isinstance(value, str):
+        return None, [f"cluster {_q(name)}: cluster_dns_zone {_q(value)} is not a string"]
+    zone = normalize_zone(value)
+    labels = zone.split(".")
+    if len(zone) > 253 or not all(DNS_LABEL_RE.match(label) for label in labels):
+        return None, [
+            f"cluster {_q(name)}: cluster_dns_zone {_q(value)} is not a valid DNS name "
+            f"(labels of 1-63 letters, digits and hyphens, e.g. 'aws-euwest1.local')"
+        ]
+    if zone == "cluster.local" or zone.endswith(".cluster.local"):
+        return None, [
+            f"cluster {_q(name)}: cluster_dns_zone {_q(value)} collides with the in-cluster "
+            f"zone cluster.local; choose a zone of its own, e.g. 'aws-euwest1.local'"
+        ]
+    if labels[0] == "svc":
+        return None, [
+            f"cluster {_q(name)}: cluster_dns_zone {_q(value)} starts with 'svc.': names are "
+            f"<service>.<namespace>.svc.<zone>, so use {_q(zone[4:])}"
+        ]
+    return zone, []
+
+
+# ---------------------------------------------------------------------------- across clusters
+
+
+def cidr_overlaps(networks: Mapping[str, list[tuple[str, Any]]]) -> list[str]:
+    """Every overlapping pair among all clusters' CIDRs (and inside one cluster)."""
+    flat = [(name, field, net) for name in sorted(networks) for field, net in networks[name]]
+    errors = []
+    for (n1, f1, a), (n2, f2, b) in combinations(flat, 2):
+        kind = _overlap_kind(a, b)
+        if kind is None:
+            continue
+        where = "across clusters" if n1 != n2 else "inside one cluster"
+        errors.append(
+            f"CIDR overlap ({where}): cluster {_q(n1)} {f1} {a} {kind} cluster {_q(n2)} {f2} {b}"
+        )
+    return errors
+
+
+def zone_conflicts(zones: Mapping[str, str]) -> list[str]:
+    errors = []
+    for n1, n2 in combinations(sorted(zones), 2):
+        z1, z2 = zones[n1], zones[n2]
+        if z1 == z2:
+            errors.append(
+                f"cluster {_q(n1)} and cluster {_q(n2)}: cluster_dns_zone {_q(z1)} is "
+                f"duplicated; every cluster needs its own zone"
+            )
+        elif z1.endswith("." + z2) or z2.endswith("." + z1):
+            errors.append(
+                f"cluster {_q(n1)} cluster_dns_zone {_q(z1)} and cluster {_q(n2)} "
+                f"cluster_dns_zone {_q(z2)} are nested; zones must not contain each other"
+            )
+    return errors
+
+
+def enumerate_pairs(
+    names: Iterable[str], topology: Any, pairs: Any
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """The links (sorted name pairs, sorted) the topology asks for, and errors."""
+    known = set(names)
+    if topology not in TOPOLOGIES:
+        return [], [f"link_topology {_q(topology)} is unknown; use full_mesh or pairs"]
+    if topology == "full_mesh":
+        return list(combinations(sorted(known), 2)), []
+    if not pairs:
+        return [], ["link_pairs is required when link_topology is pairs, e.g. [[a, b]]"]
+    if isinstance(pairs, str) or not isinstance(pairs, Sequence):
+        return [], [f"link_pairs must be a list of [cluster, cluster] lists, got {_q(pairs)}"]
+    links: list[tuple[str, str]] = []
+    errors: list[str] = []
+    for pair in pairs:
+        if (
+            isinstance(pair, str)
+            or not isinstance(pair, Sequence)
+            or len(pair) != 2
+            or not all(isinstance(p, str) for p in pair)
+        ):
+            errors.append(f"link_pairs entry {_q(pair)} is not a list of two cluster names")
+            continue
+        a, b = pair
+        unknown = [p for p in (a, b) if p not in known]
+        if unknown:
+            errors.append(
+                f"link_pairs entry {_q(list(pair))} names unknown cluster(s) "
+                f"{', '.join(map(_q, unknown))}; known clusters: {', '.join(sorted(known))}"
+            )
+            continue
+        if a == b:
+            errors.append(f"link_pairs entry {_q(list(pair))} links cluster {_q(a)} to itself")
+            continue
+        key = (a, b) if a < b else (b, a)
+        if key in links:
+            errors.append(f"link_pairs entry {_q(list(pair))} duplicates the link {link_id(*key)}")
+            continue
+        links.append(key)
+    return sorted(links), errors
+
+
+def link_id(a: str, b: str) -> str:
+    first, second = sorted((a, b))
+    return f"{first}{LINK_SEPARATOR}{second}"
+
+
+def link_asn_errors(
+    links: Iterable[tuple[str, str]], clusters: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """Equal ASNs on a link, and AWS customer-gateway ASN rules for the peer of an aws end."""
+    errors = []
+    for a, b in links:
+        asn_a, asn_b = clusters[a].get("asn"), clusters[b].get("asn")
+        if asn_a is None or asn_b is None:
+            continue
+        if asn_a == asn_b:
+            errors.append(
+                f"link {link_id(a, b)}: cluster {_q(a)} and cluster {_q(b)} both have "
+                f"cluster_asn {asn_a}; the two ends of a link need different ASNs"
+            )
+        for aws_end, peer, peer_asn in ((a, b, asn_b), (b, a, asn_a)):
+            aws = clusters[aws_end]
+            if aws.get("provider") != "aws" or clusters[peer].get("provider") == "aws":
+                continue
+            region = aws.get("region")
+            reserved = AWS_CGW_REGION_RESERVED_ASN.get(region)
+            if peer_asn in (AWS_CGW_RESERVED_ASN, reserved):
+                where = "everywhere" if peer_asn == AWS_CGW_RESERVED_ASN else f"in {region}"
+                errors.append(
+                    f"link {link_id(a, b)}: cluster {_q(peer)} cluster_asn {peer_asn} is "
+                    f"reserved by AWS for customer gateways {where} (AWS end: cluster "
+                    f"{_q(aws_end)}, region {region})"
+                )
+    return errors
+
+
+def transport_for(providers: tuple[Any, Any]) -> str | None:
+    return TRANSPORTS.get(tuple(sorted(str(p) for p in providers)))
+
+
+# ---------------------------------------------------------------------------- allocation
+
+
+def _reserved_blocks() -> frozenset[int]:
+    base = netaddr.IPAddress("169.254.0.0").value
+    return frozenset(
+        (netaddr.IPNetwork(cidr).first - base) // BLOCK_SIZE for cidr in AWS_RESERVED_TUNNEL_CIDRS
+    )
+
+
+def pool_capacity() -> int:
+    """How many links (one /28 block each) the tunnel pool holds."""
+    return BLOCK_COUNT - len(_reserved_blocks())
+
+
+def probe(lid: str, rank: int, block_count: int = BLOCK_COUNT) -> int:
+    """The ``rank``-th block of the link's probe sequence: a permutation of all blocks.
+
+    start and step come from SHA-256 of the link id; an odd step modulo a power of two
+    (``block_count``) visits every block exactly once.
+    """
+    digest = hashlib.sha256(lid.encode()).digest()
+    start = int.from_bytes(digest[:8], "big") % block_count
+    step = (int.from_bytes(digest[8:16], "big") % block_count) | 1
+    return (start + rank * step) % block_count
+
+
+def allocate_blocks(
+    link_ids: Iterable[str],
+    block_count: int = BLOCK_COUNT,
+    reserved: frozenset[int] | None = None,
+) -> dict[str, int]:
+    """Assign each link a /28 block index (0..4095), deterministic and order independent.
+
+    Deferred acceptance (Gale-Shapley, links proposing): a link proposes to the blocks of
+    its probe sequence in order; a block keeps the proposer that ranks it earliest in its
+    own sequence (ties: smaller link id) and rejects the other, which proposes on. The
+    result is the unique link-optimal stable assignment, whatever the processing order.
+    Raises ValueError if there are more links than blocks. ``block_count`` (a power of two)
+    and ``reserved`` default to the real pool; tests shrink it to force collisions.
+    """
+    ids = sorted(set(link_ids))
+    if reserved is None:
+        reserved = _reserved_blocks()
+    free = block_count - len(reserved)
+    if len(ids) > free:
+        raise ValueError(f"{len(ids)} links do not fit into {free} blocks")
+    holder: dict[int, str] = {}
+    rank_of: dict[str, int] = {}
+    next_rank = dict.fromkeys(ids, 0)
+    queue = list(reversed(ids))
+    while queue:
+        lid = queue.pop()
+        while True:
+            rank = next_rank[lid]
+            next_rank[lid] = rank + 1
+            block = probe(lid, rank, block_count)
+            if block in reserved:
+                continue
+            current = holder.get(block)
+            if current is None:
+                holder[block], rank_of[lid] = lid, rank
+                break
+            if (rank, lid) < (rank_of[current], current):
+                holder[block], rank_of[lid] = lid, rank
+                queue.append(current)
+                break
+    return {lid: block for block, lid in holder.items()}
+
+
+def block_tunnels(block: int) -> list[Any]:
+    """The four /30 networks of a block."""
+    first = netaddr.IPAddress("169.254.0.0").value + block * BLOCK_SIZE
+    return [netaddr.IPNetwork(f"{netaddr.IPAddress(first + 4 * i)}/30") for i in range(4)]
+
+
+# ---------------------------------------------------------------------------- plan
+
+
+def _aws_gcp_tunnels(
+    lid: str, aws: Mapping[str, Any], gcp: Mapping[str, Any], block: int
+) -> list[dict[str, Any]]:
+    """Reference topology (Google Cloud "Connect HA VPN to AWS peer gateways"): AWS
+    connection a (customer gateway = HA VPN interface 0) tunnels 1, 2 and connection b
+    (interface 1) tunnels 1, 2 = external VPN gateway interfaces 0..3. AWS takes the
+    first host of each /30, GCP the second."""
+    return [
+        {
+            "id": f"{lid}-t{index}",
+            "index": index,
+            "inside_cidr": str(network),
+            "aws_inside_address": str(netaddr.IPAddress(network.first + 1)),
+            "gcp_inside_address": str(netaddr.IPAddress(network.first + 2)),
+            "aws_asn": aws["asn"],
+            "gcp_asn": gcp["asn"],
+            "aws_vpn_connection": "a" if index < 2 else "b",
+            "aws_tunnel": index % 2 + 1,
+            "gcp_vpn_interface": index // 2,
+            "gcp_external_interface": index,
+        }
+        for index, network in enumerate(block_tunnels(block))
+    ]
+
+
+def _normalize(
+    host: str,
+    name: str,
+    spec: Mapping[str, Any],
+    asn: int | None,
+    zone: str | None,
+    nets: list[tuple[str, Any]],
+) -> dict[str, Any]:
+    """The cluster as it appears in the plan: variables without the cluster_ prefix."""
+    provider = spec.get("cluster_provider")
+    aws = provider == "aws"
+    return {
+        "name": name,
+        "host": host,
+        "provider": provider,
+        "region": spec.get("cluster_region"),
+        "project": spec.get("cluster_project"),
+        "network": spec.get("cluster_network"),
+        "node_cidrs": [str(n) for f, n in nets if f == "cluster_node_cidrs"],
+        "pod_cidrs": [str(n) for f, n in nets if f == "cluster_pod_cidrs"],
+        "service_cidrs": [str(n) for f, n in nets if f == "cluster_service_cidrs"],
+        "dns_zone": zone,
+        "asn": asn,
+        "kubeconfig": spec.get("cluster_kubeconfig"),
+        "context": spec.get("cluster_context"),
+        "api_endpoint": spec.get("cluster_api_endpoint"),
+        "aws_gateway": (spec.get("cluster_aws_gateway") or "vgw") if aws else None,
+        "aws_transit_gateway_id": spec.get("cluster_aws_transit_gateway_id") if aws else None,
+    }
+
+
+def _name_errors(names: Mapping[str, str]) -> list[str]:
+    errors: list[str] = []
+    seen: dict[str, str] = {}
+    for host in sorted(names):
+        name = names[host]
+        errors += validate_name(host, name)
+        if name in seen:
+            errors.append(
+                f"cluster {_q(name)}: cluster_name is used by hosts {_q(seen[name])} and "
+                f"{_q(host)}; cluster names must be unique"
+            )
+        seen.setdefault(name, host)
+    return errors
+
+
+def _validate_clusters(
+    specs: Mapping[str, Any], names: Mapping[str, str]
+) -> tuple[dict[str, dict[str, Any]], list[str], list[str]]:
+    """Every per-cluster rule plus CIDR overlaps and zone conflicts across clusters.
+    Returns ``(normalized clusters, errors, warnings)``."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    clusters: dict[str, dict[str, Any]] = {}
+    networks: dict[str, list[tuple[str, Any]]] = {}
+    zones: dict[str, str] = {}
+    for host in sorted(specs):
+        name, spec = names[host], specs[host]
+        if not isinstance(spec, Mapping):
+            errors.append(f"cluster {_q(name)}: variables must be a mapping, got {_q(spec)}")
+            continue
+        unknown = sorted(k for k in spec if k not in KNOWN_VARS)
+        if unknown:
+            warnings.append(f"cluster {_q(name)}: unknown variable(s) {', '.join(unknown)} ignored")
+        errors += validate_fields(name, spec)
+        asn, asn_errors = validate_asn(name, spec)
+        nets, cidr_errors = validate_cidrs(name, spec)
+        zone, zone_errors = validate_zone(name, spec)
+        errors += asn_errors + cidr_errors + zone_errors
+        networks[name] = nets
+        if zone:
+            zones[name] = zone
+        clusters[name] = _normalize(host, name, spec, asn, zone, nets)
+    return clusters, errors + cidr_overlaps(networks) + zone_conflicts(zones), warnings
+
+
+def pool_errors(topology: Any, link_count: int) -> list[str]:
+    if link_count <= pool_capacity():
+        return []
+    return [
+        f"link_topology {topology}: {link_count} links need {link_count * TUNNELS_PER_LINK} "
+        f"tunnels, more than the tunnel pool {TUNNEL_POOL} holds "
+        f"({pool_capacity() * TUNNELS_PER_LINK} tunnels, {pool_capacity()} links); "
+        f"link fewer clusters"
+    ]
+
+
+def unsupported_errors(
+    links: Iterable[tuple[str, str]], clusters: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    errors = []
+    for a, b in links:
+        pa, pb = clusters[a]["provider"], clusters[b]["provider"]
+        if transport_for((pa, pb)) is None:
+            errors.append(
+                f"link {link_id(a, b)}: cluster {_q(a)} ({pa}) <-> cluster {_q(b)} ({pb}) "
+                f"is not supported yet; supported: aws <-> gcp"
+            )
+    return errors
+
+
+def _plan_link(a: str, b: str, clusters: Mapping[str, Mapping[str, Any]], block: int) -> dict:
+    lid = link_id(a, b)
+    by_provider = {clusters[a]["provider"]: a, clusters[b]["provider"]: b}
+    aws, gcp = clusters[by_provider["aws"]], clusters[by_provider["gcp"]]
+    return {
+        "id": lid,
+        "clusters": [a, b],
+        "transport": "aws_gcp_ha_vpn",
+        "aws_cluster": aws["name"],
+        "gcp_cluster": gcp["name"],
+        "tunnels": _aws_gcp_tunnels(lid, aws, gcp, block),
+    }
+
+
+def build_plan(
+    specs: Mapping[str, Any], topology: Any = "full_mesh", pairs: Any = None
+) -> tuple[dict[str, Any] | None, list[str], list[str]]:
+    """Validate everything, then enumerate links and allocate tunnels.
+
+    ``specs`` maps inventory host -> its ``cluster_*`` variables. Returns
+    ``(plan, errors, warnings)``; all errors are collected, and "not supported yet"
+    transports are reported after every other rule.
+    """
+    if not specs:
+        return None, ["no clusters: the inventory group 'clusters' is empty"], []
+    names = _cluster_names(specs)
+    clusters, errors, warnings = _validate_clusters(specs, names)
+    errors = _name_errors(names) + errors
+    if topology == "full_mesh" and pairs:
+        warnings.append("link_pairs is ignored because link_topology is full_mesh")
+    link_pairs, pair_errors = enumerate_pairs(clusters, topology, pairs)
+    errors += pair_errors
+    errors += link_asn_errors(link_pairs, clusters)
+    errors += pool_errors(topology, len(link_pairs))
+    errors += unsupported_errors(link_pairs, clusters)
+    if errors:
+        return None, errors, warnings
+    blocks = allocate_blocks(link_id(a, b) for a, b in link_pairs)
+    links = [_plan_link(a, b, clusters, blocks[link_id(a, b)]) for a, b in link_pairs]
+    return {"clusters": clusters, "links": links}, [], warnings
+
+
+def summarize(plan: Mapping[str, Any]) -> list[str]:
+    """Human-readable lines for the playbook output."""
+    lines = [f"{len(plan['clusters'])} clusters, {len(plan['links'])} links"]
+    for name, c in sorted(plan["clusters"].items()):
+        lines.append(
+            f"cluster {name}: {c['provider']} {c.get('region') or ''} AS {c['asn']} zone "
+            f"{c['dns_zone']}".replace("  ", " ")
+        )
+    for link in plan["links"]:
+        lines.append(
+            f"link {link['id']} ({link['transport']}): {link['aws_cluster']} (aws) <-> "
+            f"{link['gcp_cluster']} (gcp)"
+        )
+        for t in link["tunnels"]:
+            lines.append(
+                f"  tunnel {t['id']} {t['inside_cidr']}: aws {t['aws_inside_address']} "
+                f"AS {t['aws_asn']} (connection {t['aws_vpn_connection']} tunnel "
+                f"{t['aws_tunnel']}) <-> gcp {t['gcp_inside_address']} AS {t['gcp_asn']} "
+                f"(HA VPN interface {t['gcp_vpn_interface']}, external interface "
+                f"{t['gcp_external_interface']})"
+            )
+    return lines

@@ -1,0 +1,89 @@
+#!/usr/bin/python
+# Copyright: crosscluster.link contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: gcp_ha_vpn_gateway_info
+short_description: List HA VPN gateways
+version_added: 0.1.0
+description:
+  - Returns the HA VPN gateways in the region, one by name, those whose name starts with a prefix,
+    or all.
+  - See M(crosscluster.link.gcp_ha_vpn_gateway) to manage them.
+options:
+  name:
+    description: Return only the one with this name.
+    type: str
+  name_prefix:
+    description: Return only those whose name starts with this prefix.
+    type: str
+extends_documentation_fragment:
+  - crosscluster.link.gcp
+  - crosscluster.link._attributes
+  - crosscluster.link._attributes.INFO_MODULE
+author:
+  - crosscluster.link contributors (@crosscluster)
+"""
+
+EXAMPLES = r"""
+- name: List the HA VPN gateways this collection created
+  crosscluster.link.gcp_ha_vpn_gateway_info:
+    project: my-project
+    region: europe-west1
+    name_prefix: xcl-
+  register: found
+"""
+
+RETURN = r"""
+vpn_gateways:
+  description:
+    - The HA VPN gateways as the API returns them (snake_case keys); an empty list when none
+      match.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
+    GCP_ARGSPEC,
+    GOOGLE_AUTH_IMPORT_ERROR,
+    HAS_GOOGLE_AUTH,
+    GcpError,
+    connect,
+    find,
+    snake,
+)
+
+ARGSPEC = {
+    "name": {"type": "str"},
+    "name_prefix": {"type": "str"},
+}
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={**GCP_ARGSPEC, **ARGSPEC},
+        mutually_exclusive=[("name", "name_prefix")],
+        supports_check_mode=True,
+    )
+    if not HAS_GOOGLE_AUTH:
+        module.fail_json(
+            msg=missing_required_lib("google-auth"), exception=GOOGLE_AUTH_IMPORT_ERROR
+        )
+    try:
+        api = connect(module.params, need_region=True)
+        items = find(
+            api, api.regional("vpnGateways"), module.params["name"], module.params["name_prefix"]
+        )
+    except GcpError as exc:
+        module.fail_json(msg=str(exc), status=exc.status, reason=exc.reason)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, vpn_gateways=[snake(item) for item in items])
+
+
+if __name__ == "__main__":
+    main()

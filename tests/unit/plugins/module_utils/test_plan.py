@@ -1,0 +1,542 @@
+"""Validation rules, link enumeration and plan shape of module_utils/_plan.py."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from ansible_collections.crosscluster.link.plugins.module_utils._plan import (
+    build_plan,
+    parse_cidr,
+    pool_capacity,
+    summarize,
+)
+
+
+def aws(**over: Any) -> dict[str, Any]:
+    spec = {
+        "cluster_provider": "aws",
+        "cluster_region": "eu-west-1",
+        "cluster_network": "vpc-0a1b2c3d4e5f60718",
+        "cluster_node_cidrs": ["10.10.0.0/16"],
+        "cluster_pod_cidrs": ["10.11.0.0/16"],
+        "cluster_service_cidrs": ["172.20.0.0/16"],
+        "cluster_dns_zone": "aws-euw1.local",
+        "cluster_asn": 64512,
+    }
+    spec.update(over)
+    return spec
+
+
+def gcp(n: int = 1, **over: Any) -> dict[str, Any]:
+    spec = {
+        "cluster_provider": "gcp",
+        "cluster_region": "europe-west1",
+        "cluster_project": "crosscluster-demo",
+        "cluster_network": "prod-vpc",
+        "cluster_node_cidrs": [f"10.{100 + 10 * n}.0.0/20"],
+        "cluster_pod_cidrs": [f"10.{104 + 10 * n}.0.0/16"],
+        "cluster_service_cidrs": [f"10.{108 + 10 * n}.0.0/20"],
+        "cluster_dns_zone": f"gcp{n}.local",
+        "cluster_asn": 65000 + n,
+    }
+    spec.update(over)
+    return spec
+
+
+def onprem(**over: Any) -> dict[str, Any]:
+    spec = {
+        "cluster_provider": "onprem",
+        "cluster_node_cidrs": ["192.168.0.0/20"],
+        "cluster_pod_cidrs": ["192.168.64.0/18"],
+        "cluster_service_cidrs": ["192.168.128.0/20"],
+        "cluster_dns_zone": "dc1.local",
+        "cluster_asn": 65100,
+    }
+    spec.update(over)
+    return spec
+
+
+def base() -> dict[str, dict[str, Any]]:
+    return {"aws1": aws(), "gcp1": gcp(1)}
+
+
+def errors_of(specs, topology: Any = "full_mesh", pairs: Any = None) -> list[str]:
+    plan, errors, _warnings = build_plan(specs, topology, pairs)
+    assert (plan is None) == bool(errors)
+    return errors
+
+
+def test_valid_pair_plans() -> None:
+    plan, errors, warnings = build_plan(base())
+    assert errors == [] and warnings == []
+    assert plan is not None
+    (link,) = plan["links"]
+    assert link["id"] == "aws1--gcp1"
+    assert link["clusters"] == ["aws1", "gcp1"]
+    assert (link["aws_cluster"], link["gcp_cluster"]) == ("aws1", "gcp1")
+    assert plan["clusters"]["aws1"]["aws_gateway"] == "vgw"
+    assert plan["clusters"]["gcp1"]["aws_gateway"] is None
+    assert plan["clusters"]["gcp1"]["dns_zone"] == "gcp1.local"
+    assert [t["id"] for t in link["tunnels"]] == [f"aws1--gcp1-t{i}" for i in range(4)]
+    assert "aws1--gcp1-t3" in "\n".join(summarize(plan))
+
+
+def test_tunnels_follow_reference_topology() -> None:
+    plan, _errors, _warnings = build_plan(base())
+    tunnels = plan["links"][0]["tunnels"]
+    rows = [
+        (
+            t["aws_vpn_connection"],
+            t["aws_tunnel"],
+            t["gcp_vpn_interface"],
+            t["gcp_external_interface"],
+        )
+        for t in tunnels
+    ]
+    assert rows == [("a", 1, 0, 0), ("a", 2, 0, 1), ("b", 1, 1, 2), ("b", 2, 1, 3)]
+    for t in tunnels:
+        net, problem = parse_cidr(t["inside_cidr"])
+        assert problem is None and net.prefixlen == 30
+        assert t["aws_inside_address"] == str(net[1])
+        assert t["gcp_inside_address"] == str(net[2])
+        assert (t["aws_asn"], t["gcp_asn"]) == (64512, 65001)
+
+
+def test_cluster_name_overrides_host_and_cluster_prefix_is_kept() -> None:
+    specs = {"host-a": aws(cluster_name="prod-aws"), "gcp1": gcp(1)}
+    plan, errors, _warnings = build_plan(specs, "pairs", [["gcp1", "prod-aws"]])
+    assert errors == []
+    assert plan["links"][0]["id"] == "gcp1--prod-aws"
+    assert plan["clusters"]["prod-aws"]["host"] == "host-a"
+
+
+def test_unknown_variable_is_a_warning() -> None:
+    specs = base()
+    specs["aws1"]["cluster_colour"] = "blue"
+    _plan, errors, warnings = build_plan(specs)
+    assert errors == []
+    assert warnings == ["cluster 'aws1': unknown variable(s) cluster_colour ignored"]
+
+
+def test_pairs_ignored_with_full_mesh_warns() -> None:
+    _plan, errors, warnings = build_plan(base(), "full_mesh", [["aws1", "gcp1"]])
+    assert errors == []
+    assert warnings == ["link_pairs is ignored because link_topology is full_mesh"]
+
+
+def test_plan_is_deterministic_and_input_order_independent() -> None:
+    specs = {"aws1": aws(), "gcp1": gcp(1), "gcp2": gcp(2, cluster_dns_zone="gcp2.local")}
+    reordered = dict(reversed(list(copy.deepcopy(specs).items())))
+    pairs = [["aws1", "gcp1"], ["gcp2", "aws1"]]
+    one = build_plan(specs, "pairs", pairs)
+    two = build_plan(reordered, "pairs", list(reversed(pairs)))
+    assert one == two
+
+
+def test_string_asn_is_accepted() -> None:
+    plan, errors, _warnings = build_plan({"aws1": aws(cluster_asn="64512"), "gcp1": gcp(1)})
+    assert errors == []
+    assert plan["clusters"]["aws1"]["asn"] == 64512
+
+
+# Each case: (cluster overrides {host: {var: value}} on base(), expected message fragment).
+CLUSTER_RULES = [
+    # names
+    ({"aws1": {"cluster_name": "Prod_AWS"}}, "cluster_name 'Prod_AWS' is not a valid cluster name"),
+    ({"aws1": {"cluster_name": "a" * 25}}, "is not a valid cluster name: use 1-24 characters"),
+    ({"aws1": {"cluster_name": "a--b"}}, "cluster_name 'a--b' is not a valid cluster name"),
+    ({"aws1": {"cluster_name": "gcp1"}}, "cluster 'gcp1': cluster_name is used by hosts"),
+    # provider and required variables
+    ({"aws1": {"cluster_provider": "azure"}}, "cluster_provider 'azure' is unknown"),
+    ({"aws1": {"cluster_provider": None}}, "cluster 'aws1': cluster_provider is required"),
+    ({"aws1": {"cluster_node_cidrs": []}}, "cluster 'aws1': cluster_node_cidrs is required"),
+    ({"aws1": {"cluster_pod_cidrs": None}}, "cluster 'aws1': cluster_pod_cidrs is required"),
+    (
+        {"aws1": {"cluster_service_cidrs": None}},
+        "cluster 'aws1': cluster_service_cidrs is required",
+    ),
+    ({"aws1": {"cluster_dns_zone": None}}, "cluster 'aws1': cluster_dns_zone is required"),
+    ({"aws1": {"cluster_asn": None}}, "cluster 'aws1': cluster_asn is required"),
+    (
+        {"aws1": {"cluster_region": None}},
+        "cluster 'aws1': cluster_region is required for provider aws",
+    ),
+    (
+        {"aws1": {"cluster_network": ""}},
+        "cluster 'aws1': cluster_network is required for provider aws",
+    ),
+    (
+        {"gcp1": {"cluster_project": None}},
+        "cluster 'gcp1': cluster_project is required for provider gcp",
+    ),
+    (
+        {"gcp1": {"cluster_region": None}},
+        "cluster 'gcp1': cluster_region is required for provider gcp",
+    ),
+    (
+        {"gcp1": {"cluster_network": None}},
+        "cluster 'gcp1': cluster_network is required for provider gcp",
+    ),
+    # location syntax
+    (
+        {"aws1": {"cluster_region": "europe-west1"}},
+        "cluster_region 'europe-west1' is not an AWS region",
+    ),
+    ({"gcp1": {"cluster_region": "eu-west-1"}}, "cluster_region 'eu-west-1' is not a GCP region"),
+    ({"aws1": {"cluster_network": "prod-vpc"}}, "cluster_network 'prod-vpc' is not a VPC id"),
+    (
+        {"gcp1": {"cluster_network": "Prod_VPC"}},
+        "cluster_network 'Prod_VPC' is not a GCP network name",
+    ),
+    ({"gcp1": {"cluster_project": "P"}}, "cluster_project 'P' is not a GCP project id"),
+    (
+        {"aws1": {"cluster_aws_gateway": "dx"}},
+        "cluster_aws_gateway 'dx' is unknown; use vgw or tgw",
+    ),
+    (
+        {"aws1": {"cluster_aws_gateway": "tgw"}},
+        "cluster 'aws1': cluster_aws_transit_gateway_id is required when "
+        "cluster_aws_gateway is tgw",
+    ),
+    (
+        {"aws1": {"cluster_aws_gateway": "tgw", "cluster_aws_transit_gateway_id": "tgw-xyz"}},
+        "cluster_aws_transit_gateway_id 'tgw-xyz' is not a transit gateway id",
+    ),
+    (
+        {"aws1": {"cluster_aws_transit_gateway_id": "tgw-0a1b2c3d4e5f60718"}},
+        "is set but cluster_aws_gateway is vgw",
+    ),
+    (
+        {"gcp1": {"cluster_aws_gateway": "vgw"}},
+        "cluster_aws_gateway 'vgw' applies to provider aws only",
+    ),
+    (
+        {"aws1": {"cluster_api_endpoint": "http://k8s.example.com"}},
+        "cluster_api_endpoint 'http://k8s.example.com' is not an https URL",
+    ),
+    ({"aws1": {"cluster_kubeconfig": 42}}, "cluster 'aws1': cluster_kubeconfig must be a string"),
+    # malformed CIDRs
+    (
+        {"aws1": {"cluster_node_cidrs": ["10.10.0.1/16"]}},
+        "cluster 'aws1': cluster_node_cidrs: '10.10.0.1/16' has host bits set; "
+        "did you mean 10.10.0.0/16?",
+    ),
+    (
+        {"aws1": {"cluster_pod_cidrs": ["fd00::1/64"]}},
+        "'fd00::1/64' has host bits set; did you mean fd00::/64?",
+    ),
+    (
+        {"aws1": {"cluster_pod_cidrs": ["10.11.0.0/33"]}},
+        "'10.11.0.0/33' has a bad prefix length '33'",
+    ),
+    ({"aws1": {"cluster_pod_cidrs": ["fd00::/129"]}}, "'fd00::/129' has a bad prefix length '129'"),
+    ({"aws1": {"cluster_pod_cidrs": ["10.11.0.0/x"]}}, "'10.11.0.0/x' has a bad prefix length 'x'"),
+    ({"aws1": {"cluster_pod_cidrs": ["10.11.0.0"]}}, "'10.11.0.0' has no prefix length"),
+    (
+        {"aws1": {"cluster_pod_cidrs": ["pods/16"]}},
+        "'pods/16' is not a CIDR: 'pods' is not an IP address",
+    ),
+    (
+        {"aws1": {"cluster_pod_cidrs": ["10.11/16"]}},
+        "'10.11/16' is not a CIDR: '10.11' is not an IP",
+    ),
+    ({"aws1": {"cluster_pod_cidrs": [16]}}, "cluster_pod_cidrs: 16 is not a CIDR string"),
+    (
+        {"aws1": {"cluster_pod_cidrs": "10.11.0.0/16"}},
+        "cluster_pod_cidrs must be a list of CIDR strings",
+    ),
+    # tunnel space
+    (
+        {"aws1": {"cluster_pod_cidrs": ["169.254.10.0/24"]}},
+        "cluster 'aws1': cluster_pod_cidrs: 169.254.10.0/24 overlaps the tunnel address space",
+    ),
+    (
+        {"aws1": {"cluster_node_cidrs": ["169.0.0.0/8"]}},
+        "169.0.0.0/8 overlaps the tunnel address space",
+    ),
+    # ASNs
+    ({"aws1": {"cluster_asn": 0}}, "cluster 'aws1': cluster_asn 0 is out of range 1-4294967295"),
+    ({"aws1": {"cluster_asn": 4294967296}}, "cluster_asn 4294967296 is out of range"),
+    (
+        {"aws1": {"cluster_asn": "AS64512"}},
+        "cluster 'aws1': cluster_asn 'AS64512' is not an integer",
+    ),
+    ({"aws1": {"cluster_asn": True}}, "cluster_asn True is not an integer"),
+    (
+        {"gcp1": {"cluster_asn": 65535}},
+        "cluster 'gcp1': cluster_asn 65535 is not a private ASN; GCP Cloud Router needs",
+    ),
+    ({"gcp1": {"cluster_asn": 4294967295}}, "cluster_asn 4294967295 is not a private ASN"),
+    (
+        {"aws1": {"cluster_asn": 64511}},
+        "cluster 'aws1': cluster_asn 64511 is not a private ASN; the Amazon side of a VGW",
+    ),
+    (
+        {"gcp1": {"cluster_asn": 7224}},
+        "link aws1--gcp1: cluster 'gcp1' cluster_asn 7224 is reserved by AWS for customer gateways "
+        "everywhere (AWS end: cluster 'aws1', region eu-west-1)",
+    ),
+    (
+        {"gcp1": {"cluster_asn": 9059}},
+        "cluster 'gcp1' cluster_asn 9059 is reserved by AWS for customer gateways in eu-west-1",
+    ),
+    (
+        {"aws1": {"cluster_region": "ap-northeast-1"}, "gcp1": {"cluster_asn": 10124}},
+        "cluster_asn 10124 is reserved by AWS for customer gateways in ap-northeast-1",
+    ),
+    (
+        {"aws1": {"cluster_region": "ap-southeast-1"}, "gcp1": {"cluster_asn": 17943}},
+        "cluster_asn 17943 is reserved by AWS for customer gateways in ap-southeast-1",
+    ),
+    (
+        {"gcp1": {"cluster_asn": 64512}},
+        "link aws1--gcp1: cluster 'aws1' and cluster 'gcp1' both have cluster_asn 64512",
+    ),
+    # zones
+    (
+        {"aws1": {"cluster_dns_zone": "bad_zone.local"}},
+        "cluster_dns_zone 'bad_zone.local' is not a valid DNS name",
+    ),
+    (
+        {"aws1": {"cluster_dns_zone": "-x.local"}},
+        "cluster_dns_zone '-x.local' is not a valid DNS name",
+    ),
+    (
+        {"aws1": {"cluster_dns_zone": "a..local"}},
+        "cluster_dns_zone 'a..local' is not a valid DNS name",
+    ),
+    ({"aws1": {"cluster_dns_zone": "x" * 64 + ".local"}}, "is not a valid DNS name"),
+    ({"aws1": {"cluster_dns_zone": 5}}, "cluster 'aws1': cluster_dns_zone 5 is not a string"),
+    (
+        {"aws1": {"cluster_dns_zone": "cluster.local"}},
+        "cluster_dns_zone 'cluster.local' collides with",
+    ),
+    (
+        {"aws1": {"cluster_dns_zone": "Cluster.Local."}},
+        "cluster_dns_zone 'Cluster.Local.' collides with",
+    ),
+    ({"aws1": {"cluster_dns_zone": "aws.cluster.local"}}, "'aws.cluster.local' collides with"),
+    (
+        {"aws1": {"cluster_dns_zone": "svc.aws-euw1.local"}},
+        "cluster_dns_zone 'svc.aws-euw1.local' starts with 'svc.'",
+    ),
+    (
+        {"aws1": {"cluster_dns_zone": "GCP1.local"}},
+        "cluster 'aws1' and cluster 'gcp1': cluster_dns_zone 'gcp1.local' is duplicated",
+    ),
+    (
+        {"aws1": {"cluster_dns_zone": "x.gcp1.local"}},
+        "cluster 'aws1' cluster_dns_zone 'x.gcp1.local' and cluster 'gcp1' cluster_dns_zone "
+        "'gcp1.local' are nested",
+    ),
+    # overlaps across clusters: every pairing of fields, containment, partial overlap, IPv6
+    (
+        {"gcp1": {"cluster_node_cidrs": ["10.10.0.0/16"]}},
+        "CIDR overlap (across clusters): cluster 'aws1' cluster_node_cidrs 10.10.0.0/16 equals "
+        "cluster 'gcp1' cluster_node_cidrs 10.10.0.0/16",
+    ),
+    (
+        {"gcp1": {"cluster_pod_cidrs": ["10.11.128.0/20"]}},
+        "cluster 'aws1' cluster_pod_cidrs 10.11.0.0/16 contains cluster 'gcp1' cluster_pod_cidrs "
+        "10.11.128.0/20",
+    ),
+    (
+        {"gcp1": {"cluster_service_cidrs": ["172.0.0.0/8"]}},
+        "cluster 'aws1' cluster_service_cidrs 172.20.0.0/16 is inside cluster 'gcp1' "
+        "cluster_service_cidrs 172.0.0.0/8",
+    ),
+    (
+        {"gcp1": {"cluster_pod_cidrs": ["10.10.5.0/24"]}},
+        "cluster 'aws1' cluster_node_cidrs 10.10.0.0/16 contains cluster 'gcp1' cluster_pod_cidrs",
+    ),
+    (
+        {"gcp1": {"cluster_service_cidrs": ["10.11.0.0/20"]}},
+        "cluster 'aws1' cluster_pod_cidrs 10.11.0.0/16 contains cluster 'gcp1' "
+        "cluster_service_cidrs",
+    ),
+    (
+        {"gcp1": {"cluster_node_cidrs": ["172.20.1.0/24"]}},
+        "cluster 'aws1' cluster_service_cidrs 172.20.0.0/16 contains cluster 'gcp1' "
+        "cluster_node_cidrs",
+    ),
+    (
+        {
+            "aws1": {"cluster_node_cidrs": ["fd00::/56"]},
+            "gcp1": {"cluster_node_cidrs": ["fd00:0:0:10::/60"]},
+        },
+        "cluster 'aws1' cluster_node_cidrs fd00::/56 contains cluster 'gcp1' cluster_node_cidrs "
+        "fd00:0:0:10::/60",
+    ),
+    (
+        # Partial overlap in terms of lists: one list entry spans the other's two entries.
+        {
+            "aws1": {"cluster_pod_cidrs": ["10.40.0.0/15"]},
+            "gcp1": {"cluster_pod_cidrs": ["10.41.0.0/16"]},
+        },
+        "cluster 'aws1' cluster_pod_cidrs 10.40.0.0/15 contains cluster 'gcp1' "
+        "cluster_pod_cidrs 10.41.0.0/16",
+    ),
+    # inside one cluster
+    (
+        {"aws1": {"cluster_pod_cidrs": ["10.10.128.0/17"]}},
+        "CIDR overlap (inside one cluster): cluster 'aws1' cluster_node_cidrs 10.10.0.0/16 "
+        "contains cluster 'aws1' cluster_pod_cidrs 10.10.128.0/17",
+    ),
+    (
+        {"aws1": {"cluster_service_cidrs": ["10.11.0.0/16"]}},
+        "CIDR overlap (inside one cluster): cluster 'aws1' cluster_pod_cidrs 10.11.0.0/16 equals "
+        "cluster 'aws1' cluster_service_cidrs 10.11.0.0/16",
+    ),
+    (
+        {"aws1": {"cluster_service_cidrs": ["10.10.0.0/24"]}},
+        "cluster 'aws1' cluster_node_cidrs 10.10.0.0/16 contains cluster 'aws1' "
+        "cluster_service_cidrs",
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "expected"), CLUSTER_RULES)
+def test_cluster_rule(overrides: dict[str, dict[str, Any]], expected: str) -> None:
+    specs = base()
+    for host, over in overrides.items():
+        specs[host].update(over)
+    errors = errors_of(specs)
+    assert any(expected in e for e in errors), errors
+
+
+def test_partial_overlap_is_reported() -> None:
+    # IPv4 ranges in a list may overlap partially only through differently sized networks;
+    # netaddr networks are aligned, so "partial" shows as containment between two entries of
+    # different lists: both relationships are named.
+    specs = base()
+    specs["gcp1"]["cluster_node_cidrs"] = ["10.10.255.0/24", "10.9.0.0/16"]
+    specs["aws1"]["cluster_node_cidrs"] = ["10.8.0.0/15", "10.10.0.0/16"]
+    errors = errors_of(specs)
+    assert any(
+        "10.8.0.0/15 contains cluster 'gcp1' cluster_node_cidrs 10.9.0.0/16" in e for e in errors
+    )
+    assert any(
+        "10.10.0.0/16 contains cluster 'gcp1' cluster_node_cidrs 10.10.255.0/24" in e
+        for e in errors
+    )
+
+
+TOPOLOGY_RULES = [
+    ("ring", None, "link_topology 'ring' is unknown; use full_mesh or pairs"),
+    ("pairs", None, "link_pairs is required when link_topology is pairs"),
+    ("pairs", "aws1,gcp1", "link_pairs must be a list of [cluster, cluster] lists"),
+    ("pairs", [["aws1"]], "link_pairs entry ['aws1'] is not a list of two cluster names"),
+    ("pairs", [["aws1", "gcp1", "x"]], "is not a list of two cluster names"),
+    ("pairs", ["aws1"], "link_pairs entry 'aws1' is not a list of two cluster names"),
+    (
+        "pairs",
+        [["aws1", "gcp9"]],
+        "link_pairs entry ['aws1', 'gcp9'] names unknown cluster(s) 'gcp9'",
+    ),
+    (
+        "pairs",
+        [["aws1", "aws1"]],
+        "link_pairs entry ['aws1', 'aws1'] links cluster 'aws1' to itself",
+    ),
+    (
+        "pairs",
+        [["aws1", "gcp1"], ["gcp1", "aws1"]],
+        "link_pairs entry ['gcp1', 'aws1'] duplicates the link aws1--gcp1",
+    ),
+]
+
+
+@pytest.mark.parametrize(("topology", "pairs", "expected"), TOPOLOGY_RULES)
+def test_topology_rule(topology: str, pairs: Any, expected: str) -> None:
+    errors = errors_of(base(), topology, pairs)
+    assert any(expected in e for e in errors), errors
+
+
+def test_cluster_variables_must_be_a_mapping() -> None:
+    errors = errors_of({"aws1": aws(), "gcp1": "gcp"})
+    assert "cluster 'gcp1': variables must be a mapping, got 'gcp'" in errors
+
+
+def test_empty_inventory() -> None:
+    assert errors_of({}) == ["no clusters: the inventory group 'clusters' is empty"]
+
+
+@pytest.mark.parametrize(
+    ("specs", "expected"),
+    [
+        (
+            {
+                "aws1": aws(),
+                "aws2": aws(
+                    cluster_dns_zone="aws2.local",
+                    cluster_node_cidrs=["10.50.0.0/16"],
+                    cluster_pod_cidrs=["10.51.0.0/16"],
+                    cluster_service_cidrs=["10.52.0.0/16"],
+                    cluster_asn=64513,
+                ),
+            },
+            "link aws1--aws2: cluster 'aws1' (aws) <-> cluster 'aws2' (aws) is not supported yet",
+        ),
+        (
+            {"gcp1": gcp(1), "gcp2": gcp(2)},
+            "link gcp1--gcp2: cluster 'gcp1' (gcp) <-> cluster 'gcp2' (gcp) is not supported yet",
+        ),
+        (
+            {"aws1": aws(), "dc1": onprem()},
+            "link aws1--dc1: cluster 'aws1' (aws) <-> cluster 'dc1' (onprem) is not supported yet",
+        ),
+    ],
+)
+def test_unsupported_pairs(specs, expected: str) -> None:
+    assert errors_of(specs) == [expected + "; supported: aws <-> gcp"]
+
+
+def test_unsupported_is_reported_after_every_other_rule() -> None:
+    specs = {"aws1": aws(), "gcp1": gcp(1), "dc1": onprem(cluster_pod_cidrs=["10.11.0.0/16"])}
+    errors = errors_of(specs)
+    unsupported = [i for i, e in enumerate(errors) if "not supported yet" in e]
+    assert unsupported and any("CIDR overlap" in e for e in errors)
+    assert unsupported == list(range(len(errors) - len(unsupported), len(errors)))
+
+
+def test_all_errors_are_reported_together() -> None:
+    specs = base()
+    specs["aws1"].update(cluster_asn="x", cluster_pod_cidrs=["10.11.0.1/16"], cluster_region=None)
+    specs["gcp1"].update(cluster_dns_zone="cluster.local", cluster_project=None)
+    specs["gcp1"]["cluster_node_cidrs"] = ["10.10.1.0/24"]
+    errors = errors_of(specs, "pairs", [["aws1", "gcp1"], ["aws1", "nope"]])
+    expected = [
+        "cluster 'aws1': cluster_region is required for provider aws",
+        "cluster 'aws1': cluster_asn 'x' is not an integer",
+        "'10.11.0.1/16' has host bits set; did you mean 10.11.0.0/16?",
+        "cluster 'gcp1': cluster_project is required for provider gcp",
+        "cluster_dns_zone 'cluster.local' collides with",
+        "cluster 'aws1' cluster_node_cidrs 10.10.0.0/16 contains cluster 'gcp1' cluster_node_cidrs",
+        "names unknown cluster(s) 'nope'",
+    ]
+    for fragment in expected:
+        assert any(fragment in e for e in errors), (fragment, errors)
+    assert len(errors) == len(expected)
+
+
+def test_more_tunnels_than_the_pool_holds() -> None:
+    # 91 clusters in a full mesh = 4095 links, more than the 4089 free /28 blocks.
+    specs = {}
+    for i in range(91):
+        specs[f"g{i}"] = gcp(
+            1,
+            cluster_node_cidrs=[f"10.{i}.0.0/20"],
+            cluster_pod_cidrs=[f"10.{i}.64.0/18"],
+            cluster_service_cidrs=[f"10.{i}.128.0/20"],
+            cluster_dns_zone=f"g{i}.local",
+            cluster_asn=65000 + i,
+        )
+    assert pool_capacity() == 4089
+    errors = errors_of(specs)
+    assert any(
+        "link_topology full_mesh: 4095 links need 16380 tunnels, more than the tunnel pool "
+        "169.254.0.0/16 holds (16356 tunnels, 4089 links)" in e
+        for e in errors
+    ), errors[:3]
