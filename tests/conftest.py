@@ -62,7 +62,7 @@ def read_env_sh(path: Path) -> dict[str, str]:
     env: dict[str, str] = {}
     for line in path.read_text().splitlines():
         if line.startswith("export "):
-            key, _, value = line[len("export ") :].partition("=")
+            key, _unused, value = line[len("export ") :].partition("=")
             env[key] = shlex.split(value)[0] if value else ""
     return env
 

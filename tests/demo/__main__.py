@@ -148,7 +148,7 @@ def inventory(endpoints: dict[str, Any], vpc_id: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.demo", description=__doc__.split("\n")[0]
+        prog="python -m tests.demo", description=__doc__.split("\n", maxsplit=1)[0]
     )
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--playbook", default="plan_links", help="collection playbook to run")

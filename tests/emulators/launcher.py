@@ -246,7 +246,7 @@ def _stop(processes: dict[str, dict[str, Any]], grace: float = STOP_GRACE) -> No
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process["pgid"], signal.SIGKILL)
     for process in live.values():
-        for _ in range(100):
+        for _unused in range(100):
             if not _alive(process["pid"]):
                 break
             time.sleep(0.02)

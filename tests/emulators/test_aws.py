@@ -454,7 +454,7 @@ def test_request_log_records_operations_and_mutating(aws_emulator, ec2, network)
 def test_throttling_count_fault(aws_emulator, ec2, faults):
     faults([{"kind": "throttle", "operation": "DescribeVpcs", "count": 2}])
     mark = aws_emulator.mark()
-    for _ in range(2):
+    for _unused in range(2):
         with pytest.raises(ClientError) as caught:
             ec2.describe_vpcs()
         assert caught.value.response["Error"]["Code"] == "RequestLimitExceeded"
@@ -481,7 +481,7 @@ def test_boto3_retries_through_a_scripted_throttle(aws_emulator, faults):
 def test_server_error_rate_fault(aws_emulator, ec2, faults, rate, failures):
     faults([{"kind": "server_error", "operation": "DescribeVpnGateways", "rate": rate}])
     seen = 0
-    for _ in range(5):
+    for _unused in range(5):
         try:
             ec2.describe_vpn_gateways()
         except ClientError as exc:

@@ -55,18 +55,18 @@ def wrapped(tmp_path):
 
 
 def test_count_rule_fails_exactly_n_matching_requests(wrapped):
-    app, faults, _ = wrapped
+    app, faults, _unused = wrapped
     faults.replace([{"kind": "throttle", "operation": "create", "count": 2}])
-    statuses = [_call(app, "POST", "/create")[0] for _ in range(3)]
+    statuses = [_call(app, "POST", "/create")[0] for _unused in range(3)]
     assert statuses == [429, 429, 200]
     assert _call(app, "POST", "/other")[0] == 200
 
 
 @pytest.mark.parametrize("rate, expected", [(0.0, 0), (1.0, 20)])
 def test_rate_rule_bounds(wrapped, rate, expected):
-    app, faults, _ = wrapped
+    app, faults, _unused = wrapped
     faults.replace([{"kind": "server_error", "rate": rate}])
-    failures = sum(_call(app, "GET", "/x")[0] == 503 for _ in range(20))
+    failures = sum(_call(app, "GET", "/x")[0] == 503 for _unused in range(20))
     assert failures == expected
 
 
@@ -74,7 +74,7 @@ def test_rate_rule_is_repeatable_with_the_same_seed():
     def run():
         faults = Faults(seed=7)
         faults.replace([{"kind": "throttle", "rate": 0.5}])
-        return [faults.decide("svc", "op")[1] for _ in range(32)]
+        return [faults.decide("svc", "op")[1] for _unused in range(32)]
 
     first = run()
     assert first == run()

@@ -119,7 +119,7 @@ def _network(gcp: Server, project: str, name: str = "vpc") -> None:
 def test_requests_without_a_bearer_token_get_401(gcp: Server) -> None:
     response = requests.get(gcp.url("p", "global/networks"), timeout=5)
     assert response.status_code == 401
-    code, reason, _ = _error(response.json())
+    code, reason, _unused = _error(response.json())
     assert (code, reason, response.json()["error"]["status"]) == (
         401,
         "required",
@@ -448,7 +448,7 @@ def test_resources_in_use_cannot_be_deleted(gcp: Server, path: str, user: str) -
     if gcp.call("GET", project, "global/networks/vpc")[0] == 404:
         _topology(gcp, project)
     status, payload = gcp.call("DELETE", project, path)
-    _, reason, message = _error(payload)
+    _unused, reason, message = _error(payload)
     assert (status, reason) == (400, "resourceInUseByAnotherResource")
     assert "is already being used by" in message and user in message
     assert gcp.call("GET", project, path)[0] == 200
@@ -552,9 +552,9 @@ def test_admin_faults_throttle_by_count_and_fail_by_rate(gcp: Server) -> None:
     rule = {"kind": "throttle", "operation": "compute.networks.list", "count": 2}
     requests.put(faults, json={"rules": [rule]}, timeout=5).raise_for_status()
     try:
-        statuses = [gcp.call("GET", "faults", "global/networks") for _ in range(3)]
-        assert [s for s, _ in statuses] == [429, 429, 200]
-        code, reason, _ = _error(statuses[0][1])
+        statuses = [gcp.call("GET", "faults", "global/networks") for _unused in range(3)]
+        assert [s for s, _unused in statuses] == [429, 429, 200]
+        code, reason, _unused = _error(statuses[0][1])
         error = statuses[0][1]["error"]
         assert (code, reason, error["errors"][0]["domain"], error["status"]) == (
             429,

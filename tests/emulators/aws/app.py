@@ -372,7 +372,7 @@ class AwsEmulator:
         self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
     ) -> bytes:
         """CreateVpnConnectionRoute: a static route (VpnStaticRoute, source Static)."""
-        _, record = self._record(backend, params["VpnConnectionId"])
+        _unused, record = self._record(backend, params["VpnConnectionId"])
         cidr = _cidr(params["DestinationCidrBlock"])
         if not any(r["DestinationCidrBlock"] == cidr for r in record.routes):
             record.routes.append(
@@ -383,7 +383,7 @@ class AwsEmulator:
     def delete_vpn_connection_route(
         self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
     ) -> bytes:
-        _, record = self._record(backend, params["VpnConnectionId"])
+        _unused, record = self._record(backend, params["VpnConnectionId"])
         cidr = _cidr(params["DestinationCidrBlock"])
         kept = [r for r in record.routes if r["DestinationCidrBlock"] != cidr]
         if len(kept) == len(record.routes):

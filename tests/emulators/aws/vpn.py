@@ -178,7 +178,7 @@ def merge_tunnel_options(spec: dict[str, Any], current: dict[str, Any]) -> dict[
 def default_tunnel(outside_ip: str) -> dict[str, Any]:
     """A TunnelOption with AWS's defaults (every valid algorithm, DH group and IKE version)."""
     tunnel: dict[str, Any] = {"OutsideIpAddress": outside_ip, **SCALAR_DEFAULTS}
-    for _, response_name, allowed in LIST_OPTIONS:
+    for _unused, response_name, allowed in LIST_OPTIONS:
         tunnel[response_name] = [{"Value": v} for v in allowed]
     return tunnel
 
@@ -194,7 +194,7 @@ def random_inside_cidr(rng: random.Random, taken: set[str]) -> str:
 def random_psk(rng: random.Random) -> str:
     """A 32-character key in the PreSharedKey charset, not starting with 0 (as AWS generates)."""
     first = rng.choice(string.ascii_letters)
-    return first + "".join(rng.choice(PSK_ALPHABET) for _ in range(31))
+    return first + "".join(rng.choice(PSK_ALPHABET) for _unused in range(31))
 
 
 def outside_ips(index: int) -> tuple[str, str]:

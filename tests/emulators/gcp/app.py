@@ -297,7 +297,7 @@ class ComputeApp:
         c = self.compute
         scope = f"regions/{region}" if region else "global"
         clauses = parse_filter(query.get("filter", ""))
-        items = [c.render(r) for _, r in sorted(c.items(project, scope, collection).items())]
+        items = [c.render(r) for _unused, r in sorted(c.items(project, scope, collection).items())]
         chunk, token = page([r for r in items if matches(r, clauses)], query)
         rel = f"projects/{project}/{scope}/{collection}"
         out: dict[str, Any] = {
@@ -367,7 +367,7 @@ class ComputeApp:
     def get_learned(self) -> dict[str, Any]:
         routes = []
         for (router, peer), prefixes in sorted(self.compute.learned.items()):
-            project, scope, _, name = split_rel(self.compute.rel(router, "", "routers"))
+            project, scope, _unused, name = split_rel(self.compute.rel(router, "", "routers"))
             routes.append(
                 {
                     "project": project,

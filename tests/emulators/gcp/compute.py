@@ -237,7 +237,7 @@ class Compute:
     def all_of(self, project: str, collection: str) -> list[Resource]:
         return [
             res
-            for (p, _, c), coll in self.store.items()
+            for (p, _unused, c), coll in self.store.items()
             if p == project and c == collection
             for res in coll.values()
         ]
@@ -398,7 +398,7 @@ class Compute:
         url = self.url(rel)
         project = split_rel(rel)[0]
         found = []
-        for (p, _, c), coll in sorted(self.store.items()):
+        for (p, _unused, c), coll in sorted(self.store.items()):
             if p != project or c == "operations":
                 continue
             for res in coll.values():
@@ -666,7 +666,7 @@ class Compute:
                 (t.get("vpnGatewayInterface", 0), t.get("peerExternalGatewayInterface", 0))
                 for t in tunnels
             }
-            met = {i for i, _ in pairs} >= {0, 1}
+            met = {i for i, _unused in pairs} >= {0, 1}
             peer = self.deref(peer_url) or {}
             if peer.get("redundancyType") == "FOUR_IPS_REDUNDANCY":
                 by_local = {i: {p for j, p in pairs if j == i} for i in (0, 1)}
@@ -675,7 +675,7 @@ class Compute:
                     frozenset({2, 3}),
                 }
             elif peer.get("redundancyType") == "TWO_IPS_REDUNDANCY":
-                met = met and {p for _, p in pairs} >= {0, 1}
+                met = met and {p for _unused, p in pairs} >= {0, 1}
             state: Resource = {
                 "state": "CONNECTION_REDUNDANCY_MET" if met else "CONNECTION_REDUNDANCY_NOT_MET"
             }

@@ -75,7 +75,7 @@ def classify(environ: dict[str, Any], _body: bytes) -> tuple[str, bool]:
     parsed = parse_path(path)
     if parsed is None:
         return f"get:{path.strip('/') or 'root'}", False
-    rt, _, name, sub = parsed
+    rt, _unused, name, sub = parsed
     verb = verb_of(environ.get("REQUEST_METHOD", "GET"), name, query)
     resource = rt.plural if rt else sub
     if rt and sub:
@@ -326,7 +326,7 @@ class KubeApp:
         if verb == "watch":
             raise ApiError(405, "MethodNotAllowed", "watch is not supported by this emulator")
         if verb == "deletecollection":
-            items = [o for o in self.list(rt, ns or None, query)["items"]]
+            items = list(self.list(rt, ns or None, query)["items"])
             if not dry:
                 for obj in items:
                     self.cluster.delete(

@@ -95,7 +95,7 @@ class Cluster:
 
     def generate_name(self, prefix: str) -> str:
         return prefix + "".join(
-            self._random.choice(string.ascii_lowercase + string.digits) for _ in range(5)
+            self._random.choice(string.ascii_lowercase + string.digits) for _unused in range(5)
         )
 
     def put(self, kind: str, obj: Obj) -> Obj:

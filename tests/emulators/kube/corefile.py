@@ -248,7 +248,7 @@ class _Parser:
                 raise CorefileError(tok.file, tok.line, f"Unknown directive '{tok.text}'")
             i += len(line)
             if line[-1].text == "{":
-                _, i = self._block_body(body, i, line[-1])
+                _unused, i = self._block_body(body, i, line[-1])
             out.append(Directive(tok.text, [a.text for a in args], tok.file, tok.line))
         return out
 

@@ -427,7 +427,7 @@ class Store:
     def list(self, plural: str, namespace: str | None = None) -> list[Obj]:
         return [
             o
-            for (p, ns, _), o in sorted(self.objects.items())
+            for (p, ns, _unused), o in sorted(self.objects.items())
             if p == plural and (namespace is None or ns == namespace)
         ]
 
@@ -551,7 +551,7 @@ def field_match(rt: ResourceType, obj: Obj, selector: str) -> bool:
     reqs = _parse_selector(selector)
     allowed = {"metadata.name", "metadata.namespace"} | FIELD_SELECTORS.get(rt.plural, set())
     values: dict[str, Any] = {}
-    for key, op, _ in reqs:
+    for key, op, _unused in reqs:
         if key not in allowed or op not in ("=", "!="):
             raise ApiError(
                 400,

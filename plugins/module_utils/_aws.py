@@ -1,0 +1,245 @@
+# Copyright: crosscluster.link contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to this collection: not a public API.
+
+"""EC2 client, the one retry policy and the one error type of the AWS modules."""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ansible.module_utils.basic import env_fallback
+
+try:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    HAS_BOTO3 = True
+    BOTO3_IMPORT_ERROR: Exception | None = None
+except ImportError as exc:  # pragma: no cover - reported by the module
+    HAS_BOTO3 = False
+    BOTO3_IMPORT_ERROR = exc
+
+T = TypeVar("T")
+
+# Ownership tags: the collection only ever modifies or deletes resources carrying these.
+MANAGED_TAG = "crosscluster.link/managed"
+NAME_TAG = "crosscluster.link/name"
+
+AWS_AUTH_ARGSPEC: dict[str, dict[str, Any]] = {
+    "access_key": {
+        "type": "str",
+        "aliases": ["aws_access_key_id", "aws_access_key"],
+        "fallback": (env_fallback, ["AWS_ACCESS_KEY_ID"]),
+        "no_log": False,
+    },
+    "secret_key": {
+        "type": "str",
+        "aliases": ["aws_secret_access_key", "aws_secret_key"],
+        "fallback": (env_fallback, ["AWS_SECRET_ACCESS_KEY"]),
+        "no_log": True,
+    },
+    "session_token": {
+        "type": "str",
+        "aliases": ["aws_session_token"],
+        "fallback": (env_fallback, ["AWS_SESSION_TOKEN"]),
+        "no_log": True,
+    },
+    "profile": {
+        "type": "str",
+        "aliases": ["aws_profile"],
+        "fallback": (env_fallback, ["AWS_PROFILE"]),
+    },
+    "region": {
+        "type": "str",
+        "aliases": ["aws_region"],
+        "fallback": (env_fallback, ["AWS_REGION", "AWS_DEFAULT_REGION"]),
+    },
+    "endpoint_url": {
+        "type": "str",
+        "aliases": ["aws_endpoint_url"],
+        "fallback": (env_fallback, ["AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL"]),
+    },
+}
+
+# Error codes AWS uses for throttling (EC2 API reference, "Error codes": RequestLimitExceeded;
+# the other services' Throttling family); 5xx are retried too.
+THROTTLING_CODES = frozenset(
+    {
+        "RequestLimitExceeded",
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+        "EC2ThrottledException",
+        "PriorRequestNotComplete",
+    }
+)
+SERVER_ERROR_CODES = frozenset(
+    {"InternalError", "InternalFailure", "ServiceUnavailable", "Unavailable"}
+)
+
+
+class AwsError(Exception):
+    """An AWS API error: the API's own code and message (and HTTP status when known)."""
+
+    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+    @property
+    def retryable(self) -> bool:
+        return (
+            self.code in THROTTLING_CODES
+            or self.code in SERVER_ERROR_CODES
+            or (self.status is not None and self.status >= 500)
+        )
+
+
+def retry(
+    attempts: int = 8,
+    base_delay: float = 0.5,
+    max_delay: float = 20.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Retry on throttling and 5xx with full-jitter exponential backoff.
+
+    The delay before retry ``n`` (0-based) is uniform in [0, min(max_delay, base * 2**n)].
+    Any other :class:`AwsError` is raised at once.
+    """
+
+    def decorator(func: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> T:
+            for attempt in range(attempts):
+                try:
+                    return func(*args, **kwargs)
+                except AwsError as exc:
+                    if not exc.retryable or attempt == attempts - 1:
+                        raise
+                    sleep(random.uniform(0, min(max_delay, base_delay * 2**attempt)))
+            raise AssertionError("unreachable")  # pragma: no cover
+
+        return wrapper
+
+    return decorator
+
+
+def _to_aws_error(exc: Exception) -> AwsError:
+    if HAS_BOTO3 and isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return AwsError(error.get("Code", "Unknown"), error.get("Message", str(exc)), status)
+    return AwsError(type(exc).__name__, str(exc))
+
+
+@retry()
+def call(client: Any, operation: str, **params: Any) -> dict[str, Any]:
+    """Call one EC2 API operation (boto3 snake_case name); errors become AwsError."""
+    try:
+        result: dict[str, Any] = getattr(client, operation)(**params)
+    except (ClientError, BotoCoreError) as exc:
+        raise _to_aws_error(exc) from exc
+    return result
+
+
+def call_all(client: Any, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
+    """Call a paginated Describe* operation and concatenate the ``key`` lists of every page."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = call(client, operation, **params)
+        items.extend(page.get(key, []))
+        token = page.get("NextToken")
+        if not token:
+            return items
+        params = {**params, "NextToken": token}
+
+
+def ec2_client(
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    session_token: str | None = None,
+    profile: str | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+) -> Any:
+    """An EC2 client from the given values or the standard credential chain.
+
+    botocore's own retries are reduced to one attempt so :func:`retry` is the only policy.
+    """
+    try:
+        session = boto3.session.Session(
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            aws_session_token=session_token,
+            profile_name=profile,
+            region_name=region,
+        )
+        config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+        return session.client("ec2", endpoint_url=endpoint_url or None, config=config)
+    except BotoCoreError as exc:
+        raise AwsError(type(exc).__name__, str(exc)) from exc
+
+
+def client_from_params(params: dict[str, Any]) -> Any:
+    return ec2_client(**{name: params.get(name) for name in AWS_AUTH_ARGSPEC})
+
+
+def resolved_region(params: dict[str, Any]) -> str | None:
+    """The region the client will use (for region-dependent validation), without any call."""
+    if params.get("region"):
+        return str(params["region"])
+    try:
+        return boto3.session.Session(profile_name=params.get("profile")).region_name
+    except BotoCoreError:
+        return None
+
+
+def tags_to_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in tags or []}
+
+
+def dict_to_tags(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": str(v)} for k, v in sorted(tags.items())]
+
+
+def owner_tags(name: str) -> dict[str, str]:
+    """The tags that mark a resource as created by this collection under ``name``."""
+    return {MANAGED_TAG: "true", NAME_TAG: name, "Name": name}
+
+
+def is_owned(tags: dict[str, str]) -> bool:
+    return tags.get(MANAGED_TAG) == "true"
+
+
+def plan_tags(
+    current: dict[str, str], wanted: dict[str, str] | None, purge: bool, keep: dict[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    """(tags to set, keys to delete) to go from ``current`` to ``wanted`` + ``keep``.
+
+    ``wanted`` None leaves user tags alone; ``purge`` removes user tags not in ``wanted``;
+    ``keep`` (ownership tags) is always set and never removed.
+    """
+    desired = {**(wanted or {}), **keep}
+    to_set = {k: str(v) for k, v in desired.items() if current.get(k) != str(v)}
+    to_delete: list[str] = []
+    if purge and wanted is not None:
+        to_delete = sorted(k for k in current if k not in desired and not k.startswith("aws:"))
+    return to_set, to_delete
+
+
+def apply_tags(client: Any, resource_id: str, to_set: dict[str, str], to_delete: list[str]) -> None:
+    if to_set:
+        call(client, "create_tags", Resources=[resource_id], Tags=dict_to_tags(to_set))
+    if to_delete:
+        call(client, "delete_tags", Resources=[resource_id], Tags=[{"Key": k} for k in to_delete])

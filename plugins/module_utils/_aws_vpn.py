@@ -1,0 +1,590 @@
+# Copyright: crosscluster.link contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to this collection: not a public API.
+
+"""Site-to-Site VPN connections: tunnel option validation, drift, plan and apply."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
+    MANAGED_TAG,
+    NAME_TAG,
+    AwsError,
+    apply_tags,
+    call,
+    call_all,
+    dict_to_tags,
+    owner_tags,
+    plan_tags,
+    tags_to_dict,
+)
+
+# Valid values from the EC2 API reference, VpnTunnelOptionsSpecification
+# (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpnTunnelOptionsSpecification.html).
+ENCRYPTION_ALGORITHMS = ("AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16")
+INTEGRITY_ALGORITHMS = ("SHA1", "SHA2-256", "SHA2-384", "SHA2-512")
+PHASE1_DH_GROUPS = (2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
+PHASE2_DH_GROUPS = (2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
+IKE_VERSIONS = ("ikev1", "ikev2")
+DPD_TIMEOUT_ACTIONS = ("clear", "none", "restart")
+STARTUP_ACTIONS = ("add", "start")
+INSIDE_RANGE = ipaddress.ip_network("169.254.0.0/16")
+RESERVED_INSIDE_CIDRS = tuple(
+    ipaddress.ip_network(c)
+    for c in (
+        "169.254.0.0/30",
+        "169.254.1.0/30",
+        "169.254.2.0/30",
+        "169.254.3.0/30",
+        "169.254.4.0/30",
+        "169.254.5.0/30",
+        "169.254.169.252/30",
+    )
+)
+# PreSharedKey: 8-64 of letters, digits, '.' and '_', not starting with 0.
+PSK_PATTERN = re.compile(r"^(?!0)[A-Za-z0-9._]{8,64}$")
+LIVE_STATES = ("pending", "available")
+
+# option -> (request key, response key in TunnelOption, kind). Kinds: "str", "int",
+# "bool", "strs" and "ints" (lists of {"Value": x}, compared as sets).
+TUNNEL_FIELDS: dict[str, tuple[str, str, str]] = {
+    "inside_cidr": ("TunnelInsideCidr", "TunnelInsideCidr", "str"),
+    "pre_shared_key": ("PreSharedKey", "PreSharedKey", "str"),
+    "ike_versions": ("IKEVersions", "IkeVersions", "strs"),
+    "phase1_encryption_algorithms": (
+        "Phase1EncryptionAlgorithms",
+        "Phase1EncryptionAlgorithms",
+        "strs",
+    ),
+    "phase2_encryption_algorithms": (
+        "Phase2EncryptionAlgorithms",
+        "Phase2EncryptionAlgorithms",
+        "strs",
+    ),
+    "phase1_integrity_algorithms": (
+        "Phase1IntegrityAlgorithms",
+        "Phase1IntegrityAlgorithms",
+        "strs",
+    ),
+    "phase2_integrity_algorithms": (
+        "Phase2IntegrityAlgorithms",
+        "Phase2IntegrityAlgorithms",
+        "strs",
+    ),
+    "phase1_dh_group_numbers": ("Phase1DHGroupNumbers", "Phase1DHGroupNumbers", "ints"),
+    "phase2_dh_group_numbers": ("Phase2DHGroupNumbers", "Phase2DHGroupNumbers", "ints"),
+    "phase1_lifetime_seconds": ("Phase1LifetimeSeconds", "Phase1LifetimeSeconds", "int"),
+    "phase2_lifetime_seconds": ("Phase2LifetimeSeconds", "Phase2LifetimeSeconds", "int"),
+    "rekey_margin_time_seconds": ("RekeyMarginTimeSeconds", "RekeyMarginTimeSeconds", "int"),
+    "rekey_fuzz_percentage": ("RekeyFuzzPercentage", "RekeyFuzzPercentage", "int"),
+    "replay_window_size": ("ReplayWindowSize", "ReplayWindowSize", "int"),
+    "dpd_timeout_seconds": ("DPDTimeoutSeconds", "DpdTimeoutSeconds", "int"),
+    "dpd_timeout_action": ("DPDTimeoutAction", "DpdTimeoutAction", "str"),
+    "startup_action": ("StartupAction", "StartupAction", "str"),
+    "enable_tunnel_lifecycle_control": (
+        "EnableTunnelLifecycleControl",
+        "EnableTunnelLifecycleControl",
+        "bool",
+    ),
+}
+LIST_CHOICES: dict[str, tuple[Any, ...]] = {
+    "ike_versions": IKE_VERSIONS,
+    "phase1_encryption_algorithms": ENCRYPTION_ALGORITHMS,
+    "phase2_encryption_algorithms": ENCRYPTION_ALGORITHMS,
+    "phase1_integrity_algorithms": INTEGRITY_ALGORITHMS,
+    "phase2_integrity_algorithms": INTEGRITY_ALGORITHMS,
+    "phase1_dh_group_numbers": PHASE1_DH_GROUPS,
+    "phase2_dh_group_numbers": PHASE2_DH_GROUPS,
+}
+# (min, max) from the same reference; rekey_margin_time_seconds' max is half of phase 2.
+INT_RANGES: dict[str, tuple[int, int | None]] = {
+    "phase1_lifetime_seconds": (900, 28800),
+    "phase2_lifetime_seconds": (900, 3600),
+    "rekey_margin_time_seconds": (60, None),
+    "rekey_fuzz_percentage": (0, 100),
+    "replay_window_size": (64, 2048),
+    "dpd_timeout_seconds": (30, None),
+}
+MASK = "********"
+
+
+def validate_inside_cidr(value: str, option: str) -> list[str]:
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        return [
+            f"{option}={value!r} is not a valid network CIDR: give a /30 network "
+            "address inside 169.254.0.0/16, e.g. 169.254.10.0/30"
+        ]
+    if network.version != 4 or network.prefixlen != 30 or not network.subnet_of(INSIDE_RANGE):
+        return [f"{option}={value} must be a /30 inside 169.254.0.0/16, e.g. 169.254.10.0/30"]
+    if network in RESERVED_INSIDE_CIDRS:
+        return [f"{option}={value} is reserved by AWS: choose another /30 in 169.254.0.0/16"]
+    return []
+
+
+def validate_tunnel_options(tunnels: list[dict[str, Any]] | None) -> list[str]:
+    """Every problem with ``tunnel_options``, each naming the option and the fix."""
+    errors: list[str] = []
+    tunnels = tunnels or []
+    if len(tunnels) > 2:
+        errors.append(
+            f"tunnel_options has {len(tunnels)} entries: a VPN connection has exactly 2 "
+            "tunnels, give at most 2"
+        )
+    cidrs: list[str] = []
+    for index, tunnel in enumerate(tunnels):
+        where = f"tunnel_options[{index}]"
+        cidr = tunnel.get("inside_cidr")
+        if cidr is not None:
+            errors.extend(validate_inside_cidr(cidr, f"{where}.inside_cidr"))
+            cidrs.append(cidr)
+        psk = tunnel.get("pre_shared_key")
+        if psk is not None and not PSK_PATTERN.match(psk):
+            errors.append(
+                f"{where}.pre_shared_key is invalid: use 8-64 letters, digits, '.' or '_', "
+                "not starting with '0'"
+            )
+        for option, choices in LIST_CHOICES.items():
+            values = tunnel.get(option)
+            if values is None:
+                continue
+            if not values:
+                errors.append(f"{where}.{option} is empty: give at least one value or omit it")
+            bad = [v for v in values if v not in choices]
+            if bad:
+                allowed = ", ".join(str(c) for c in choices)
+                errors.append(
+                    f"{where}.{option} has {', '.join(map(str, bad))} which AWS does not "
+                    f"accept: use values from {allowed}"
+                )
+        for option, choices in (
+            ("dpd_timeout_action", DPD_TIMEOUT_ACTIONS),
+            ("startup_action", STARTUP_ACTIONS),
+        ):
+            value = tunnel.get(option)
+            if value is not None and value not in choices:
+                allowed = ", ".join(choices)
+                errors.append(f"{where}.{option}={value} is invalid: use one of {allowed}")
+        phase2 = tunnel.get("phase2_lifetime_seconds") or 3600
+        for option, (low, high) in INT_RANGES.items():
+            value = tunnel.get(option)
+            if value is None:
+                continue
+            if option == "rekey_margin_time_seconds":
+                high = phase2 // 2
+            if value < low or (high is not None and value > high):
+                bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
+                errors.append(f"{where}.{option}={value} is out of range: use a value {bound}")
+        phase1 = tunnel.get("phase1_lifetime_seconds") or 28800
+        if tunnel.get("phase2_lifetime_seconds") and tunnel["phase2_lifetime_seconds"] >= phase1:
+            errors.append(
+                f"{where}.phase2_lifetime_seconds must be less than phase1_lifetime_seconds "
+                f"({phase1}): lower it or raise phase 1"
+            )
+    if len(cidrs) != len(set(cidrs)):
+        errors.append("tunnel_options inside_cidr values must differ between the two tunnels")
+    return errors
+
+
+def validate(params: dict[str, Any]) -> list[str]:
+    errors: list[str] = []
+    if params["state"] == "present":
+        vgw, tgw = params.get("vpn_gateway_id"), params.get("transit_gateway_id")
+        if bool(vgw) == bool(tgw):
+            errors.append(
+                "give exactly one of vpn_gateway_id and transit_gateway_id "
+                f"({'both' if vgw else 'neither'} given)"
+            )
+        if not params.get("customer_gateway_id"):
+            errors.append("customer_gateway_id is required when state=present")
+    errors.extend(validate_tunnel_options(params.get("tunnel_options")))
+    return errors
+
+
+def _set(tunnel: dict[str, Any]) -> dict[str, Any]:
+    """Only the options the user set."""
+    return {k: v for k, v in tunnel.items() if k in TUNNEL_FIELDS and v is not None}
+
+
+def tunnel_request(tunnel: dict[str, Any]) -> dict[str, Any]:
+    """A VpnTunnelOptionsSpecification / ModifyVpnTunnelOptionsSpecification."""
+    request: dict[str, Any] = {}
+    for option, value in _set(tunnel).items():
+        key, kind = TUNNEL_FIELDS[option][0], TUNNEL_FIELDS[option][2]
+        request[key] = [{"Value": v} for v in value] if kind in ("strs", "ints") else value
+    return request
+
+
+def actual_tunnel(option: dict[str, Any]) -> dict[str, Any]:
+    """A DescribeVpnConnections TunnelOption in this module's option names."""
+    result: dict[str, Any] = {}
+    for option_name, (_request_key, key, kind) in TUNNEL_FIELDS.items():
+        if key not in option:
+            continue
+        value = option[key]
+        if kind in ("strs", "ints"):
+            value = [item["Value"] for item in value]
+        result[option_name] = value
+    return result
+
+
+def _same(kind: str, wanted: Any, actual: Any) -> bool:
+    if kind in ("strs", "ints"):
+        return actual is not None and sorted(map(str, wanted)) == sorted(map(str, actual))
+    return wanted == actual
+
+
+def tunnel_drift(wanted: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    """Options set in ``wanted`` whose value differs in ``actual`` (lists compared as sets)."""
+    return sorted(
+        option
+        for option, value in _set(wanted).items()
+        if not _same(TUNNEL_FIELDS[option][2], value, actual.get(option))
+    )
+
+
+def masked(tunnel: dict[str, Any], changed_psk: bool = False) -> dict[str, Any]:
+    """A tunnel view safe for diff and results: the PSK never appears."""
+    view = {k: sorted(v) if isinstance(v, list) else v for k, v in tunnel.items()}
+    if view.get("pre_shared_key") is not None:
+        view["pre_shared_key"] = MASK + (" (changed)" if changed_psk else "")
+    return view
+
+
+def _connection_tunnel_options(connection: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(connection.get("Options", {}).get("TunnelOptions", []))
+
+
+def connection_view(connection: dict[str, Any] | None) -> dict[str, Any]:
+    """The comparable, PSK-free view of a connection used for the diff."""
+    if connection is None:
+        return {}
+    options = connection.get("Options", {})
+    return {
+        "customer_gateway_id": connection.get("CustomerGatewayId"),
+        "vpn_gateway_id": connection.get("VpnGatewayId"),
+        "transit_gateway_id": connection.get("TransitGatewayId"),
+        "static_routes_only": bool(options.get("StaticRoutesOnly", False)),
+        "tags": tags_to_dict(connection.get("Tags")),
+        "tunnel_options": [
+            masked(actual_tunnel(t)) for t in _connection_tunnel_options(connection)
+        ],
+    }
+
+
+def tunnels(connection: dict[str, Any], aws_asn: int | None) -> list[dict[str, Any]]:
+    """Per tunnel: outside IP, inside addresses, AWS-side ASN and telemetry (no PSK)."""
+    telemetry = {t.get("OutsideIpAddress"): t for t in connection.get("VgwTelemetry", [])}
+    options = _connection_tunnel_options(connection)
+    if not options:
+        options = [{"OutsideIpAddress": ip} for ip in telemetry]
+    result = []
+    for option in options:
+        outside = option.get("OutsideIpAddress")
+        cidr = option.get("TunnelInsideCidr")
+        aws_inside = customer_inside = None
+        if cidr:
+            hosts = list(ipaddress.ip_network(cidr, strict=False).hosts())
+            aws_inside, customer_inside = str(hosts[0]), str(hosts[1])
+        status = telemetry.get(outside, {})
+        result.append(
+            {
+                "outside_ip": outside,
+                "inside_cidr": cidr,
+                "aws_inside_address": aws_inside,
+                "customer_inside_address": customer_inside,
+                "aws_asn": aws_asn,
+                "status": status.get("Status"),
+                "status_message": status.get("StatusMessage"),
+                "accepted_route_count": status.get("AcceptedRouteCount"),
+                "options": masked(actual_tunnel(option)),
+            }
+        )
+    return result
+
+
+def describe(connection: dict[str, Any], aws_asn: int | None) -> dict[str, Any]:
+    tags = tags_to_dict(connection.get("Tags"))
+    view = connection_view(connection)
+    return {
+        "vpn_connection_id": connection["VpnConnectionId"],
+        "state": connection.get("State"),
+        "type": connection.get("Type"),
+        "customer_gateway_id": view["customer_gateway_id"],
+        "vpn_gateway_id": view["vpn_gateway_id"],
+        "transit_gateway_id": view["transit_gateway_id"],
+        "static_routes_only": view["static_routes_only"],
+        "name": tags.get("Name"),
+        "managed": tags.get(MANAGED_TAG) == "true",
+        "tags": tags,
+        "routes": [
+            {"destination_cidr_block": r.get("DestinationCidrBlock"), "state": r.get("State")}
+            for r in connection.get("Routes", [])
+        ],
+        "tunnels": tunnels(connection, aws_asn),
+    }
+
+
+def gateway_asn(
+    client: Any, vpn_gateway_id: str | None, transit_gateway_id: str | None
+) -> int | None:
+    """The AWS-side ASN of the VGW or TGW the connection terminates on."""
+    if vpn_gateway_id:
+        found = call(client, "describe_vpn_gateways", VpnGatewayIds=[vpn_gateway_id])
+        gateways = found.get("VpnGateways", [])
+        asn = gateways[0].get("AmazonSideAsn") if gateways else None
+    elif transit_gateway_id:
+        found = call(client, "describe_transit_gateways", TransitGatewayIds=[transit_gateway_id])
+        gateways = found.get("TransitGateways", [])
+        asn = gateways[0].get("Options", {}).get("AmazonSideAsn") if gateways else None
+    else:
+        return None
+    return int(asn) if asn is not None else None
+
+
+def find(client: Any, name: str) -> list[dict[str, Any]]:
+    found = call_all(
+        client,
+        "describe_vpn_connections",
+        "VpnConnections",
+        Filters=[
+            {"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]},
+            {"Name": f"tag:{NAME_TAG}", "Values": [name]},
+            {"Name": "state", "Values": list(LIVE_STATES)},
+        ],
+    )
+    # The state filter is applied again here: some EC2 implementations ignore it.
+    return [c for c in found if c.get("State") in LIVE_STATES]
+
+
+def immutable_changes(connection: dict[str, Any], params: dict[str, Any]) -> list[str]:
+    """Settings AWS cannot change in place, as 'option: current -> wanted'."""
+    current = connection_view(connection)
+    changes = []
+    for option in ("customer_gateway_id", "vpn_gateway_id", "transit_gateway_id"):
+        if (current[option] or None) != (params.get(option) or None):
+            changes.append(f"{option}: {current[option]} -> {params.get(option)}")
+    if current["static_routes_only"] != params["static_routes_only"]:
+        changes.append(
+            f"static_routes_only: {current['static_routes_only']} -> {params['static_routes_only']}"
+        )
+    return changes
+
+
+def plan_tunnels(
+    connection: dict[str, Any], wanted: list[dict[str, Any]]
+) -> list[tuple[str, dict[str, Any], list[str]]]:
+    """(outside IP, wanted options, drifted option names) for each tunnel that drifted.
+
+    Tunnel ``i`` of ``tunnel_options`` is tunnel ``i`` of the connection's Options.TunnelOptions.
+    """
+    actual = _connection_tunnel_options(connection)
+    plan = []
+    for index, tunnel in enumerate(wanted):
+        if index >= len(actual):
+            break
+        drift = tunnel_drift(tunnel, actual_tunnel(actual[index]))
+        if drift:
+            plan.append((actual[index]["OutsideIpAddress"], tunnel, drift))
+    return plan
+
+
+def _desired_view(
+    params: dict[str, Any],
+    current_tunnels: list[dict[str, Any]],
+    drift: dict[int, list[str]],
+    tags: dict[str, str],
+    creating: bool = False,
+) -> dict[str, Any]:
+    """The connection as it will be: current tunnel options overlaid with the wanted ones."""
+    wanted = params.get("tunnel_options") or []
+    # A new connection gets every wanted tunnel; an existing one only has the tunnels AWS
+    # reports (plan_tunnels compares exactly those).
+    count = len(wanted) if creating else len(current_tunnels)
+    tunnel_views = []
+    for index in range(count):
+        view = dict(current_tunnels[index]) if index < len(current_tunnels) else {}
+        if index < len(wanted):
+            psk_changed = "pre_shared_key" in drift.get(index, [])
+            view.update(masked(_set(wanted[index]), psk_changed))
+        tunnel_views.append(view)
+    return {
+        "customer_gateway_id": params.get("customer_gateway_id"),
+        "vpn_gateway_id": params.get("vpn_gateway_id"),
+        "transit_gateway_id": params.get("transit_gateway_id"),
+        "static_routes_only": params["static_routes_only"],
+        "tags": tags,
+        "tunnel_options": tunnel_views,
+    }
+
+
+def _create(client: Any, params: dict[str, Any], tags: dict[str, str]) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "Type": "ipsec.1",
+        "CustomerGatewayId": params["customer_gateway_id"],
+        "Options": {
+            "StaticRoutesOnly": params["static_routes_only"],
+            "TunnelOptions": [tunnel_request(t) for t in params.get("tunnel_options") or []],
+        },
+        "TagSpecifications": [{"ResourceType": "vpn-connection", "Tags": dict_to_tags(tags)}],
+    }
+    if params.get("vpn_gateway_id"):
+        request["VpnGatewayId"] = params["vpn_gateway_id"]
+    else:
+        request["TransitGatewayId"] = params["transit_gateway_id"]
+    connection: dict[str, Any] = call(client, "create_vpn_connection", **request)["VpnConnection"]
+    return connection
+
+
+def _get(client: Any, connection_id: str) -> dict[str, Any]:
+    found = call(client, "describe_vpn_connections", VpnConnectionIds=[connection_id])
+    connection: dict[str, Any] = found["VpnConnections"][0]
+    return connection
+
+
+def wait_available(
+    client: Any,
+    connection_id: str,
+    timeout: int,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, Any]:
+    deadline = clock() + timeout
+    while True:
+        connection = _get(client, connection_id)
+        if connection.get("State") == "available":
+            return connection
+        if connection.get("State") in ("deleting", "deleted") or clock() >= deadline:
+            raise AwsError(
+                "WaitTimeout",
+                f"VPN connection {connection_id} is {connection.get('State')} after waiting "
+                f"{timeout}s for 'available': raise wait_timeout or use wait: false",
+            )
+        sleep(5)
+
+
+def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """Make the named connection match ``params``: changed, vpn_connection, before, after."""
+    found = find(client, params["name"])
+    if len(found) > 1:
+        ids = ", ".join(c["VpnConnectionId"] for c in found)
+        raise AwsError(
+            "AmbiguousName",
+            f"several VPN connections are tagged {NAME_TAG}={params['name']} ({ids}): "
+            "delete the extra ones",
+        )
+    current = found[0] if found else None
+    before = connection_view(current)
+
+    if params["state"] == "absent":
+        if current is None:
+            return {"changed": False, "vpn_connection": None, "before": {}, "after": {}}
+        if not check_mode:
+            call(client, "delete_vpn_connection", VpnConnectionId=current["VpnConnectionId"])
+        return {"changed": True, "vpn_connection": None, "before": before, "after": {}}
+
+    keep = owner_tags(params["name"])
+    replace_reasons: list[str] = []
+    if current is not None:
+        replace_reasons = immutable_changes(current, params)
+        if replace_reasons and not params["replace"]:
+            raise AwsError(
+                "ReplacementRequired",
+                f"VPN connection {current['VpnConnectionId']} differs in settings AWS cannot "
+                f"change in place ({'; '.join(replace_reasons)}). Set replace: true to delete "
+                "and recreate it (the tunnels get new outside IPs), or keep the current values.",
+            )
+
+    if current is None or replace_reasons:
+        tags = {**(params.get("tags") or {}), **keep}
+        after = _desired_view(params, [], {}, tags, creating=True)
+        connection: dict[str, Any] | None = None
+        if not check_mode:
+            if current is not None:
+                call(client, "delete_vpn_connection", VpnConnectionId=current["VpnConnectionId"])
+            connection = _create(client, params, tags)
+            if params["wait"]:
+                connection = wait_available(
+                    client, connection["VpnConnectionId"], params["wait_timeout"]
+                )
+            else:
+                connection = _get(client, connection["VpnConnectionId"])
+        return {
+            "changed": True,
+            "vpn_connection": _result(client, connection),
+            "before": before,
+            "after": after,
+        }
+
+    tunnel_plan = plan_tunnels(current, params.get("tunnel_options") or [])
+    current_tags = tags_to_dict(current.get("Tags"))
+    to_set, to_delete = plan_tags(
+        current_tags, params.get("tags"), params.get("purge_tags", False), keep
+    )
+    after_tags = {k: v for k, v in {**current_tags, **to_set}.items() if k not in to_delete}
+    outside_ips = [t["OutsideIpAddress"] for t in _connection_tunnel_options(current)]
+    drift = {outside_ips.index(plan[0]): plan[2] for plan in tunnel_plan}
+    after = _desired_view(params, before["tunnel_options"], drift, after_tags)
+    changed = bool(tunnel_plan or to_set or to_delete)
+    connection = current
+    if changed and not check_mode:
+        for outside, tunnel, _names in tunnel_plan:
+            call(
+                client,
+                "modify_vpn_tunnel_options",
+                VpnConnectionId=current["VpnConnectionId"],
+                VpnTunnelOutsideIpAddress=outside,
+                TunnelOptions=tunnel_request(tunnel),
+            )
+        apply_tags(client, current["VpnConnectionId"], to_set, to_delete)
+        connection = _get(client, current["VpnConnectionId"])
+    if params["wait"] and not check_mode:
+        connection = wait_available(client, current["VpnConnectionId"], params["wait_timeout"])
+    return {
+        "changed": changed,
+        "vpn_connection": _result(client, connection),
+        "before": before,
+        "after": after,
+    }
+
+
+def _result(client: Any, connection: dict[str, Any] | None) -> dict[str, Any] | None:
+    if connection is None:
+        return None
+    asn = gateway_asn(client, connection.get("VpnGatewayId"), connection.get("TransitGatewayId"))
+    return describe(connection, asn)
+
+
+def info(client: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Connections matching the info module's filters (all live ones by default)."""
+    filters: list[dict[str, Any]] = [{"Name": "state", "Values": list(LIVE_STATES)}]
+    request: dict[str, Any] = {"Filters": filters}
+    if params.get("vpn_connection_ids"):
+        request["VpnConnectionIds"] = params["vpn_connection_ids"]
+    for option, name in (
+        ("name", f"tag:{NAME_TAG}"),
+        ("customer_gateway_id", "customer-gateway-id"),
+        ("vpn_gateway_id", "vpn-gateway-id"),
+        ("transit_gateway_id", "transit-gateway-id"),
+    ):
+        if params.get(option):
+            filters.append({"Name": name, "Values": [params[option]]})
+    if params.get("managed_only"):
+        filters.append({"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]})
+    connections = call_all(client, "describe_vpn_connections", "VpnConnections", **request)
+    connections = [c for c in connections if c.get("State") in LIVE_STATES]
+    asns: dict[tuple[str | None, str | None], int | None] = {}
+    result = []
+    for connection in sorted(connections, key=lambda c: c["VpnConnectionId"]):
+        key = (connection.get("VpnGatewayId"), connection.get("TransitGatewayId"))
+        if key not in asns:
+            asns[key] = gateway_asn(client, *key)
+        result.append(describe(connection, asns[key]))
+    return result

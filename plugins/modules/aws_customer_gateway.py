@@ -1,0 +1,163 @@
+#!/usr/bin/python
+# Copyright: crosscluster.link contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: aws_customer_gateway
+short_description: Manage an AWS Site-to-Site VPN customer gateway
+version_added: 0.1.0
+description:
+  - Creates or deletes an EC2 customer gateway (the remote VPN device, for example one
+    interface of a GCP HA VPN gateway) and manages its tags.
+  - A gateway is identified by O(ip_address), O(bgp_asn) and the ownership tag
+    C(crosscluster.link/managed=true). An existing gateway with the same IP and ASN is
+    returned unchanged, as AWS does for an identical CreateCustomerGateway.
+  - O(state=absent) deletes only a gateway tagged as managed by this collection.
+author:
+  - crosscluster.link contributors (@crosscluster)
+options:
+  name:
+    description:
+      - Name of the gateway, set as the C(Name) and C(crosscluster.link/name) tags.
+    type: str
+    required: true
+  ip_address:
+    description:
+      - Public IPv4 address of the customer device.
+    type: str
+    required: true
+  bgp_asn:
+    description:
+      - BGP ASN of the customer device, 1 to 4294967295.
+      - Values above 2147483647 are sent as C(BgpAsnExtended).
+      - 7224 is reserved by AWS, and 9059, 10124 and 17943 in eu-west-1, ap-northeast-1
+        and ap-southeast-1.
+    type: int
+    required: true
+  device_name:
+    description:
+      - Device name of the customer gateway. Set only at creation; AWS cannot change it.
+    type: str
+  tags:
+    description:
+      - Tags to set. The ownership tags are always added.
+      - If not set, existing tags are left alone.
+    type: dict
+  purge_tags:
+    description:
+      - Remove tags not in O(tags) (never the ownership tags).
+    type: bool
+    default: false
+  state:
+    description:
+      - Whether the gateway should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - crosscluster.link._attributes
+  - crosscluster.link._attributes.RESOURCE
+  - crosscluster.link.aws
+"""
+
+EXAMPLES = r"""
+- name: Customer gateway for GCP HA VPN interface 0
+  crosscluster.link.aws_customer_gateway:
+    name: link-gcp-if0
+    ip_address: 203.0.113.10
+    bgp_asn: 65010
+    region: eu-west-1
+
+- name: Remove it
+  crosscluster.link.aws_customer_gateway:
+    name: link-gcp-if0
+    ip_address: 203.0.113.10
+    bgp_asn: 65010
+    state: absent
+"""
+
+RETURN = r"""
+customer_gateway:
+  description: The customer gateway (null when absent, or when it would be created in check mode).
+  returned: always
+  type: dict
+  contains:
+    customer_gateway_id:
+      description: ID of the gateway.
+      type: str
+      sample: cgw-0123456789abcdef0
+    ip_address:
+      description: Public IP address.
+      type: str
+    bgp_asn:
+      description: BGP ASN.
+      type: int
+    device_name:
+      description: Device name.
+      type: str
+    state:
+      description: State (pending, available, deleting, deleted).
+      type: str
+    type:
+      description: VPN type.
+      type: str
+      sample: ipsec.1
+    name:
+      description: Value of the Name tag.
+      type: str
+    managed:
+      description: Whether the gateway carries the ownership tag.
+      type: bool
+    tags:
+      description: Tags.
+      type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.dict_transformations import recursive_diff
+from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
+    AWS_AUTH_ARGSPEC,
+    BOTO3_IMPORT_ERROR,
+    HAS_BOTO3,
+    AwsError,
+    client_from_params,
+    resolved_region,
+)
+from ansible_collections.crosscluster.link.plugins.module_utils._aws_cgw import ensure, validate
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            **AWS_AUTH_ARGSPEC,
+            "name": {"type": "str", "required": True},
+            "ip_address": {"type": "str", "required": True},
+            "bgp_asn": {"type": "int", "required": True},
+            "device_name": {"type": "str"},
+            "tags": {"type": "dict"},
+            "purge_tags": {"type": "bool", "default": False},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        },
+        mutually_exclusive=[["profile", "access_key"], ["profile", "secret_key"]],
+        supports_check_mode=True,
+    )
+    if not HAS_BOTO3:
+        module.fail_json(msg=missing_required_lib("boto3"), exception=str(BOTO3_IMPORT_ERROR))
+    errors = validate(module.params, resolved_region(module.params))
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+    try:
+        result = ensure(client_from_params(module.params), module.params, module.check_mode)
+    except AwsError as exc:
+        module.fail_json(msg=exc.message, error_code=exc.code)
+    before, after = result.pop("before"), result.pop("after")
+    if module._diff:
+        diff = recursive_diff(before, after) or ({}, {})
+        result["diff"] = {"before": diff[0], "after": diff[1]}
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""_aws: the retry decorator, the error type and tag planning (no network)."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from ansible_collections.crosscluster.link.plugins.module_utils import _aws
+from ansible_collections.crosscluster.link.plugins.module_utils._aws import AwsError
+from botocore.exceptions import ClientError
+
+
+def _flaky(errors: list[AwsError], result: str = "ok"):
+    calls = []
+
+    def func() -> str:
+        calls.append(1)
+        if errors:
+            raise errors.pop(0)
+        return result
+
+    return func, calls
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        AwsError("RequestLimitExceeded", "Request limit exceeded.", 503),
+        AwsError("Throttling", "Rate exceeded", 400),
+        AwsError("InternalError", "An internal error has occurred", 500),
+        AwsError("Whatever", "bad gateway", 502),
+    ],
+)
+def test_retry_retries_throttling_and_5xx(error: AwsError) -> None:
+    sleeps: list[float] = []
+    func, calls = _flaky([error, error])
+    wrapped = _aws.retry(attempts=5, base_delay=1.0, sleep=sleeps.append)(func)
+    assert wrapped() == "ok"
+    assert len(calls) == 3
+    assert len(sleeps) == 2
+    # full jitter: each delay within [0, base * 2**attempt]
+    assert 0 <= sleeps[0] <= 1.0 and 0 <= sleeps[1] <= 2.0
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        AwsError("InvalidVpnGatewayID.NotFound", "The vpnGateway ID 'vgw-1' does not exist", 400),
+        AwsError("UnauthorizedOperation", "You are not authorized", 403),
+    ],
+)
+def test_retry_raises_other_errors_at_once(error: AwsError) -> None:
+    sleeps: list[float] = []
+    func, calls = _flaky([error])
+    wrapped = _aws.retry(attempts=5, sleep=sleeps.append)(func)
+    with pytest.raises(AwsError) as raised:
+        wrapped()
+    assert raised.value is error
+    assert len(calls) == 1 and sleeps == []
+
+
+def test_retry_gives_up_after_attempts() -> None:
+    sleeps: list[float] = []
+    errors = [AwsError("RequestLimitExceeded", "slow down", 503) for _ in range(10)]
+    func, calls = _flaky(errors)
+    wrapped = _aws.retry(attempts=3, sleep=sleeps.append)(func)
+    with pytest.raises(AwsError, match="RequestLimitExceeded"):
+        wrapped()
+    assert len(calls) == 3 and len(sleeps) == 2
+
+
+def test_retry_delay_is_capped() -> None:
+    sleeps: list[float] = []
+    errors = [AwsError("Throttling", "x", 400) for _ in range(7)]
+    func, _ = _flaky(errors)
+    with mock.patch.object(_aws.random, "uniform", side_effect=lambda low, high: high):
+        _aws.retry(attempts=8, base_delay=1.0, max_delay=5.0, sleep=sleeps.append)(func)()
+    assert sleeps == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0, 5.0]
+
+
+def test_call_turns_client_error_into_aws_error() -> None:
+    client = mock.Mock()
+    client.delete_route.side_effect = ClientError(
+        {
+            "Error": {"Code": "InvalidRoute.NotFound", "Message": "no route 10.0.0.0/8"},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        },
+        "DeleteRoute",
+    )
+    with pytest.raises(AwsError) as raised:
+        _aws.call(client, "delete_route", RouteTableId="rtb-1")
+    assert raised.value.code == "InvalidRoute.NotFound"
+    assert raised.value.message == "no route 10.0.0.0/8"
+    assert raised.value.status == 400
+    assert client.delete_route.call_count == 1
+
+
+def test_call_all_follows_next_token() -> None:
+    client = mock.Mock()
+    client.describe_route_tables.side_effect = [
+        {"RouteTables": [{"RouteTableId": "rtb-1"}], "NextToken": "t"},
+        {"RouteTables": [{"RouteTableId": "rtb-2"}]},
+    ]
+    tables = _aws.call_all(client, "describe_route_tables", "RouteTables", Filters=[])
+    assert [t["RouteTableId"] for t in tables] == ["rtb-1", "rtb-2"]
+    assert client.describe_route_tables.call_args_list[1].kwargs["NextToken"] == "t"
+
+
+def test_ec2_client_disables_botocore_retries() -> None:
+    client = _aws.ec2_client(
+        access_key="a", secret_key="b", region="eu-west-1", endpoint_url="http://127.0.0.1:9"
+    )
+    assert client.meta.config.retries["total_max_attempts"] == 1
+    assert client.meta.endpoint_url == "http://127.0.0.1:9"
+
+
+@pytest.mark.parametrize(
+    ("current", "wanted", "purge", "to_set", "to_delete"),
+    [
+        ({}, None, False, {"crosscluster.link/managed": "true"}, []),
+        ({"crosscluster.link/managed": "true", "a": "1"}, None, True, {}, []),
+        ({"crosscluster.link/managed": "true", "a": "1"}, {"a": "2"}, False, {"a": "2"}, []),
+        ({"crosscluster.link/managed": "true", "a": "1"}, {}, True, {}, ["a"]),
+        ({"crosscluster.link/managed": "true", "aws:x": "1"}, {}, True, {}, []),
+    ],
+)
+def test_plan_tags(current, wanted, purge, to_set, to_delete) -> None:
+    keep = {"crosscluster.link/managed": "true"}
+    assert _aws.plan_tags(current, wanted, purge, keep) == (to_set, to_delete)

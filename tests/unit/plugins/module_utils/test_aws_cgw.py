@@ -1,0 +1,112 @@
+"""_aws_cgw: ASN and IP validation, ownership, identical-create semantics (no network)."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest import mock
+
+import pytest
+from ansible_collections.crosscluster.link.plugins.module_utils import _aws_cgw
+from ansible_collections.crosscluster.link.plugins.module_utils._aws import AwsError
+
+
+@pytest.mark.parametrize(
+    ("asn", "region", "message"),
+    [
+        (0, "eu-west-1", "bgp_asn=0 is out of range"),
+        (4294967296, "eu-west-1", "bgp_asn=4294967296 is out of range"),
+        (7224, "us-west-2", "bgp_asn=7224 is reserved by AWS in every region"),
+        (9059, "eu-west-1", "bgp_asn=9059 is reserved by AWS in eu-west-1"),
+        (10124, "ap-northeast-1", "reserved by AWS in ap-northeast-1"),
+        (17943, None, "reserved by AWS in ap-southeast-1 (region unknown, assumed)"),
+    ],
+)
+def test_validate_asn_rejects(asn: int, region: str | None, message: str) -> None:
+    assert any(message in e for e in _aws_cgw.validate_asn(asn, region))
+
+
+@pytest.mark.parametrize(
+    ("asn", "region"),
+    [(1, "eu-west-1"), (9059, "us-east-1"), (65000, None), (4294967295, "eu-west-1")],
+)
+def test_validate_asn_accepts(asn: int, region: str | None) -> None:
+    assert _aws_cgw.validate_asn(asn, region) == []
+
+
+@pytest.mark.parametrize(
+    ("ip", "message"),
+    [("203.0.113.300", "is not an IP address"), ("2001:db8::1", "is not IPv4")],
+)
+def test_validate_ip(ip: str, message: str) -> None:
+    errors = _aws_cgw.validate({"ip_address": ip, "bgp_asn": 65000}, "eu-west-1")
+    assert any(message in e and e.startswith("ip_address=") for e in errors)
+
+
+def _gateway(gateway_id: str, asn: str, tags: dict[str, str], **extra: Any) -> dict[str, Any]:
+    return {
+        "CustomerGatewayId": gateway_id,
+        "IpAddress": "203.0.113.10",
+        "BgpAsn": asn,
+        "State": "available",
+        "Type": "ipsec.1",
+        "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+        **extra,
+    }
+
+
+OURS = {"crosscluster.link/managed": "true", "crosscluster.link/name": "gw", "Name": "gw"}
+PARAMS = {"name": "gw", "ip_address": "203.0.113.10", "bgp_asn": 65010, "state": "present"}
+
+
+def test_find_matches_asn_and_live_state() -> None:
+    gateways = [
+        _gateway("cgw-1", "65010", OURS),
+        _gateway("cgw-2", "65011", OURS),
+        _gateway("cgw-3", "65010", OURS, State="deleted"),
+        {**_gateway("cgw-4", "", OURS), "BgpAsnExtended": "4200000000"},
+    ]
+    with mock.patch.object(_aws_cgw, "call_all", return_value=gateways):
+        assert [g["CustomerGatewayId"] for g in _aws_cgw.find(None, "203.0.113.10", 65010)] == [
+            "cgw-1"
+        ]
+        assert [g["CustomerGatewayId"] for g in _aws_cgw.find(None, "x", 4200000000)] == ["cgw-4"]
+
+
+def test_existing_owned_gateway_is_returned_unchanged() -> None:
+    with (
+        mock.patch.object(_aws_cgw, "call_all", return_value=[_gateway("cgw-1", "65010", OURS)]),
+        mock.patch.object(_aws_cgw, "call") as call,
+    ):
+        result = _aws_cgw.ensure(None, PARAMS, check_mode=False)
+    assert not result["changed"]
+    assert result["customer_gateway"]["customer_gateway_id"] == "cgw-1"
+    call.assert_not_called()
+
+
+def test_foreign_gateway_is_neither_adopted_nor_deleted() -> None:
+    foreign = [_gateway("cgw-9", "65010", {"Name": "theirs"})]
+    with (
+        mock.patch.object(_aws_cgw, "call_all", return_value=foreign),
+        mock.patch.object(_aws_cgw, "call") as call,
+    ):
+        with pytest.raises(AwsError, match="not managed by this collection"):
+            _aws_cgw.ensure(None, PARAMS, check_mode=False)
+        result = _aws_cgw.ensure(None, {**PARAMS, "state": "absent"}, check_mode=False)
+    assert not result["changed"]
+    call.assert_not_called()
+
+
+@pytest.mark.parametrize(("asn", "key"), [(65010, "BgpAsn"), (4200000000, "BgpAsnExtended")])
+def test_create_uses_bgp_asn_or_extended(asn: int, key: str) -> None:
+    created = _gateway("cgw-1", str(asn), OURS)
+    with (
+        mock.patch.object(_aws_cgw, "call_all", return_value=[]),
+        mock.patch.object(_aws_cgw, "call", return_value={"CustomerGateway": created}) as call,
+    ):
+        result = _aws_cgw.ensure(None, {**PARAMS, "bgp_asn": asn}, check_mode=False)
+    assert result["changed"]
+    request = call.call_args.kwargs
+    assert request[key] == asn and len({"BgpAsn", "BgpAsnExtended"} & set(request)) == 1
+    assert {"Key": "crosscluster.link/managed", "Value": "true"} in request["TagSpecifications"][0][
+        "Tags"
+    ]

@@ -1,0 +1,289 @@
+"""_aws_vpn: tunnel option validation, drift detection, replacement refusal, PSK masking."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest import mock
+
+import pytest
+from ansible_collections.crosscluster.link.plugins.module_utils import _aws_vpn
+from ansible_collections.crosscluster.link.plugins.module_utils._aws import AwsError
+
+
+@pytest.mark.parametrize(
+    ("tunnel", "message"),
+    [
+        ({"inside_cidr": "169.254.10.1/30"}, "inside_cidr='169.254.10.1/30' is not a valid"),
+        ({"inside_cidr": "169.254.10.0/29"}, "must be a /30 inside 169.254.0.0/16"),
+        ({"inside_cidr": "10.0.0.0/30"}, "must be a /30 inside 169.254.0.0/16"),
+        ({"inside_cidr": "169.254.5.0/30"}, "inside_cidr=169.254.5.0/30 is reserved"),
+        ({"inside_cidr": "169.254.169.252/30"}, "is reserved by AWS"),
+        ({"pre_shared_key": "0abcdefgh"}, "pre_shared_key is invalid"),
+        ({"pre_shared_key": "short"}, "pre_shared_key is invalid"),
+        ({"pre_shared_key": "has-dash-123"}, "pre_shared_key is invalid"),
+        ({"pre_shared_key": "a" * 65}, "pre_shared_key is invalid"),
+        ({"ike_versions": ["ikev3"]}, "ike_versions has ikev3 which AWS does not accept"),
+        ({"phase1_encryption_algorithms": ["3DES"]}, "phase1_encryption_algorithms has 3DES"),
+        ({"phase2_integrity_algorithms": ["MD5"]}, "phase2_integrity_algorithms has MD5"),
+        ({"phase1_dh_group_numbers": [5]}, "phase1_dh_group_numbers has 5"),
+        ({"phase2_dh_group_numbers": [1]}, "phase2_dh_group_numbers has 1"),
+        ({"phase1_dh_group_numbers": []}, "phase1_dh_group_numbers is empty"),
+        ({"phase1_lifetime_seconds": 899}, "phase1_lifetime_seconds=899 is out of range"),
+        ({"phase1_lifetime_seconds": 28801}, "phase1_lifetime_seconds=28801 is out of range"),
+        ({"phase2_lifetime_seconds": 3601}, "phase2_lifetime_seconds=3601 is out of range"),
+        (
+            {"phase1_lifetime_seconds": 1000, "phase2_lifetime_seconds": 1000},
+            "phase2_lifetime_seconds must be less than phase1_lifetime_seconds",
+        ),
+        ({"rekey_margin_time_seconds": 59}, "rekey_margin_time_seconds=59 is out of range"),
+        (
+            {"phase2_lifetime_seconds": 1000, "rekey_margin_time_seconds": 501},
+            "use a value from 60 to 500",
+        ),
+        ({"rekey_fuzz_percentage": 101}, "rekey_fuzz_percentage=101 is out of range"),
+        ({"replay_window_size": 32}, "replay_window_size=32 is out of range"),
+        ({"dpd_timeout_seconds": 29}, "dpd_timeout_seconds=29 is out of range"),
+        ({"dpd_timeout_action": "drop"}, "dpd_timeout_action=drop is invalid"),
+        ({"startup_action": "now"}, "startup_action=now is invalid"),
+    ],
+)
+def test_validate_tunnel_options_rejects(tunnel: dict[str, Any], message: str) -> None:
+    errors = _aws_vpn.validate_tunnel_options([tunnel])
+    assert any(message in e for e in errors), errors
+    assert all(e.startswith("tunnel_options[0].") for e in errors)
+
+
+def test_validate_tunnel_options_accepts_the_reference_topology() -> None:
+    tunnel = {
+        "inside_cidr": "169.254.6.0/30",
+        "pre_shared_key": "Abc.def_123",
+        "ike_versions": ["ikev2"],
+        "phase1_encryption_algorithms": ["AES256-GCM-16"],
+        "phase1_integrity_algorithms": ["SHA2-512"],
+        "phase1_dh_group_numbers": [24],
+        "phase2_dh_group_numbers": [5],
+        "phase1_lifetime_seconds": 28800,
+        "phase2_lifetime_seconds": 3600,
+        "rekey_margin_time_seconds": 1800,
+        "dpd_timeout_seconds": 30,
+        "dpd_timeout_action": "restart",
+        "startup_action": "start",
+    }
+    assert _aws_vpn.validate_tunnel_options([tunnel, {"inside_cidr": "169.254.6.4/30"}]) == []
+
+
+def test_validate_tunnel_options_counts_and_duplicates() -> None:
+    three = [{"inside_cidr": f"169.254.7.{i * 4}/30"} for i in range(3)]
+    assert any("has 3 entries" in e for e in _aws_vpn.validate_tunnel_options(three))
+    same = [{"inside_cidr": "169.254.7.0/30"}, {"inside_cidr": "169.254.7.0/30"}]
+    assert any("must differ" in e for e in _aws_vpn.validate_tunnel_options(same))
+
+
+@pytest.mark.parametrize(
+    ("vgw", "tgw", "word"),
+    [("vgw-1", "tgw-1", "both"), (None, None, "neither")],
+)
+def test_validate_gateway_xor(vgw: str | None, tgw: str | None, word: str) -> None:
+    params = {"state": "present", "customer_gateway_id": "cgw-1", "vpn_gateway_id": vgw}
+    params["transit_gateway_id"] = tgw
+    errors = _aws_vpn.validate(params)
+    assert errors == [f"give exactly one of vpn_gateway_id and transit_gateway_id ({word} given)"]
+
+
+def _described(**overrides: Any) -> dict[str, Any]:
+    """A DescribeVpnConnections TunnelOption as AWS returns it."""
+    option = {
+        "OutsideIpAddress": "198.51.100.1",
+        "TunnelInsideCidr": "169.254.10.0/30",
+        "PreSharedKey": "Old.key_123",
+        "IkeVersions": [{"Value": "ikev1"}, {"Value": "ikev2"}],
+        "Phase1DHGroupNumbers": [{"Value": 2}, {"Value": 14}],
+        "Phase1EncryptionAlgorithms": [{"Value": "AES128"}, {"Value": "AES256"}],
+        "DpdTimeoutSeconds": 30,
+        "DpdTimeoutAction": "clear",
+        "StartupAction": "add",
+    }
+    option.update(overrides)
+    return option
+
+
+@pytest.mark.parametrize(
+    ("wanted", "drift"),
+    [
+        ({}, []),
+        ({"inside_cidr": "169.254.10.0/30"}, []),
+        ({"ike_versions": ["ikev2", "ikev1"]}, []),  # sets, not lists
+        ({"ike_versions": ["ikev2"]}, ["ike_versions"]),
+        ({"phase1_dh_group_numbers": [14, 2]}, []),
+        ({"phase1_dh_group_numbers": [20]}, ["phase1_dh_group_numbers"]),
+        ({"phase2_dh_group_numbers": [20]}, ["phase2_dh_group_numbers"]),  # absent in actual
+        ({"pre_shared_key": "Old.key_123"}, []),
+        ({"pre_shared_key": "New.key_456"}, ["pre_shared_key"]),
+        (
+            {"dpd_timeout_seconds": 40, "startup_action": "start"},
+            ["dpd_timeout_seconds", "startup_action"],
+        ),
+        ({"dpd_timeout_action": None, "startup_action": "add"}, []),  # None = leave alone
+    ],
+)
+def test_tunnel_drift(wanted: dict[str, Any], drift: list[str]) -> None:
+    actual = _aws_vpn.actual_tunnel(_described())
+    assert _aws_vpn.tunnel_drift(wanted, actual) == drift
+
+
+def _connection(**overrides: Any) -> dict[str, Any]:
+    connection = {
+        "VpnConnectionId": "vpn-1",
+        "State": "available",
+        "CustomerGatewayId": "cgw-1",
+        "VpnGatewayId": "vgw-1",
+        "Options": {
+            "StaticRoutesOnly": False,
+            "TunnelOptions": [
+                _described(),
+                _described(OutsideIpAddress="198.51.100.2", TunnelInsideCidr="169.254.10.4/30"),
+            ],
+        },
+        "VgwTelemetry": [
+            {"OutsideIpAddress": "198.51.100.2", "Status": "DOWN", "AcceptedRouteCount": 0},
+            {"OutsideIpAddress": "198.51.100.1", "Status": "UP", "AcceptedRouteCount": 3},
+        ],
+        "Tags": [
+            {"Key": "crosscluster.link/managed", "Value": "true"},
+            {"Key": "crosscluster.link/name", "Value": "link"},
+            {"Key": "Name", "Value": "link"},
+        ],
+    }
+    connection.update(overrides)
+    return connection
+
+
+def test_plan_tunnels_maps_by_order_to_outside_ip() -> None:
+    wanted = [{"ike_versions": ["ikev1", "ikev2"]}, {"ike_versions": ["ikev2"]}]
+    plan = _aws_vpn.plan_tunnels(_connection(), wanted)
+    assert plan == [("198.51.100.2", wanted[1], ["ike_versions"])]
+
+
+def test_tunnels_output_per_tunnel() -> None:
+    tunnels = _aws_vpn.tunnels(_connection(), 64512)
+    assert [t["outside_ip"] for t in tunnels] == ["198.51.100.1", "198.51.100.2"]
+    assert tunnels[0]["aws_inside_address"] == "169.254.10.1"
+    assert tunnels[0]["customer_inside_address"] == "169.254.10.2"
+    assert tunnels[1]["aws_inside_address"] == "169.254.10.5"
+    assert [t["status"] for t in tunnels] == ["UP", "DOWN"]
+    assert tunnels[0]["aws_asn"] == 64512
+    assert tunnels[0]["options"]["pre_shared_key"] == "********"
+    assert "Old.key_123" not in repr(tunnels)
+
+
+def _params(**overrides: Any) -> dict[str, Any]:
+    params = {
+        "name": "link",
+        "state": "present",
+        "customer_gateway_id": "cgw-1",
+        "vpn_gateway_id": "vgw-1",
+        "transit_gateway_id": None,
+        "static_routes_only": False,
+        "tunnel_options": None,
+        "tags": None,
+        "purge_tags": False,
+        "replace": False,
+        "wait": False,
+        "wait_timeout": 600,
+    }
+    params.update(overrides)
+    return params
+
+
+@pytest.fixture
+def api():
+    """The wrapper functions of _aws_vpn, mocked: no network."""
+    with (
+        mock.patch.object(_aws_vpn, "call") as call,
+        mock.patch.object(_aws_vpn, "call_all") as call_all,
+        mock.patch.object(_aws_vpn, "apply_tags") as apply_tags,
+        mock.patch.object(_aws_vpn, "gateway_asn", return_value=64512),
+    ):
+        yield call, call_all, apply_tags
+
+
+def test_ensure_modifies_drifted_tunnel_in_place(api) -> None:
+    call, call_all, _ = api
+    call_all.return_value = [_connection()]
+    call.return_value = {"VpnConnections": [_connection()]}
+    tunnel = {"pre_shared_key": "New.key_456", "phase1_dh_group_numbers": [20]}
+    result = _aws_vpn.ensure(mock.Mock(), _params(tunnel_options=[tunnel]), check_mode=False)
+    assert result["changed"]
+    modify = [c for c in call.call_args_list if c.args[1] == "modify_vpn_tunnel_options"]
+    assert len(modify) == 1
+    assert modify[0].kwargs["VpnTunnelOutsideIpAddress"] == "198.51.100.1"
+    assert modify[0].kwargs["TunnelOptions"] == {
+        "PreSharedKey": "New.key_456",
+        "Phase1DHGroupNumbers": [{"Value": 20}],
+    }
+    assert not any(
+        c.args[1] in ("delete_vpn_connection", "create_vpn_connection") for c in call.call_args_list
+    )
+    after = result["after"]["tunnel_options"][0]
+    assert after["pre_shared_key"] == "******** (changed)"
+    assert "New.key_456" not in repr(result) and "Old.key_123" not in repr(result)
+
+
+def test_ensure_check_mode_makes_no_mutating_call(api) -> None:
+    call, call_all, apply_tags = api
+    call_all.return_value = [_connection()]
+    tunnel = {"phase1_dh_group_numbers": [20]}
+    result = _aws_vpn.ensure(mock.Mock(), _params(tunnel_options=[tunnel]), check_mode=True)
+    assert result["changed"]
+    assert [c.args[1] for c in call.call_args_list] == []
+    apply_tags.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"static_routes_only": True}, "static_routes_only: False -> True"),
+        ({"customer_gateway_id": "cgw-2"}, "customer_gateway_id: cgw-1 -> cgw-2"),
+        (
+            {"vpn_gateway_id": None, "transit_gateway_id": "tgw-1"},
+            "transit_gateway_id: None -> tgw-1",
+        ),
+    ],
+)
+def test_ensure_refuses_replacement_without_replace(api, overrides, reason) -> None:
+    call, call_all, _ = api
+    call_all.return_value = [_connection()]
+    with pytest.raises(AwsError) as raised:
+        _aws_vpn.ensure(mock.Mock(), _params(**overrides), check_mode=False)
+    assert raised.value.code == "ReplacementRequired"
+    assert reason in raised.value.message and "replace: true" in raised.value.message
+    call.assert_not_called()
+
+
+def test_ensure_replaces_with_replace(api) -> None:
+    call, call_all, _ = api
+    call_all.return_value = [_connection()]
+    new = _connection(VpnConnectionId="vpn-2", Options={"StaticRoutesOnly": True})
+    call.side_effect = lambda client, op, **kw: {
+        "create_vpn_connection": {"VpnConnection": new},
+        "describe_vpn_connections": {"VpnConnections": [new]},
+    }.get(op, {})
+    result = _aws_vpn.ensure(
+        mock.Mock(), _params(static_routes_only=True, replace=True), check_mode=False
+    )
+    ops = [c.args[1] for c in call.call_args_list]
+    assert ops[:2] == ["delete_vpn_connection", "create_vpn_connection"]
+    assert result["vpn_connection"]["vpn_connection_id"] == "vpn-2"
+
+
+def test_wait_available_times_out_with_advice() -> None:
+    clock = iter([0.0, 0.0, 100.0])
+    with (
+        mock.patch.object(
+            _aws_vpn, "call", return_value={"VpnConnections": [{"State": "pending"}]}
+        ),
+        pytest.raises(AwsError, match="raise wait_timeout"),
+    ):
+        _aws_vpn.wait_available(
+            mock.Mock(), "vpn-1", 50, sleep=lambda s: None, clock=lambda: next(clock)
+        )
