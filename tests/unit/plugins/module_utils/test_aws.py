@@ -61,7 +61,7 @@ def test_retry_raises_other_errors_at_once(error: AwsError) -> None:
 
 def test_retry_gives_up_after_attempts() -> None:
     sleeps: list[float] = []
-    errors = [AwsError("RequestLimitExceeded", "slow down", 503) for _ in range(10)]
+    errors = [AwsError("RequestLimitExceeded", "slow down", 503) for _unused in range(10)]
     func, calls = _flaky(errors)
     wrapped = _aws.retry(attempts=3, sleep=sleeps.append)(func)
     with pytest.raises(AwsError, match="RequestLimitExceeded"):
@@ -71,8 +71,8 @@ def test_retry_gives_up_after_attempts() -> None:
 
 def test_retry_delay_is_capped() -> None:
     sleeps: list[float] = []
-    errors = [AwsError("Throttling", "x", 400) for _ in range(7)]
-    func, _ = _flaky(errors)
+    errors = [AwsError("Throttling", "x", 400) for _unused in range(7)]
+    func, _unused = _flaky(errors)
     with mock.patch.object(_aws.random, "uniform", side_effect=lambda low, high: high):
         _aws.retry(attempts=8, base_delay=1.0, max_delay=5.0, sleep=sleeps.append)(func)()
     assert sleeps == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0, 5.0]

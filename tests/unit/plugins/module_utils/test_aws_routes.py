@@ -67,7 +67,7 @@ def test_plan_reports_conflict_and_never_overwrites(route: dict[str, Any], targe
 
 
 def test_local_route_is_a_conflict() -> None:
-    _, conflicts = _aws_routes.plan_routes(
+    _unused, conflicts = _aws_routes.plan_routes(
         [_table("rtb-1", [])], ["10.0.0.0/16"], "vgw-1", present=True
     )
     assert conflicts == [Conflict("rtb-1", "10.0.0.0/16", "local")]

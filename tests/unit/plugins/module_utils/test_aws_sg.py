@@ -22,7 +22,7 @@ def test_present_adds_missing_and_purges_only_our_marker() -> None:
 
 
 def test_present_without_purge_keeps_extra_owned_rules() -> None:
-    add, remove, _ = _aws_sg.plan_group({B: MARK}, {}, {A}, MARK, True, False)
+    add, remove, _unused = _aws_sg.plan_group({B: MARK}, {}, {A}, MARK, True, False)
     assert (add, remove) == ({A}, set())
 
 
@@ -37,7 +37,7 @@ def test_rule_already_allowed_by_foreign_rule_is_left_alone() -> None:
 )
 def test_absent_removes_only_our_marked_rules(wanted: set, removed: set) -> None:
     owned = {A: MARK, B: MARK, Rule("-1", None, None, "10.1.0.0/16"): "crosscluster.link:other"}
-    add, remove, _ = _aws_sg.plan_group(owned, {SSH: "x"}, wanted, MARK, False, True)
+    add, remove, _unused = _aws_sg.plan_group(owned, {SSH: "x"}, wanted, MARK, False, True)
     assert (add, remove) == (set(), removed)
 
 

@@ -208,7 +208,7 @@ def api():
 
 
 def test_ensure_modifies_drifted_tunnel_in_place(api) -> None:
-    call, call_all, _ = api
+    call, call_all, _unused = api
     call_all.return_value = [_connection()]
     call.return_value = {"VpnConnections": [_connection()]}
     tunnel = {"pre_shared_key": "New.key_456", "phase1_dh_group_numbers": [20]}
@@ -251,7 +251,7 @@ def test_ensure_check_mode_makes_no_mutating_call(api) -> None:
     ],
 )
 def test_ensure_refuses_replacement_without_replace(api, overrides, reason) -> None:
-    call, call_all, _ = api
+    call, call_all, _unused = api
     call_all.return_value = [_connection()]
     with pytest.raises(AwsError) as raised:
         _aws_vpn.ensure(mock.Mock(), _params(**overrides), check_mode=False)
@@ -261,7 +261,7 @@ def test_ensure_refuses_replacement_without_replace(api, overrides, reason) -> N
 
 
 def test_ensure_replaces_with_replace(api) -> None:
-    call, call_all, _ = api
+    call, call_all, _unused = api
     call_all.return_value = [_connection()]
     new = _connection(VpnConnectionId="vpn-2", Options={"StaticRoutesOnly": True})
     call.side_effect = lambda client, op, **kw: {
