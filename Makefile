@@ -26,7 +26,7 @@ $(COLL):
 	mkdir -p $(dir $(COLL))
 	ln -sfn $(CURDIR) $(COLL)
 
-test: lint sanity unit integration
+test: lint sanity unit integration molecule
 
 lint: setup
 	$(BIN)/ruff check .
@@ -54,6 +54,17 @@ unit: setup
 
 integration: setup
 	$(BIN)/python -m pytest -q tests/integration
+
+# Every role's molecule scenarios (extensions/molecule/<scenario>/molecule.yml), against
+# the emulators each scenario starts and stops itself on free ports: two run at a time,
+# each into its own log, which is printed when the scenario fails.
+MOLECULE_SCENARIOS ?= $(notdir $(patsubst %/,%,$(dir $(wildcard extensions/molecule/*/molecule.yml))))
+MOLECULE_JOBS ?= 2
+molecule: setup
+	mkdir -p $(BUILD)/molecule
+	printf '%s\n' $(MOLECULE_SCENARIOS) | xargs -P $(MOLECULE_JOBS) -I{} sh -c \
+	  'if $(BIN)/molecule test -s {} > $(BUILD)/molecule/{}.log 2>&1; then echo "molecule {}: passed"; \
+	   else echo "molecule {}: FAILED"; tail -n 80 $(BUILD)/molecule/{}.log; exit 1; fi'
 
 demo: setup
 	$(BIN)/python -m tests.demo --state-dir $(STATE)
