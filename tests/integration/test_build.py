@@ -38,13 +38,15 @@ def test_built_tarball_installs_and_runs_plan_links(tmp_path: Path) -> None:
     tarballs = list(tmp_path.glob("crosscluster-link-*.tar.gz"))
     assert len(tarballs) == 1
     installed = tmp_path / "collections"
-    # --no-deps: amazon.aws and kubernetes.core come bundled with the ansible package here.
+    # --no-deps: amazon.aws and kubernetes.core come bundled with the ansible package here;
+    # --force: a copy in the default collections path (ansible-lint makes one) would mask it.
     _run(
         [
             str(BIN / "ansible-galaxy"),
             "collection",
             "install",
             "--no-deps",
+            "--force",
             "-p",
             str(installed),
             str(tarballs[0]),
