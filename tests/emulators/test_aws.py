@@ -2,7 +2,8 @@
 
 One AWS emulator process serves the whole session (tests/conftest.py ``aws_emulator``).
 Expected shapes follow the EC2 API reference (CreateVpnConnection, TunnelOption,
-VgwTelemetry, VpnStaticRoute, RouteTable/PropagatingVgw, CreateCustomerGateway).
+VgwTelemetry, VpnStaticRoute, RouteTable/PropagatingVgw, CreateCustomerGateway,
+DescribeCustomerGateways filters, CreateTransitGatewayVpcAttachment TagSpecifications).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import boto3
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -414,6 +416,118 @@ def test_reserved_customer_gateway_asns_are_rejected(ec2, asn):
     with pytest.raises(ClientError) as caught:
         ec2.create_customer_gateway(Type="ipsec.1", PublicIp="192.0.2.79", BgpAsn=asn)
     assert caught.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def gateway_ids(ec2: Any, *filters: tuple[str, list[str]]) -> set[str]:
+    found = ec2.describe_customer_gateways(
+        Filters=[{"Name": name, "Values": values} for name, values in filters]
+    )["CustomerGateways"]
+    return {g["CustomerGatewayId"] for g in found}
+
+
+def test_describe_customer_gateways_filters(ec2):
+    """DescribeCustomerGateways, Filters: state (pending | available | deleting | deleted),
+    customer-gateway-id, ip-address, type, tag:<key>, tag-key; filters AND, values OR."""
+    tagged = ec2.create_customer_gateway(
+        Type="ipsec.1",
+        PublicIp="203.0.113.81",
+        BgpAsn=65081,
+        TagSpecifications=[
+            {"ResourceType": "customer-gateway", "Tags": [{"Key": "site", "Value": "lab-81"}]}
+        ],
+    )["CustomerGateway"]["CustomerGatewayId"]
+    gone = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="203.0.113.82", BgpAsn=65082)[
+        "CustomerGateway"
+    ]["CustomerGatewayId"]
+    ec2.delete_customer_gateway(CustomerGatewayId=gone)
+    ours = ("ip-address", ["203.0.113.81", "203.0.113.82"])
+
+    assert gateway_ids(ec2, ours) == {tagged, gone}
+    assert gateway_ids(ec2, ours, ("state", ["available", "pending"])) == {tagged}
+    assert gateway_ids(ec2, ours, ("state", ["deleted"])) == {gone}
+    assert gateway_ids(ec2, ours, ("state", ["deleting"])) == set()
+    live = ec2.describe_customer_gateways(
+        Filters=[{"Name": "state", "Values": ["available", "pending"]}]
+    )["CustomerGateways"]
+    assert gone not in {g["CustomerGatewayId"] for g in live}
+    assert {g["State"] for g in live} <= {"available", "pending"}
+
+    assert gateway_ids(ec2, ("customer-gateway-id", [tagged, gone])) == {tagged, gone}
+    assert gateway_ids(ec2, ("customer-gateway-id", [tagged]), ("state", ["deleted"])) == set()
+    assert gateway_ids(ec2, ("ip-address", ["203.0.113.82"])) == {gone}
+    assert gateway_ids(ec2, ours, ("type", ["ipsec.1"])) == {tagged, gone}
+    assert gateway_ids(ec2, ours, ("type", ["ipsec.2"])) == set()
+    assert gateway_ids(ec2, ("tag:site", ["lab-81"])) == {tagged}
+    assert gateway_ids(ec2, ("tag:site", ["lab-99"])) == set()
+    assert gateway_ids(ec2, ("tag:Site", ["lab-81"])) == set()  # names are case-sensitive
+    assert gateway_ids(ec2, ours, ("tag-key", ["site"])) == {tagged}
+    with pytest.raises(ClientError) as caught:
+        gateway_ids(ec2, ("status", ["available"]))
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert "The filter 'status' is invalid" in caught.value.response["Error"]["Message"]
+
+
+@pytest.fixture(scope="module")
+def tgw_network(ec2: Any) -> dict[str, str]:
+    vpc = ec2.create_vpc(CidrBlock="10.90.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.90.1.0/24")["Subnet"]["SubnetId"]
+    tgw = ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]
+    return {"vpc": vpc, "subnet": subnet, "tgw": tgw}
+
+
+def test_transit_gateway_vpc_attachment_tags_round_trip(ec2, tgw_network):
+    """CreateTransitGatewayVpcAttachment, TagSpecifications: "The tags to apply to the VPC
+    attachment", sent as amazon.aws.ec2_transit_gateway_vpc_attachment sends them; later
+    changes go through CreateTags/DeleteTags (ensure_ec2_tags)."""
+    specs = boto3_tag_specifications(
+        {"Name": "link-aws", "team": "net"}, types=["transit-gateway-attachment"]
+    )
+    created = ec2.create_transit_gateway_vpc_attachment(
+        TransitGatewayId=tgw_network["tgw"],
+        VpcId=tgw_network["vpc"],
+        SubnetIds=[tgw_network["subnet"]],
+        TagSpecifications=specs,
+    )["TransitGatewayVpcAttachment"]
+    attachment_id = created["TransitGatewayAttachmentId"]
+    expected = {"Name": "link-aws", "team": "net"}
+
+    def described() -> dict[str, str]:
+        found = ec2.describe_transit_gateway_vpc_attachments(
+            TransitGatewayAttachmentIds=[attachment_id]
+        )["TransitGatewayVpcAttachments"]
+        return {t["Key"]: t["Value"] for t in found[0].get("Tags", [])}
+
+    assert {t["Key"]: t["Value"] for t in created.get("Tags", [])} == expected
+    assert described() == expected
+    generic = ec2.describe_transit_gateway_attachments(TransitGatewayAttachmentIds=[attachment_id])[
+        "TransitGatewayAttachments"
+    ][0]
+    assert {t["Key"]: t["Value"] for t in generic.get("Tags", [])} == expected
+    tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [attachment_id]}])["Tags"]
+    assert {t["ResourceType"] for t in tags} == {"transit-gateway-attachment"}
+
+    ec2.create_tags(Resources=[attachment_id], Tags=[{"Key": "team", "Value": "infra"}])
+    ec2.delete_tags(Resources=[attachment_id], Tags=[{"Key": "Name"}])
+    assert described() == {"team": "infra"}
+
+
+def test_transit_gateway_vpc_attachment_refuses_other_tag_resource_types(ec2, tgw_network):
+    before = ec2.describe_transit_gateway_vpc_attachments()["TransitGatewayVpcAttachments"]
+    with pytest.raises(ClientError) as caught:
+        ec2.create_transit_gateway_vpc_attachment(
+            TransitGatewayId=tgw_network["tgw"],
+            VpcId=ec2.create_vpc(CidrBlock="10.91.0.0/16")["Vpc"]["VpcId"],
+            SubnetIds=[tgw_network["subnet"]],
+            TagSpecifications=[
+                {
+                    "ResourceType": "transit-gateway-route-table",
+                    "Tags": [{"Key": "a", "Value": "b"}],
+                }
+            ],
+        )
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValue"
+    after = ec2.describe_transit_gateway_vpc_attachments()["TransitGatewayVpcAttachments"]
+    assert len(after) == len(before)
 
 
 # -- request log, faults, latency -------------------------------------------------------------

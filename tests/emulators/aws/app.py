@@ -1,7 +1,8 @@
 """The AWS emulator: moto's server app, in-process, behind a thin EC2 extension layer.
 
 EC2 Query API requests whose Action moto lacks or answers too thinly for Site-to-Site VPN
-are handled here on moto's own backend objects; the result is serialized with moto's
+(or answers wrongly: DescribeCustomerGateways filters, CreateTransitGatewayVpcAttachment
+tags) are handled here on moto's own backend objects; the result is serialized with moto's
 serializer against botocore's EC2 model, so element names are those of the EC2 API
 reference. Every other request goes to moto untouched.
 """
@@ -31,7 +32,7 @@ from moto.ec2.models import ec2_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.datastructures import MultiDict
 
-from . import vpn
+from . import filters, vpn
 from .vpn import Ec2Error, invalid
 
 Environ = dict[str, Any]
@@ -124,6 +125,8 @@ class AwsEmulator:
             "EnableVgwRoutePropagation": self.enable_vgw_route_propagation,
             "DisableVgwRoutePropagation": self.disable_vgw_route_propagation,
             "CreateCustomerGateway": self.create_customer_gateway,
+            "DescribeCustomerGateways": self.describe_customer_gateways,
+            "CreateTransitGatewayVpcAttachment": self.create_transit_gateway_vpc_attachment,
         }
 
     # -- WSGI -------------------------------------------------------------------------------
@@ -458,6 +461,46 @@ class AwsEmulator:
         gateway = backend.customer_gateways[match.group(1).decode()]
         gateway.bgp_asn = str(asn)
         return self._render("CreateCustomerGateway", {"CustomerGateway": gateway})
+
+    def describe_customer_gateways(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """DescribeCustomerGateways with every documented filter: moto ignores state,
+        tag:<key> and tag-key (a deleted gateway matched state=available)."""
+        gateways = list(backend.customer_gateways.values())
+        if params.get("CustomerGatewayIds"):
+            # Unknown IDs are left out, as moto does (AWS answers
+            # InvalidCustomerGatewayID.NotFound; not modelled).
+            wanted = set(params["CustomerGatewayIds"])
+            gateways = [g for g in gateways if g.id in wanted]
+        found = filters.apply(gateways, params.get("Filters") or [], filters.CUSTOMER_GATEWAYS)
+        return self._render("DescribeCustomerGateways", {"CustomerGateways": found})
+
+    def create_transit_gateway_vpc_attachment(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """CreateTransitGatewayVpcAttachment, TagSpecifications: "The tags to apply to the VPC
+        attachment" (resource type transit-gateway-attachment). moto reads them under
+        transit-gateway-route-table, so tags sent the documented way were dropped."""
+        tags: dict[str, str] = {}
+        for spec in params.get("TagSpecifications") or []:
+            if spec.get("ResourceType") != "transit-gateway-attachment":
+                raise invalid(
+                    f"'{spec.get('ResourceType')}' is not a valid taggable resource type "
+                    "for this operation."
+                )
+            tags.update({tag["Key"]: tag.get("Value", "") for tag in spec.get("Tags") or []})
+        status, payload = self._delegate(environ, body)
+        if status != 200:
+            raise _MotoAnswer(status, payload)
+        match = re.search(rb"<transitGatewayAttachmentId>([^<]+)</", payload)
+        assert match, payload
+        attachment = backend.transit_gateway_attachments[match.group(1).decode()]
+        if tags:
+            backend.create_tags([attachment.id], tags)
+        return self._render(
+            "CreateTransitGatewayVpcAttachment", {"TransitGatewayVpcAttachment": attachment}
+        )
 
 
 class _MotoAnswer(Ec2Error):
