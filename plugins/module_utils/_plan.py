@@ -40,6 +40,8 @@ KNOWN_VARS = (
     "cluster_aws_gateway",
     "cluster_aws_transit_gateway_id",
 )
+# The cluster_dns role's own variables share the prefix; they are not part of the spec.
+ROLE_VAR_PREFIXES = ("cluster_dns_",)
 # Variables every cluster needs, then the ones its provider needs on top.
 REQUIRED_VARS = ("cluster_provider", *CIDR_FIELDS, "cluster_dns_zone", "cluster_asn")
 PROVIDER_VARS = {
@@ -632,7 +634,9 @@ def _validate_clusters(
         if not isinstance(spec, Mapping):
             errors.append(f"cluster {_q(name)}: variables must be a mapping, got {_q(spec)}")
             continue
-        unknown = sorted(k for k in spec if k not in KNOWN_VARS)
+        unknown = sorted(
+            k for k in spec if k not in KNOWN_VARS and not k.startswith(ROLE_VAR_PREFIXES)
+        )
         if unknown:
             warnings.append(f"cluster {_q(name)}: unknown variable(s) {', '.join(unknown)} ignored")
         errors += validate_fields(name, spec)

@@ -1,12 +1,15 @@
-"""``make demo``: start the emulated clouds, seed them, and run the collection's playbook.
+"""``make demo``: start the emulated clouds, seed them, link the clusters and show the result.
 
 1. ``tests.emulators.launcher.up``: AWS (moto + VPN extensions), GCP (Compute Engine) and
    three Kubernetes API servers (aws-euw1 kubeadm, gcp-euw1 GKE, onprem-lab k3s);
 2. seed what a real account would already have: the EKS VPC with its route table and
    cluster security group, and the GKE VPC network with its subnetwork and secondary ranges;
-3. write an inventory for those endpoints (``<state-dir>/clusters.yml``) and run the
-   playbook with ``ansible-playbook -i <state-dir>/clusters.yml crosscluster.link.<playbook>``;
-4. stop the emulators (``--keep`` leaves them running; ``python -m tests.emulators down
+3. write an inventory for those endpoints (``<state-dir>/clusters.yml``) and run
+   ``ansible-playbook -i <state-dir>/clusters.yml crosscluster.link.link_clusters`` (another
+   playbook with ``--playbook``), then show the verification report it wrote
+   (``<state-dir>/report/link-report.md`` and ``link-report.xml``);
+4. with ``--unlink``, run ``crosscluster.link.unlink_clusters`` at the end;
+5. stop the emulators (``--keep`` leaves them running; ``python -m tests.emulators down
    --state-dir DIR`` stops them later).
 """
 
@@ -65,11 +68,16 @@ def seed_aws(endpoint: dict[str, Any], env: dict[str, str]) -> str:
     return vpc_id
 
 
-def seed_gcp(endpoint: dict[str, Any], env: dict[str, str], pods: str, services: str) -> None:
+def seed_gcp(
+    endpoint: dict[str, Any],
+    env: dict[str, str],
+    pods: str,
+    services: str,
+    network: str = GCP_CLUSTER["cluster_network"],
+) -> None:
     """The GKE VPC-native network: subnetwork with pod and service secondary ranges."""
     base = f"{endpoint['api_endpoint']}/compute/v1/projects/{endpoint['project']}"
     headers = {"Authorization": f"Bearer {env['GCP_ACCESS_TOKEN']}"}
-    network = GCP_CLUSTER["cluster_network"]
     response = requests.post(
         f"{base}/global/networks",
         json={"name": network, "autoCreateSubnetworks": False},
@@ -97,7 +105,16 @@ def seed_gcp(endpoint: dict[str, Any], env: dict[str, str], pods: str, services:
     response.raise_for_status()
 
 
-def inventory(endpoints: dict[str, Any], vpc_id: str) -> dict[str, Any]:
+# A CoreDNS image with kubernetai, as the Kubernetes emulator models it (tests/emulators/kube).
+DNS_IMAGE = "ghcr.io/crosscluster-link/coredns-kubernetai:1.11.3"
+
+
+def inventory(
+    endpoints: dict[str, Any],
+    vpc_id: str,
+    network: str = GCP_CLUSTER["cluster_network"],
+    report_dir: Path | None = None,
+) -> dict[str, Any]:
     """An inventory of the three emulated clusters, as a user would write for real ones."""
     kube = endpoints["kube"]
 
@@ -119,12 +136,15 @@ def inventory(endpoints: dict[str, Any], vpc_id: str) -> dict[str, Any]:
             AWS_CLUSTER,
             cluster_region=endpoints["aws"]["region"],
             cluster_network=vpc_id,
+            # The security group seeded by seed_aws is this EKS cluster's.
+            aws_vpn_eks_cluster_name="demo",
         ),
         "gcp-euw1": cluster(
             "gcp-euw1",
             GCP_CLUSTER,
             cluster_region=endpoints["gcp"]["region"],
             cluster_project=endpoints["gcp"]["project"],
+            cluster_network=network,
         ),
         "onprem-lab": cluster("onprem-lab", ONPREM_CLUSTER),
     }
@@ -138,6 +158,14 @@ def inventory(endpoints: dict[str, Any], vpc_id: str) -> dict[str, Any]:
                         "link_topology": "pairs",
                         "link_pairs": [["aws-euw1", "gcp-euw1"]],
                         "link_psk_secret": "demo-secret-not-for-production",
+                        "link_dns_image": DNS_IMAGE,
+                        # The emulated DNS pods are ready at once: no need for the 90 s
+                        # reload window and 5 minute rollout timeout real clusters get.
+                        "cluster_dns_reload_window": 4,
+                        "cluster_dns_rollout_timeout": 60,
+                        # The emulated tunnels come up at once: poll every 2 s, not 10.
+                        "link_verify_delay": 2,
+                        **({"link_report_dir": str(report_dir)} if report_dir else {}),
                     },
                     "hosts": hosts,
                 }
@@ -146,12 +174,28 @@ def inventory(endpoints: dict[str, Any], vpc_id: str) -> dict[str, Any]:
     }
 
 
+def ansible_playbook(inventory_path: Path, playbook: str, env: dict[str, str], *extra: str) -> int:
+    """Run a collection playbook as a user would, echoing the command."""
+    command = [
+        str(Path(sys.executable).parent / "ansible-playbook"),
+        "-i",
+        str(inventory_path),
+        f"crosscluster.link.{playbook}",
+        *extra,
+    ]
+    print("\n$ " + " ".join(command), flush=True)
+    return subprocess.run(command, env=env, cwd=REPO, check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tests.demo", description=__doc__.split("\n", maxsplit=1)[0]
     )
     parser.add_argument("--state-dir", type=Path, required=True)
-    parser.add_argument("--playbook", default="plan_links", help="collection playbook to run")
+    parser.add_argument("--playbook", default="link_clusters", help="collection playbook to run")
+    parser.add_argument(
+        "--unlink", action="store_true", help="run crosscluster.link.unlink_clusters at the end"
+    )
     parser.add_argument("--keep", action="store_true", help="leave the emulators running")
     args = parser.parse_args(argv)
 
@@ -165,22 +209,25 @@ def main(argv: list[str] | None = None) -> int:
         vpc_id = seed_aws(endpoints["aws"], env)
         gcp_kube = endpoints["kube"]["gcp-euw1"]
         seed_gcp(endpoints["gcp"], env, gcp_kube["pod_cidr"], gcp_kube["service_cidr"])
+        report_dir = state / "report"
+        for old in ("link-report.md", "link-report.xml"):
+            (report_dir / old).unlink(missing_ok=True)
         inventory_path = state / "clusters.yml"
-        inventory_path.write_text(yaml.safe_dump(inventory(endpoints, vpc_id), sort_keys=False))
+        inventory_path.write_text(
+            yaml.safe_dump(inventory(endpoints, vpc_id, report_dir=report_dir), sort_keys=False)
+        )
         plan_file = state / "plan.json"
-        command = [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            str(inventory_path),
-            f"crosscluster.link.{args.playbook}",
-            "-e",
-            f"link_plan_file={plan_file}",
-        ]
-        print("$ " + " ".join(command), flush=True)
-        result = subprocess.run(command, env=env, cwd=REPO, check=False)
-        if result.returncode == 0:
-            print(f"\nInventory: {inventory_path}\nPlan: {plan_file}")
-        return result.returncode
+        plan_arg = f"link_plan_file={plan_file}"
+        rc = ansible_playbook(inventory_path, args.playbook, env, "-e", plan_arg)
+        report = report_dir / "link-report.md"
+        if report.exists():
+            print(f"\n===== {report} =====\n{report.read_text()}", flush=True)
+        if rc == 0 and args.unlink:
+            rc = ansible_playbook(inventory_path, "unlink_clusters", env)
+        print(f"\nInventory: {inventory_path}\nPlan: {plan_file}")
+        if report.exists():
+            print(f"Report: {report} and {report.with_suffix('.xml')}")
+        return rc
     finally:
         if args.keep:
             print(f"Emulators left running: python -m tests.emulators down --state-dir {state}")

@@ -177,7 +177,7 @@ def test_four_run_cycle_and_byte_for_byte_restore(flavour: str) -> None:
     kube = cluster(flavour)
     pristine = copy.deepcopy(kube.objects)
     p = params()
-    changed, _ = run(kube, p, check=True)
+    changed, _unused = run(kube, p, check=True)
     assert changed and kube.mutations == []
     assert run(kube, p)[0] is True
     assert kube.mutations
@@ -192,7 +192,7 @@ def test_four_run_cycle_and_byte_for_byte_restore(flavour: str) -> None:
 
 def test_kubeadm_block_forwards_and_keeps_the_rest() -> None:
     kube = cluster("kubeadm")
-    _, diff = run(kube, params())
+    _unused, diff = run(kube, params())
     text = kube.data("coredns")["Corefile"]
     assert text.startswith(KUBEADM_COREFILE)
     assert "gcp-euw1.local:53 {" in text and "forward . 10.100.0.53" in text

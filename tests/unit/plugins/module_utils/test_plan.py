@@ -120,6 +120,14 @@ def test_unknown_variable_is_a_warning() -> None:
     assert warnings == ["cluster 'aws1': unknown variable(s) cluster_colour ignored"]
 
 
+def test_cluster_dns_role_variables_are_not_unknown() -> None:
+    specs = base()
+    specs["aws1"]["cluster_dns_reload_window"] = 5
+    _plan, errors, warnings = build_plan(specs)
+    assert errors == []
+    assert warnings == []
+
+
 def test_pairs_ignored_with_full_mesh_warns() -> None:
     _plan, errors, warnings = build_plan(base(), "full_mesh", [["aws1", "gcp1"]])
     assert errors == []

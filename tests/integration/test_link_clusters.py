@@ -1,0 +1,353 @@
+"""End to end: crosscluster.link.link_clusters, verify and unlink_clusters on the emulators.
+
+The accounts are seeded as ``make demo`` seeds them (tests/demo): an EKS VPC with a cluster
+security group, a GKE network with pod and service secondary ranges, three Kubernetes API
+servers. The cycle, in file order (the tests share one emulator world):
+
+0. link with ``--check`` before anything exists: no mutating request;
+1. link: success; every GCP tunnel ESTABLISHED and BGP peer UP; two AWS VPN connections with
+   the planned inside CIDRs, ASNs and customer gateways; routes, firewall and security-group
+   rules; DNS resolvers; the Markdown and JUnit reports;
+2. link again: ``changed=0`` for every host;
+3. link with ``--check``: no mutating request in the emulators' log;
+4. verify_link alone, after a BGP peer is removed behind the collection's back: fails naming
+   the broken checks, in the output and in the JUnit report;
+5. unlink: everything the collection made is gone, the seeded VPC/SG/network remain and the
+   native DNS configuration is back byte for byte;
+6. unlink again: ``changed=0``.
+
+Everything is read back straight from the emulators' APIs (boto3, Compute REST, Kubernetes
+client), not from the collection's own modules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+import yaml
+from kubernetes import client as kube_client
+from kubernetes import config as kube_config
+
+from tests.conftest import EmulatorRun
+from tests.demo.__main__ import inventory, seed_aws, seed_gcp
+
+ROOT = Path(__file__).parents[2]
+ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
+NETWORK = "it-link-vpc"  # not the demo's name: other tests share the session's emulators
+LINK = "aws-euw1--gcp-euw1"
+AWS, GCP = "aws-euw1", "gcp-euw1"
+# Native DNS ConfigMap of each flavour (tests/emulators/kube): kubeadm CoreDNS, GKE kube-dns.
+NATIVE_DNS = {AWS: "coredns", GCP: "kube-dns"}
+RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+SEEDED_SG = "eks-cluster-sg-demo"
+
+
+class World:
+    """The seeded accounts, the inventory and a way to run the collection's playbooks."""
+
+    def __init__(self, emulators: EmulatorRun, tmp: Path) -> None:
+        self.emulators = emulators
+        env = emulators.env
+        endpoints = emulators.endpoints
+        self.vpc_id = seed_aws(endpoints["aws"], env)
+        gcp_kube = endpoints["kube"][GCP]
+        seed_gcp(endpoints["gcp"], env, gcp_kube["pod_cidr"], gcp_kube["service_cidr"], NETWORK)
+        self.report_dir = tmp / "report"
+        self.plan_file = tmp / "plan.json"
+        self.inventory = tmp / "clusters.yml"
+        data = inventory(endpoints, self.vpc_id, network=NETWORK, report_dir=self.report_dir)
+        data["all"]["children"]["clusters"]["vars"]["link_verify_delay"] = 1
+        self.inventory.write_text(yaml.safe_dump(data, sort_keys=False))
+        self.ec2 = boto3.client(
+            "ec2",
+            endpoint_url=endpoints["aws"]["endpoint_url"],
+            region_name=endpoints["aws"]["region"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+        gcp = endpoints["gcp"]
+        self.gcp_base = f"{gcp['api_endpoint']}/compute/v1/projects/{gcp['project']}"
+        self.gcp_region = gcp["region"]
+        self.gcp_headers = {"Authorization": f"Bearer {env['GCP_ACCESS_TOKEN']}"}
+        self.native_dns_before = {name: self.native_dns(name) for name in NATIVE_DNS}
+
+    def playbook(self, name: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            **self.emulators.env,
+            "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build"),
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_NOCOWS": "1",
+            "ANSIBLE_PIPELINING": "1",
+        }
+        command = [str(ANSIBLE_PLAYBOOK), "-i", str(self.inventory), name, *extra]
+        return subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=400, check=False
+        )
+
+    @property
+    def plan(self) -> dict[str, Any]:
+        plan: dict[str, Any] = json.loads(self.plan_file.read_text())
+        return plan
+
+    def gcp(self, path: str) -> dict[str, Any]:
+        response = requests.get(f"{self.gcp_base}/{path}", headers=self.gcp_headers, timeout=30)
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+    def gcp_names(self, path: str) -> list[str]:
+        return sorted(item["name"] for item in self.gcp(path).get("items", []))
+
+    def kube(self, name: str) -> kube_client.ApiClient:
+        return kube_config.new_client_from_config(
+            config_file=self.emulators.endpoints["kube"][name]["kubeconfig"], context=name
+        )
+
+    def native_dns(self, name: str) -> dict[str, str]:
+        api = kube_client.CoreV1Api(self.kube(name))
+        data: dict[str, str] = api.read_namespaced_config_map(NATIVE_DNS[name], "kube-system").data
+        return data or {}
+
+    def resolvers(self, name: str) -> list[str]:
+        api = kube_client.AppsV1Api(self.kube(name))
+        found = api.list_deployment_for_all_namespaces().items
+        return sorted(d.metadata.name for d in found if d.metadata.name == "crosscluster-link-dns")
+
+
+def recap(result: subprocess.CompletedProcess[str]) -> dict[str, tuple[int, int, int]]:
+    """Host -> (changed, unreachable, failed) from the PLAY RECAP."""
+    return {m[0]: (int(m[1]), int(m[2]), int(m[3])) for m in RECAP.findall(result.stdout)}
+
+
+def assert_ok(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert set(recap(result)) == {AWS, GCP, "onprem-lab"}, result.stdout[-2000:]
+
+
+def assert_unchanged(result: subprocess.CompletedProcess[str]) -> None:
+    assert_ok(result)
+    changed = {host: counts for host, counts in recap(result).items() if counts != (0, 0, 0)}
+    assert changed == {}, "\n".join(
+        line for line in result.stdout.splitlines() if line.startswith(("changed:", "TASK"))
+    )
+
+
+@pytest.fixture(scope="module")
+def world(emulators: EmulatorRun, tmp_path_factory: pytest.TempPathFactory) -> World:
+    return World(emulators, tmp_path_factory.mktemp("link"))
+
+
+def test_check_mode_before_the_first_run_makes_no_mutating_request(world: World) -> None:
+    # Nothing exists yet: the gateways are previewed, the phases that need the peer's objects
+    # say so and are skipped, verify reads once and reports instead of failing. (DNS is left
+    # out: the cluster_dns role cannot dry-run into a namespace that does not exist yet.)
+    mark = world.emulators.mark()
+    result = world.playbook("crosscluster.link.link_clusters", "--check", "-e", "link_dns=false")
+    assert_ok(result)
+    assert "Check mode: the tunnels of aws-euw1 are not previewed" in result.stdout
+    assert "Check mode: 14 check(s) do not pass now" in result.stdout
+    assert world.emulators.mutations_since(mark) == []
+    assert not (world.report_dir / "link-report.md").exists()
+
+
+def test_link_clusters_builds_and_verifies_the_link(world: World) -> None:
+    result = world.playbook(
+        "crosscluster.link.link_clusters", "-e", f"link_plan_file={world.plan_file}"
+    )
+    assert_ok(result)
+    plan = world.plan
+    (link,) = plan["links"]
+    assert link["id"] == LINK
+    tunnels = link["tunnels"]
+
+    # GCP: 4 tunnels ESTABLISHED, 4 BGP peers UP on the planned addresses.
+    region = f"regions/{world.gcp_region}"
+    gcp_tunnels = {t["name"]: t for t in world.gcp(f"{region}/vpnTunnels").get("items", [])}
+    assert sorted(gcp_tunnels) == sorted(f"xcl-{t['id']}" for t in tunnels)
+    assert {t["status"] for t in gcp_tunnels.values()} == {"ESTABLISHED"}
+    assert {t["ikeVersion"] for t in gcp_tunnels.values()} == {2}
+    status = world.gcp(f"{region}/routers/xcl-{GCP}-router/getRouterStatus")["result"]
+    peers = {p["name"]: p for p in status["bgpPeerStatus"]}
+    assert sorted(peers) == sorted(f"xcl-{t['id']}" for t in tunnels)
+    for tunnel in tunnels:
+        peer = peers[f"xcl-{tunnel['id']}"]
+        assert peer["status"] == "UP"
+        assert (peer["ipAddress"], peer["peerIpAddress"]) == (
+            tunnel["gcp_inside_address"],
+            tunnel["aws_inside_address"],
+        )
+    router = world.gcp(f"{region}/routers/xcl-{GCP}-router")
+    assert router["bgp"]["asn"] == 65010
+    assert {p["peerAsn"] for p in router["bgpPeers"]} == {64512}
+    advertised = {r["range"] for r in router["bgp"].get("advertisedIpRanges", [])}
+    gcp_cluster = plan["clusters"][GCP]
+    assert advertised == set(gcp_cluster["pod_cidrs"] + gcp_cluster["service_cidrs"])
+    external = world.gcp(f"global/externalVpnGateways/xcl-{LINK}")
+    assert external["redundancyType"] == "FOUR_IPS_REDUNDANCY"
+
+    # AWS: 2 VPN connections, 4 tunnels with the planned inside CIDRs, UP, on our VGW.
+    connections = world.ec2.describe_vpn_connections(
+        Filters=[{"Name": "tag:Name", "Values": [f"{LINK}-a", f"{LINK}-b"]}]
+    )["VpnConnections"]
+    connections = [c for c in connections if c["State"] != "deleted"]
+    assert len(connections) == 2
+    assert {c["State"] for c in connections} == {"available"}
+    inside = sorted(
+        o["TunnelInsideCidr"] for c in connections for o in c["Options"]["TunnelOptions"]
+    )
+    assert inside == sorted(t["inside_cidr"] for t in tunnels)
+    assert {t["Status"] for c in connections for t in c["VgwTelemetry"]} == {"UP"}
+    outside = {o["OutsideIpAddress"] for c in connections for o in c["Options"]["TunnelOptions"]}
+    assert outside == {i["ipAddress"] for i in external["interfaces"]}
+    (vgw,) = {c["VpnGatewayId"] for c in connections}
+    gateway = world.ec2.describe_vpn_gateways(VpnGatewayIds=[vgw])["VpnGateways"][0]
+    assert gateway["AmazonSideAsn"] == 64512
+    assert {a["VpcId"] for a in gateway["VpcAttachments"] if a["State"] == "attached"} == {
+        world.vpc_id
+    }
+    cgws = world.ec2.describe_customer_gateways(
+        CustomerGatewayIds=[c["CustomerGatewayId"] for c in connections]
+    )["CustomerGateways"]
+    ha_gateway = world.gcp(f"{region}/vpnGateways/xcl-{GCP}-gw")
+    assert {g["IpAddress"] for g in cgws} == {i["ipAddress"] for i in ha_gateway["vpnInterfaces"]}
+    assert {g["BgpAsn"] for g in cgws} == {"65010"}
+
+    # Routes and rules on both sides.
+    tables = world.ec2.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [world.vpc_id]}]
+    )["RouteTables"]
+    assert tables and all(
+        vgw in [p["GatewayId"] for p in t.get("PropagatingVgws", [])] for t in tables
+    )
+    remote_gcp = set(
+        gcp_cluster["node_cidrs"] + gcp_cluster["pod_cidrs"] + gcp_cluster["service_cidrs"]
+    )
+    (group,) = world.ec2.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [world.vpc_id]},
+            {"Name": "group-name", "Values": [SEEDED_SG]},
+        ]
+    )["SecurityGroups"]
+    admitted = {r["CidrIp"] for p in group["IpPermissions"] for r in p.get("IpRanges", [])}
+    assert remote_gcp <= admitted
+    aws_cluster = plan["clusters"][AWS]
+    firewall = world.gcp(f"global/firewalls/xcl-{LINK}-in4")
+    assert set(firewall["sourceRanges"]) == set(
+        aws_cluster["node_cidrs"] + aws_cluster["pod_cidrs"] + aws_cluster["service_cidrs"]
+    )
+    assert firewall["network"].endswith(f"/global/networks/{NETWORK}")
+
+    # DNS: a resolver in each cluster, the native DNS changed to forward the remote zone.
+    for name in NATIVE_DNS:
+        assert world.resolvers(name) == ["crosscluster-link-dns"]
+        assert world.native_dns(name) != world.native_dns_before[name]
+
+    # Reports: Markdown with the topology, JUnit with every check passing.
+    report = (world.report_dir / "link-report.md").read_text()
+    assert "```mermaid" in report and "**PASS**" in report
+    suites = ET.parse(world.report_dir / "link-report.xml").getroot()
+    assert suites.get("failures") == "0"
+    assert int(suites.get("tests", "0")) == 6 + 8  # 2 connections + 4 AWS tunnels; 4 + 4 GCP
+
+
+def test_link_clusters_again_changes_nothing(world: World) -> None:
+    assert_unchanged(world.playbook("crosscluster.link.link_clusters"))
+
+
+def test_link_clusters_check_mode_makes_no_mutating_request(world: World) -> None:
+    mark = world.emulators.mark()
+    result = world.playbook("crosscluster.link.link_clusters", "--check")
+    assert_unchanged(result)
+    assert world.emulators.requests_since(mark)  # the run did read the clouds and clusters
+    assert world.emulators.mutations_since(mark) == []
+
+
+def test_verify_link_alone_fails_when_a_bgp_peer_is_gone(world: World) -> None:
+    # A BGP peer removed behind the collection's back: verify_link (which changes nothing)
+    # fails naming the checks: the peer is not UP and, without it, its tunnel is not
+    # ESTABLISHED. The JUnit report has exactly these two failures. unlink copes with it next.
+    router_path = f"regions/{world.gcp_region}/routers/xcl-{GCP}-router"
+    router = world.gcp(router_path)
+    dropped = f"xcl-{LINK}-t3"
+    t = world.plan["links"][0]["tunnels"][3]
+    router["bgpPeers"] = [p for p in router["bgpPeers"] if p["name"] != dropped]
+    response = requests.patch(
+        f"{world.gcp_base}/{router_path}",
+        json={"bgpPeers": router["bgpPeers"]},
+        headers=world.gcp_headers,
+        timeout=30,
+    )
+    response.raise_for_status()
+    mark = world.emulators.mark()
+    result = world.playbook(
+        "crosscluster.link.verify_link", "-e", "link_verify_retries=2", "-e", "link_verify_delay=1"
+    )
+    assert world.emulators.mutations_since(mark) == []
+    assert result.returncode != 0
+    assert f"GCP BGP peer {dropped}" in result.stdout
+    suites = ET.parse(world.report_dir / "link-report.xml").getroot()
+    failures = [c.get("name") for c in suites.iter("testcase") if c.find("failure") is not None]
+    assert sorted(failures) == [
+        f"GCP BGP peer {dropped} ({t['gcp_inside_address']} AS 65010 -> "
+        f"{t['aws_inside_address']} AS 64512)",
+        f"GCP tunnel {dropped} (interface 1)",
+    ]
+
+
+def test_unlink_clusters_removes_exactly_what_link_created(world: World) -> None:
+    assert_ok(world.playbook("crosscluster.link.unlink_clusters"))
+    region = f"regions/{world.gcp_region}"
+    for path in (f"{region}/vpnTunnels", f"{region}/routers", f"{region}/vpnGateways"):
+        assert [n for n in world.gcp_names(path) if n.startswith("xcl-")] == [], path
+    for path in ("global/externalVpnGateways", "global/firewalls"):
+        assert [n for n in world.gcp_names(path) if n.startswith("xcl-")] == [], path
+    assert NETWORK in world.gcp_names("global/networks")
+    assert f"{NETWORK}-{world.gcp_region}" in world.gcp_names(f"{region}/subnetworks")
+
+    live = [
+        c
+        for c in world.ec2.describe_vpn_connections()["VpnConnections"]
+        if c["State"] != "deleted" and LINK in {t["Value"] for t in c.get("Tags", [])}
+    ]
+    assert live == []
+    cgws = world.ec2.describe_customer_gateways(
+        Filters=[{"Name": "tag:Name", "Values": [f"{LINK}-if0", f"{LINK}-if1"]}]
+    )["CustomerGateways"]
+    assert [g for g in cgws if g["State"] != "deleted"] == []
+    vgws = world.ec2.describe_vpn_gateways(
+        Filters=[{"Name": "tag:Name", "Values": [f"{AWS}-vgw"]}]
+    )["VpnGateways"]
+    assert [g for g in vgws if g["State"] != "deleted"] == []
+    tables = world.ec2.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [world.vpc_id]}]
+    )["RouteTables"]
+    assert tables and all(not t.get("PropagatingVgws") for t in tables)
+    (group,) = world.ec2.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [world.vpc_id]},
+            {"Name": "group-name", "Values": [SEEDED_SG]},
+        ]
+    )["SecurityGroups"]
+    admitted = {r["CidrIp"] for p in group["IpPermissions"] for r in p.get("IpRanges", [])}
+    assert admitted.isdisjoint(world.plan["clusters"][GCP]["pod_cidrs"])
+    assert world.ec2.describe_vpcs(VpcIds=[world.vpc_id])["Vpcs"]
+
+    for name in NATIVE_DNS:
+        assert world.resolvers(name) == []
+        assert world.native_dns(name) == world.native_dns_before[name]
+
+
+def test_unlink_clusters_again_changes_nothing(world: World) -> None:
+    assert_unchanged(world.playbook("crosscluster.link.unlink_clusters"))
