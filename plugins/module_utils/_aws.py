@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to this collection: not a public API.
 
-"""EC2 client, the one retry policy and the one error type of the AWS modules."""
+"""EC2 client, the one retry policy and the one error type of the AWS modules, and
+:func:`run`, which runs one (the only helper here that takes the module object)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.common.dict_transformations import recursive_diff
 
 try:
     import boto3
@@ -243,3 +245,29 @@ def apply_tags(client: Any, resource_id: str, to_set: dict[str, str], to_delete:
         call(client, "create_tags", Resources=[resource_id], Tags=dict_to_tags(to_set))
     if to_delete:
         call(client, "delete_tags", Resources=[resource_id], Tags=[{"Key": k} for k in to_delete])
+
+
+def run(
+    module: Any,
+    operation: Callable[[Any, dict[str, Any], bool], dict[str, Any]],
+    validate: Callable[[dict[str, Any]], list[str]] | None = None,
+) -> None:
+    """Run an aws_* module: check boto3, reject bad input (``validate(params)`` returns the
+    error messages) before any API call, call ``operation(client, params, check_mode)`` and
+    exit with the result it returns. An AwsError fails with the API's own message and code.
+    A result's ``before`` and ``after`` are not returned: they become the diff, with --diff."""
+    if not HAS_BOTO3:
+        module.fail_json(msg=missing_required_lib("boto3"), exception=str(BOTO3_IMPORT_ERROR))
+    errors = validate(module.params) if validate else []
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+    try:
+        result = operation(client_from_params(module.params), module.params, module.check_mode)
+    except AwsError as exc:
+        module.fail_json(msg=exc.message, error_code=exc.code)
+    if "before" in result:
+        before, after = result.pop("before"), result.pop("after")
+        if module._diff:
+            diff = recursive_diff(before, after) or ({}, {})
+            result["diff"] = {"before": diff[0], "after": diff[1]}
+    module.exit_json(**result)

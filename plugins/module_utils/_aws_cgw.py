@@ -19,6 +19,7 @@ from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
     is_owned,
     owner_tags,
     plan_tags,
+    resolved_region,
     tags_to_dict,
 )
 
@@ -49,7 +50,9 @@ def validate_asn(asn: int, region: str | None, option: str = "bgp_asn") -> list[
     return []
 
 
-def validate(params: dict[str, Any], region: str | None) -> list[str]:
+def validate(params: dict[str, Any], region: str | None = None) -> list[str]:
+    """Error messages for bad input; ``region`` defaults to the one the client will use."""
+    region = region or resolved_region(params)
     errors: list[str] = []
     if params.get("ip_address") is not None:
         try:
@@ -199,8 +202,8 @@ def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, A
     }
 
 
-def info(client: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Gateways matching the info module's filters (all live ones by default)."""
+def info(client: Any, params: dict[str, Any], check_mode: bool = False) -> dict[str, Any]:
+    """Gateways matching the info module's filters (all live ones by default); read-only."""
     request: dict[str, Any] = {"Filters": [{"Name": "state", "Values": list(LIVE_STATES)}]}
     if params.get("customer_gateway_ids"):
         request["CustomerGatewayIds"] = params["customer_gateway_ids"]
@@ -214,4 +217,5 @@ def info(client: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
     gateways = [g for g in gateways if g.get("State") in LIVE_STATES]
     if params.get("bgp_asn") is not None:
         gateways = [g for g in gateways if gateway_asn(g) == params["bgp_asn"]]
-    return [describe(g) for g in sorted(gateways, key=lambda g: g["CustomerGatewayId"])]
+    gateways = sorted(gateways, key=lambda g: g["CustomerGatewayId"])
+    return {"changed": False, "customer_gateways": [describe(g) for g in gateways]}

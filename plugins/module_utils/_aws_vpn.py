@@ -562,8 +562,8 @@ def _result(client: Any, connection: dict[str, Any] | None) -> dict[str, Any] | 
     return describe(connection, asn)
 
 
-def info(client: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Connections matching the info module's filters (all live ones by default)."""
+def info(client: Any, params: dict[str, Any], check_mode: bool = False) -> dict[str, Any]:
+    """Connections matching the info module's filters (all live ones by default); read-only."""
     filters: list[dict[str, Any]] = [{"Name": "state", "Values": list(LIVE_STATES)}]
     request: dict[str, Any] = {"Filters": filters}
     if params.get("vpn_connection_ids"):
@@ -587,4 +587,4 @@ def info(client: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
         if key not in asns:
             asns[key] = gateway_asn(client, *key)
         result.append(describe(connection, asns[key]))
-    return result
+    return {"changed": False, "vpn_connections": result}

@@ -36,6 +36,18 @@ from ansible_collections.crosscluster.link.plugins.module_utils._k8s import (
     detect_flavour,
 )
 
+# The options both k8s_dns_config modules take: which cluster, and where its DNS is.
+DNS_ARGSPEC: dict[str, dict[str, Any]] = {
+    "kubeconfig": {"type": "path"},
+    "context": {"type": "str"},
+    "namespace": {"type": "str", "default": "kube-system"},
+    "flavour": {
+        "type": "str",
+        "default": "auto",
+        "choices": ["auto", "kubeadm", "eks", "rke2", "k3s", "aks", "gke"],
+    },
+    "backup_name": {"type": "str", "default": "crosscluster-link-dns-backup"},
+}
 MANAGED_BY = {"app.kubernetes.io/managed-by": "crosscluster.link"}
 CUSTOM_MARKER = "# managed by crosscluster.link: do not edit, removed on unlink\n"
 ZONE_RE = re.compile(

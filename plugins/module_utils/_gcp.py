@@ -4,7 +4,8 @@
 """Compute Engine v1 REST on google-auth: credentials, retries, pagination, operation
 polling, and the plan/apply logic of the gcp_* modules.
 
-Every helper takes values (parameters, an :class:`Api`), never the module object.
+Every helper takes values (parameters, an :class:`Api`), never the module object, except
+:func:`run`, which runs a module.
 API facts follow the Compute Engine v1 REST reference
 (https://cloud.google.com/compute/docs/reference/rest/v1) and its discovery document.
 """
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.common.dict_transformations import (
     camel_dict_to_snake_dict,
     recursive_diff,
@@ -465,17 +466,46 @@ def snake(resource: dict[str, Any] | None) -> dict[str, Any]:
 
 @dataclass
 class Outcome:
-    """What a resource module did (or would do, in check mode)."""
+    """What a module did (or would do, in check mode): the resource before and after, and
+    any further return ``values`` (an info module has only those)."""
 
     changed: bool
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    values: dict[str, Any] = field(default_factory=dict)
 
     def result(self, key: str, want_diff: bool) -> dict[str, Any]:
-        result: dict[str, Any] = {"changed": self.changed, key: snake(self.after)}
-        if want_diff:
-            result["diff"] = make_diff(self.before, self.after)
+        """The module's return values; the resource under ``key`` (none when empty), with the
+        diff when ``want_diff``."""
+        result: dict[str, Any] = {"changed": self.changed, **self.values}
+        if key:
+            result[key] = snake(self.after)
+            if want_diff:
+                result["diff"] = make_diff(self.before, self.after)
         return result
+
+
+Operation = Callable[[Api, dict[str, Any], bool], Outcome]
+
+
+def run(module: Any, operation: Operation, key: str = "", need_region: bool = True) -> None:
+    """Run a gcp_* module: the one helper that takes the module object.
+
+    Checks google-auth, connects (project, region and credentials are checked without any API
+    call), calls ``operation(api, params, check_mode)`` and exits with its :class:`Outcome`
+    (the resource under ``key``); bad input (ValueError) and API errors (GcpError) fail with
+    their message."""
+    if not HAS_GOOGLE_AUTH:
+        module.fail_json(
+            msg=missing_required_lib("google-auth"), exception=GOOGLE_AUTH_IMPORT_ERROR
+        )
+    try:
+        outcome = operation(connect(module.params, need_region), module.params, module.check_mode)
+    except GcpError as exc:
+        module.fail_json(msg=str(exc), status=exc.status, reason=exc.reason)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**outcome.result(key, module._diff))
 
 
 def ensure(
@@ -561,7 +591,7 @@ def ha_vpn_gateway(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
                 "stackType": p.get("stack_type"),
             }
         )
-    return ensure(
+    outcome = ensure(
         api,
         api.regional("vpnGateways"),
         p["name"],
@@ -570,6 +600,8 @@ def ha_vpn_gateway(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
         check_mode,
         kind="HA VPN gateway",
     )
+    outcome.values["interface_ips"] = interface_ips(outcome.after)
+    return outcome
 
 
 def interface_ips(gateway: dict[str, Any] | None) -> list[str]:
@@ -678,14 +710,15 @@ def router_bgp(p: dict[str, Any]) -> dict[str, Any]:
 def router(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
     check_name("name", p["name"])
     check_private_asn("asn", p.get("asn"))
+    if p["state"] == "present" and not p.get("network"):
+        raise ValueError("network is required with state present")
+    bgp = router_bgp(p) if p["state"] == "present" else {}
     collection = api.regional("routers")
+    current = get(api, f"{collection}/{p['name']}")
     desired: dict[str, Any] = {}
-    current = None
-    if p["state"] == "present":
-        if not p.get("network"):
-            raise ValueError("network is required with state present")
-        bgp = router_bgp(p)
-        current = get(api, f"{collection}/{p['name']}")
+    if p["state"] == "absent":
+        check_router_deletable(api, p["name"], current)
+    else:
         if current is None and p.get("asn") is None:
             raise ValueError("asn is required to create a Cloud Router")
         current_asn = (current or {}).get("bgp", {}).get("asn")
@@ -712,8 +745,46 @@ def router(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
         kind="Cloud Router",
         mutable=("bgp", "description"),
         existing=current,
-        fetched=p["state"] == "present",
+        fetched=True,
     )
+
+
+def check_router_deletable(api: Api, name: str, current: dict[str, Any] | None) -> None:
+    """Refuse to delete a router that is not ours or still carries interfaces or BGP peers
+    this collection does not own (deleting the router would delete them too)."""
+    if current is None:
+        return
+    check_owned("Cloud Router", name, current)
+    foreign = foreign_router_entries(api, current)
+    if foreign:
+        raise ValueError(
+            f"Cloud Router {name} is not deleted: it still has {', '.join(foreign)}, which "
+            "crosscluster.link does not own (it owns the interfaces linked to VPN tunnels it "
+            "created, and their BGP peers). Remove them first (crosscluster.link.gcp_router_peer "
+            "with state: absent removes one it created), or keep the router"
+        )
+
+
+def foreign_router_entries(api: Api, current: dict[str, Any]) -> list[str]:
+    """The interfaces and BGP peers of a router that this collection did not create, as
+    "interface NAME" / "BGP peer NAME". Router interfaces and BGP peers have no description
+    (Compute Engine reference, Router: RouterInterface, RouterBgpPeer), so an interface is
+    ours when its linkedVpnTunnel is a VPN tunnel whose description carries OWNER_MARK, and a
+    BGP peer when its interfaceName is such an interface."""
+    interfaces = current.get("interfaces", [])
+    prefix = f"projects/{api.project}/"
+    owned: set[str | None] = set()
+    for interface in interfaces:
+        link = relative_link(interface.get("linkedVpnTunnel") or "")
+        if link.startswith(prefix):
+            tunnel = get(api, link[len(prefix) :])
+            if tunnel is not None and OWNER_MARK in (tunnel.get("description") or ""):
+                owned.add(interface.get("name"))
+    return [f"interface {i.get('name')}" for i in interfaces if i.get("name") not in owned] + [
+        f"BGP peer {b.get('name')}"
+        for b in current.get("bgpPeers", [])
+        if b.get("interfaceName") not in owned
+    ]
 
 
 # Router interface + BGP peer ------------------------------------------------------------
@@ -959,6 +1030,23 @@ def find(
         return [found] if found else []
     items = list_all(api, collection)
     return [i for i in items if i.get("name", "").startswith(name_prefix or "")]
+
+
+def listing(key: str, collection: str) -> Operation:
+    """The operation of a ``*_info`` module: the resources of ``collection`` (``global/...``,
+    else in the region) that match the name or name_prefix option, under ``key``."""
+
+    def operation(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
+        path = collection if collection.startswith("global/") else api.regional(collection)
+        items = find(api, path, p.get("name"), p.get("name_prefix"))
+        return Outcome(False, None, None, {key: [snake(item) for item in items]})
+
+    return operation
+
+
+def vpn_info(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
+    """The operation of gcp_vpn_info: tunnels and BGP peers with their status."""
+    return Outcome(False, None, None, vpn_status(api, p.get("routers"), p.get("tunnel_prefix")))
 
 
 def vpn_status(

@@ -80,14 +80,8 @@ customer_gateways:
       type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
-    AWS_AUTH_ARGSPEC,
-    BOTO3_IMPORT_ERROR,
-    HAS_BOTO3,
-    AwsError,
-    client_from_params,
-)
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.crosscluster.link.plugins.module_utils._aws import AWS_AUTH_ARGSPEC, run
 from ansible_collections.crosscluster.link.plugins.module_utils._aws_cgw import info
 
 
@@ -104,13 +98,7 @@ def main() -> None:
         mutually_exclusive=[["profile", "access_key"], ["profile", "secret_key"]],
         supports_check_mode=True,
     )
-    if not HAS_BOTO3:
-        module.fail_json(msg=missing_required_lib("boto3"), exception=str(BOTO3_IMPORT_ERROR))
-    try:
-        gateways = info(client_from_params(module.params), module.params)
-    except AwsError as exc:
-        module.fail_json(msg=exc.message, error_code=exc.code)
-    module.exit_json(changed=False, customer_gateways=gateways)
+    run(module, info)
 
 
 if __name__ == "__main__":

@@ -102,15 +102,8 @@ route_tables:
       type: bool
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.dict_transformations import recursive_diff
-from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
-    AWS_AUTH_ARGSPEC,
-    BOTO3_IMPORT_ERROR,
-    HAS_BOTO3,
-    AwsError,
-    client_from_params,
-)
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.crosscluster.link.plugins.module_utils._aws import AWS_AUTH_ARGSPEC, run
 from ansible_collections.crosscluster.link.plugins.module_utils._aws_routes import (
     ensure,
     validate,
@@ -132,20 +125,7 @@ def main() -> None:
         mutually_exclusive=[["profile", "access_key"], ["profile", "secret_key"]],
         supports_check_mode=True,
     )
-    if not HAS_BOTO3:
-        module.fail_json(msg=missing_required_lib("boto3"), exception=str(BOTO3_IMPORT_ERROR))
-    errors = validate(module.params)
-    if errors:
-        module.fail_json(msg="; ".join(errors))
-    try:
-        result = ensure(client_from_params(module.params), module.params, module.check_mode)
-    except AwsError as exc:
-        module.fail_json(msg=exc.message, error_code=exc.code)
-    before, after = result.pop("before"), result.pop("after")
-    if module._diff:
-        diff = recursive_diff(before, after) or ({}, {})
-        result["diff"] = {"before": diff[0], "after": diff[1]}
-    module.exit_json(**result)
+    run(module, ensure, validate)
 
 
 if __name__ == "__main__":

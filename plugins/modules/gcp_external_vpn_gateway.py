@@ -81,15 +81,12 @@ external_vpn_gateway:
   sample: {"name": "xcl-aws-peer", "redundancy_type": "FOUR_IPS_REDUNDANCY"}
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
-    GOOGLE_AUTH_IMPORT_ERROR,
-    HAS_GOOGLE_AUTH,
     REDUNDANCY_INTERFACES,
-    GcpError,
-    connect,
     external_vpn_gateway,
+    run,
 )
 
 ARGSPEC = {
@@ -114,18 +111,7 @@ ARGSPEC = {
 
 def main() -> None:
     module = AnsibleModule(argument_spec={**GCP_ARGSPEC, **ARGSPEC}, supports_check_mode=True)
-    if not HAS_GOOGLE_AUTH:
-        module.fail_json(
-            msg=missing_required_lib("google-auth"), exception=GOOGLE_AUTH_IMPORT_ERROR
-        )
-    try:
-        api = connect(module.params, need_region=False)
-        outcome = external_vpn_gateway(api, module.params, module.check_mode)
-    except GcpError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, reason=exc.reason)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**outcome.result("external_vpn_gateway", module._diff))
+    run(module, external_vpn_gateway, "external_vpn_gateway", need_region=False)
 
 
 if __name__ == "__main__":

@@ -45,15 +45,11 @@ external_vpn_gateways:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
-    GOOGLE_AUTH_IMPORT_ERROR,
-    HAS_GOOGLE_AUTH,
-    GcpError,
-    connect,
-    find,
-    snake,
+    listing,
+    run,
 )
 
 ARGSPEC = {
@@ -68,20 +64,7 @@ def main() -> None:
         mutually_exclusive=[("name", "name_prefix")],
         supports_check_mode=True,
     )
-    if not HAS_GOOGLE_AUTH:
-        module.fail_json(
-            msg=missing_required_lib("google-auth"), exception=GOOGLE_AUTH_IMPORT_ERROR
-        )
-    try:
-        api = connect(module.params, need_region=False)
-        items = find(
-            api, "global/externalVpnGateways", module.params["name"], module.params["name_prefix"]
-        )
-    except GcpError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, reason=exc.reason)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, external_vpn_gateways=[snake(item) for item in items])
+    run(module, listing("external_vpn_gateways", "global/externalVpnGateways"), need_region=False)
 
 
 if __name__ == "__main__":

@@ -74,15 +74,11 @@ interface_ips:
   sample: ["35.242.1.10", "35.220.1.11"]
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
-    GOOGLE_AUTH_IMPORT_ERROR,
-    HAS_GOOGLE_AUTH,
-    GcpError,
-    connect,
     ha_vpn_gateway,
-    interface_ips,
+    run,
 )
 
 ARGSPEC = {
@@ -96,18 +92,7 @@ ARGSPEC = {
 
 def main() -> None:
     module = AnsibleModule(argument_spec={**GCP_ARGSPEC, **ARGSPEC}, supports_check_mode=True)
-    if not HAS_GOOGLE_AUTH:
-        module.fail_json(
-            msg=missing_required_lib("google-auth"), exception=GOOGLE_AUTH_IMPORT_ERROR
-        )
-    try:
-        outcome = ha_vpn_gateway(connect(module.params), module.params, module.check_mode)
-    except GcpError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, reason=exc.reason)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    result = outcome.result("vpn_gateway", module._diff)
-    module.exit_json(interface_ips=interface_ips(outcome.after), **result)
+    run(module, ha_vpn_gateway, "vpn_gateway")
 
 
 if __name__ == "__main__":

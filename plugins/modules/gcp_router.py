@@ -16,6 +16,11 @@ description:
   - The ASN of an existing router cannot be changed; the module fails instead of recreating it.
   - An existing router whose description does not contain C(crosscluster.link) is not modified
     or deleted.
+  - With O(state=absent) the module fails, naming them, while the router still has interfaces
+    or BGP peers this collection did not create (deleting the router would delete them too).
+    Interfaces and BGP peers carry no description, so an interface is the collection's when it
+    is linked to a VPN tunnel whose description contains C(crosscluster.link), and a BGP peer
+    when its interface is; remove the others first, or keep the router.
 options:
   name:
     description: Name of the router.
@@ -104,14 +109,11 @@ router:
   sample: {"name": "xcl-router", "bgp": {"asn": 65010, "advertise_mode": "CUSTOM"}}
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
-    GOOGLE_AUTH_IMPORT_ERROR,
-    HAS_GOOGLE_AUTH,
-    GcpError,
-    connect,
     router,
+    run,
 )
 
 ARGSPEC = {
@@ -136,17 +138,7 @@ ARGSPEC = {
 
 def main() -> None:
     module = AnsibleModule(argument_spec={**GCP_ARGSPEC, **ARGSPEC}, supports_check_mode=True)
-    if not HAS_GOOGLE_AUTH:
-        module.fail_json(
-            msg=missing_required_lib("google-auth"), exception=GOOGLE_AUTH_IMPORT_ERROR
-        )
-    try:
-        outcome = router(connect(module.params), module.params, module.check_mode)
-    except GcpError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, reason=exc.reason)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**outcome.result("router", module._diff))
+    run(module, router, "router")
 
 
 if __name__ == "__main__":

@@ -101,14 +101,11 @@ router_peer:
     bgp_peer: {"name": "xcl-aws-a1", "peer_asn": 64512}
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
-    GOOGLE_AUTH_IMPORT_ERROR,
-    HAS_GOOGLE_AUTH,
-    GcpError,
-    connect,
     router_peer,
+    run,
 )
 
 ARGSPEC = {
@@ -132,17 +129,7 @@ ARGSPEC = {
 
 def main() -> None:
     module = AnsibleModule(argument_spec={**GCP_ARGSPEC, **ARGSPEC}, supports_check_mode=True)
-    if not HAS_GOOGLE_AUTH:
-        module.fail_json(
-            msg=missing_required_lib("google-auth"), exception=GOOGLE_AUTH_IMPORT_ERROR
-        )
-    try:
-        outcome = router_peer(connect(module.params), module.params, module.check_mode)
-    except GcpError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, reason=exc.reason)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**outcome.result("router_peer", module._diff))
+    run(module, router_peer, "router_peer")
 
 
 if __name__ == "__main__":

@@ -104,14 +104,11 @@ bgp_peers:
       returned: always
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
-    GOOGLE_AUTH_IMPORT_ERROR,
-    HAS_GOOGLE_AUTH,
-    GcpError,
-    connect,
-    vpn_status,
+    run,
+    vpn_info,
 )
 
 ARGSPEC = {
@@ -122,18 +119,7 @@ ARGSPEC = {
 
 def main() -> None:
     module = AnsibleModule(argument_spec={**GCP_ARGSPEC, **ARGSPEC}, supports_check_mode=True)
-    if not HAS_GOOGLE_AUTH:
-        module.fail_json(
-            msg=missing_required_lib("google-auth"), exception=GOOGLE_AUTH_IMPORT_ERROR
-        )
-    try:
-        api = connect(module.params)
-        status = vpn_status(api, module.params["routers"], module.params["tunnel_prefix"])
-    except GcpError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, reason=exc.reason)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, **status)
+    run(module, vpn_info)
 
 
 if __name__ == "__main__":

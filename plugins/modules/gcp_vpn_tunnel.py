@@ -94,13 +94,10 @@ vpn_tunnel:
   sample: {"name": "xcl-aws-a1", "status": "ESTABLISHED", "ike_version": 2}
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
-    GOOGLE_AUTH_IMPORT_ERROR,
-    HAS_GOOGLE_AUTH,
-    GcpError,
-    connect,
+    run,
     vpn_tunnel,
 )
 
@@ -121,17 +118,7 @@ ARGSPEC = {
 
 def main() -> None:
     module = AnsibleModule(argument_spec={**GCP_ARGSPEC, **ARGSPEC}, supports_check_mode=True)
-    if not HAS_GOOGLE_AUTH:
-        module.fail_json(
-            msg=missing_required_lib("google-auth"), exception=GOOGLE_AUTH_IMPORT_ERROR
-        )
-    try:
-        outcome = vpn_tunnel(connect(module.params), module.params, module.check_mode)
-    except GcpError as exc:
-        module.fail_json(msg=str(exc), status=exc.status, reason=exc.reason)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**outcome.result("vpn_tunnel", module._diff))
+    run(module, vpn_tunnel, "vpn_tunnel")
 
 
 if __name__ == "__main__":

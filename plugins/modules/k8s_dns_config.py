@@ -165,6 +165,7 @@ zones:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._dns_config import (
+    DNS_ARGSPEC,
     Params,
     Zone,
     check_params,
@@ -176,14 +177,7 @@ from ansible_collections.crosscluster.link.plugins.module_utils._k8s import (
 )
 
 ARGSPEC = {
-    "kubeconfig": {"type": "path"},
-    "context": {"type": "str"},
-    "namespace": {"type": "str", "default": "kube-system"},
-    "flavour": {
-        "type": "str",
-        "default": "auto",
-        "choices": ["auto", "kubeadm", "eks", "rke2", "k3s", "aks", "gke"],
-    },
+    **DNS_ARGSPEC,
     "zones": {
         "type": "list",
         "elements": "dict",
@@ -209,7 +203,6 @@ ARGSPEC = {
     "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
     "rollout_timeout": {"type": "int", "default": 300},
     "reload_window": {"type": "int", "default": 90},
-    "backup_name": {"type": "str", "default": "crosscluster-link-dns-backup"},
 }
 
 

@@ -102,27 +102,18 @@ dns:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.crosscluster.link.plugins.module_utils._dns_config import info
+from ansible_collections.crosscluster.link.plugins.module_utils._dns_config import (
+    DNS_ARGSPEC,
+    info,
+)
 from ansible_collections.crosscluster.link.plugins.module_utils._k8s import (
     K8sError,
     load_client,
 )
 
-ARGSPEC = {
-    "kubeconfig": {"type": "path"},
-    "context": {"type": "str"},
-    "namespace": {"type": "str", "default": "kube-system"},
-    "flavour": {
-        "type": "str",
-        "default": "auto",
-        "choices": ["auto", "kubeadm", "eks", "rke2", "k3s", "aks", "gke"],
-    },
-    "backup_name": {"type": "str", "default": "crosscluster-link-dns-backup"},
-}
-
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGSPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=DNS_ARGSPEC, supports_check_mode=True)
     p = module.params
     try:
         kube = load_client(p["kubeconfig"], p["context"])

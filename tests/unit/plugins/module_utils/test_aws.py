@@ -127,3 +127,76 @@ def test_ec2_client_disables_botocore_retries() -> None:
 def test_plan_tags(current, wanted, purge, to_set, to_delete) -> None:
     keep = {"crosscluster.link/managed": "true"}
     assert _aws.plan_tags(current, wanted, purge, keep) == (to_set, to_delete)
+
+
+class ModuleExit(Exception):
+    """Stands for the SystemExit of exit_json / fail_json."""
+
+
+class FakeModule:
+    def __init__(self, diff: bool, check_mode: bool = False) -> None:
+        self.params = {"region": "eu-west-1"}
+        self.check_mode = check_mode
+        self._diff = diff
+        self.exited: dict | None = None
+        self.failed: dict | None = None
+
+    def exit_json(self, **result) -> None:
+        self.exited = result
+        raise ModuleExit
+
+    def fail_json(self, **result) -> None:
+        self.failed = result
+        raise ModuleExit
+
+
+def _resource(client, params, check_mode):
+    return {
+        "changed": True,
+        "thing": {"a": 2},
+        "before": {"a": 1, "b": 1},
+        "after": {"a": 2, "b": 1},
+    }
+
+
+@pytest.mark.parametrize(
+    ("diff", "expected"),
+    [
+        (False, {"changed": True, "thing": {"a": 2}}),
+        (
+            True,
+            {"changed": True, "thing": {"a": 2}, "diff": {"before": {"a": 1}, "after": {"a": 2}}},
+        ),
+    ],
+)
+def test_run_returns_the_diff_only_with_diff_mode(diff: bool, expected: dict) -> None:
+    module = FakeModule(diff)
+    with mock.patch.object(_aws, "client_from_params"), pytest.raises(ModuleExit):
+        _aws.run(module, _resource)
+    assert module.exited == expected
+
+
+def test_run_info_result_has_no_diff() -> None:
+    module = FakeModule(diff=True)
+    with mock.patch.object(_aws, "client_from_params"), pytest.raises(ModuleExit):
+        _aws.run(module, lambda client, params, check_mode: {"changed": False, "items": []})
+    assert module.exited == {"changed": False, "items": []}
+
+
+def test_run_rejects_bad_input_before_the_client_and_maps_api_errors() -> None:
+    module = FakeModule(diff=False)
+    with mock.patch.object(_aws, "client_from_params") as client, pytest.raises(ModuleExit):
+        _aws.run(module, _resource, lambda params: ["a is wrong", "b is wrong"])
+    client.assert_not_called()
+    assert module.failed == {"msg": "a is wrong; b is wrong"}
+
+    def denied(client, params, check_mode):
+        raise AwsError("UnauthorizedOperation", "You are not authorized.", 403)
+
+    module = FakeModule(diff=False)
+    with mock.patch.object(_aws, "client_from_params"), pytest.raises(ModuleExit):
+        _aws.run(module, denied)
+    assert module.failed == {
+        "msg": "You are not authorized.",
+        "error_code": "UnauthorizedOperation",
+    }

@@ -477,6 +477,65 @@ def test_router_refuses_foreign_router(recorder: Recorder) -> None:
     assert recorder.mutations == []
 
 
+TUNNELS = f"regions/{REGION}/vpnTunnels"
+OUR_TUNNEL_LINK = f"{BASE}{TUNNELS}/xcl-a1"
+
+
+def owned_router(interfaces: list[dict[str, Any]], peers: list[dict[str, Any]]) -> dict:
+    return {
+        "name": "xcl-router",
+        "description": g.DEFAULT_DESCRIPTION,
+        "interfaces": interfaces,
+        "bgpPeers": peers,
+    }
+
+
+@pytest.mark.parametrize(
+    ("interfaces", "peers", "named"),
+    [
+        # A hand-made interface and peer on a tunnel without the ownership mark.
+        ([FOREIGN_IF], [FOREIGN_PEER], ["interface if-manual", "BGP peer manual"]),
+        # Ours are not named; the foreign pair next to them is.
+        (
+            [{**OUR_IF, "linkedVpnTunnel": OUR_TUNNEL_LINK}, FOREIGN_IF],
+            [OUR_PEER, FOREIGN_PEER],
+            ["interface if-manual", "BGP peer manual"],
+        ),
+        # An interface linked to no tunnel, and a peer on an interface that does not exist.
+        (
+            [OUR_IF],
+            [{**FOREIGN_PEER, "interfaceName": "if-gone"}],
+            ["interface if-xcl-a1", "BGP peer manual"],
+        ),
+        ([], [FOREIGN_PEER], ["BGP peer manual"]),
+    ],
+)
+def test_router_delete_refused_while_foreign_entries_remain(
+    recorder: Recorder, interfaces: list, peers: list, named: list[str]
+) -> None:
+    recorder.store[ROUTER_PATH] = owned_router(interfaces, peers)
+    recorder.store[f"{TUNNELS}/xcl-a1"] = {"name": "xcl-a1", "description": g.DEFAULT_DESCRIPTION}
+    recorder.store[f"{TUNNELS}/t-manual"] = {"name": "t-manual", "description": "made by hand"}
+    assert g.foreign_router_entries(API, recorder.store[ROUTER_PATH]) == named
+    for check_mode in (True, False):
+        with pytest.raises(ValueError, match=r"Cloud Router xcl-router is not deleted") as exc:
+            g.router(API, router_params(state="absent"), check_mode=check_mode)
+        assert f"still has {', '.join(named)}, which" in str(exc.value)
+    assert recorder.mutations == []
+    assert ROUTER_PATH in recorder.store
+
+
+def test_router_delete_goes_ahead_with_only_our_entries(recorder: Recorder) -> None:
+    ours = [{**OUR_IF, "linkedVpnTunnel": OUR_TUNNEL_LINK}]
+    recorder.store[ROUTER_PATH] = owned_router(ours, [OUR_PEER])
+    recorder.store[f"{TUNNELS}/xcl-a1"] = {"name": "xcl-a1", "description": g.DEFAULT_DESCRIPTION}
+    assert g.router(API, router_params(state="absent"), check_mode=True).changed
+    assert recorder.mutations == []
+    assert g.router(API, router_params(state="absent"), check_mode=False).changed
+    assert recorder.mutations == [("DELETE", ROUTER_PATH, None)]
+    assert not g.router(API, router_params(state="absent"), check_mode=False).changed
+
+
 def test_router_peer_patch_sends_foreign_entries(recorder: Recorder) -> None:
     recorder.store[ROUTER_PATH] = {
         "name": "xcl-router",

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
+from ansible_collections.crosscluster.link.plugins.module_utils import _aws
 from ansible_collections.crosscluster.link.plugins.modules import (
     aws_customer_gateway,
     aws_security_group_rules,
@@ -22,7 +23,7 @@ AUTH = {"access_key": "AKIDTEST", "secret_key": "unit-test-secret-key", "region"
 def _run(module: Any, args: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     with (
         patch_module_args({**AUTH, **args}),
-        mock.patch.object(module, "client_from_params") as client,
+        mock.patch.object(_aws, "client_from_params") as client,
         pytest.raises(SystemExit),
     ):
         module.main()
