@@ -57,13 +57,15 @@ integration: setup
 
 # Every role's molecule scenarios (extensions/molecule/<scenario>/molecule.yml), against
 # the emulators each scenario starts and stops itself on free ports: two run at a time,
-# each into its own log, which is printed when the scenario fails.
+# each into its own log, which is printed when the scenario fails. `molecule reset` first:
+# scenarios without create/destroy steps would otherwise skip prepare on a second run.
 MOLECULE_SCENARIOS ?= $(notdir $(patsubst %/,%,$(dir $(wildcard extensions/molecule/*/molecule.yml))))
 MOLECULE_JOBS ?= 2
 molecule: setup
 	mkdir -p $(BUILD)/molecule
 	printf '%s\n' $(MOLECULE_SCENARIOS) | xargs -P $(MOLECULE_JOBS) -I{} sh -c \
-	  'if $(BIN)/molecule test -s {} > $(BUILD)/molecule/{}.log 2>&1; then echo "molecule {}: passed"; \
+	  '$(BIN)/molecule reset -s {} > $(BUILD)/molecule/{}.log 2>&1; \
+	   if $(BIN)/molecule test -s {} >> $(BUILD)/molecule/{}.log 2>&1; then echo "molecule {}: passed"; \
 	   else echo "molecule {}: FAILED"; tail -n 80 $(BUILD)/molecule/{}.log; exit 1; fi'
 
 demo: setup

@@ -67,3 +67,14 @@ requirements:
 notes:
   - API calls are retried with jittered exponential backoff on HTTP 429 and 5xx answers.
 """
+
+    # The name filter of the _info modules.
+    NAME_FILTER = r"""
+options:
+  name:
+    description: Return only the one with this name.
+    type: str
+  name_prefix:
+    description: Return only those whose name starts with this prefix.
+    type: str
+"""

@@ -97,6 +97,12 @@ GCP_ARGSPEC: dict[str, Any] = {
     "wait_timeout": {"type": "int", "default": 300},
 }
 
+# The name filter of the _info modules (doc fragment crosscluster.link.gcp.NAME_FILTER).
+NAME_FILTER_ARGSPEC: dict[str, Any] = {
+    "name": {"type": "str"},
+    "name_prefix": {"type": "str"},
+}
+
 
 class GcpError(Exception):
     """An API failure, carrying Google's HTTP status, error reason and message."""

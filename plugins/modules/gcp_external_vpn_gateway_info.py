@@ -12,15 +12,9 @@ description:
   - Returns the external VPN gateways of the project, one by name, those whose name starts with a
     prefix, or all.
   - See M(crosscluster.link.gcp_external_vpn_gateway) to manage them.
-options:
-  name:
-    description: Return only the one with this name.
-    type: str
-  name_prefix:
-    description: Return only those whose name starts with this prefix.
-    type: str
 extends_documentation_fragment:
   - crosscluster.link.gcp
+  - crosscluster.link.gcp.NAME_FILTER
   - crosscluster.link._attributes
   - crosscluster.link._attributes.INFO_MODULE
 author:
@@ -48,19 +42,15 @@ external_vpn_gateways:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
+    NAME_FILTER_ARGSPEC,
     listing,
     run,
 )
 
-ARGSPEC = {
-    "name": {"type": "str"},
-    "name_prefix": {"type": "str"},
-}
-
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec={**GCP_ARGSPEC, **ARGSPEC},
+        argument_spec={**GCP_ARGSPEC, **NAME_FILTER_ARGSPEC},
         mutually_exclusive=[("name", "name_prefix")],
         supports_check_mode=True,
     )
