@@ -71,6 +71,12 @@ molecule: setup
 demo: setup
 	$(BIN)/python -m tests.demo --state-dir $(STATE)
 
+# Figures for the link workflow on the emulated clouds with injected waits (not a test:
+# nothing is asserted). Writes docs/benchmarks.md; see that page for how to read it.
+.PHONY: bench
+bench: setup
+	$(BIN)/python -m tests.bench --state-dir $(CURDIR)/.state/bench --out docs/benchmarks.md
+
 build: setup
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)
 
