@@ -26,7 +26,10 @@ $(COLL):
 	mkdir -p $(dir $(COLL))
 	ln -sfn $(CURDIR) $(COLL)
 
-test: lint sanity unit integration molecule
+# The gates are independent (each starts its own emulators on free ports), so they run
+# side by side; -O keeps each gate's output together.
+test: setup
+	$(MAKE) --no-print-directory -j 3 -O lint sanity unit integration molecule
 
 lint: setup
 	$(BIN)/ruff check .
