@@ -68,6 +68,22 @@ notes:
   - API calls are retried with jittered exponential backoff on HTTP 429 and 5xx answers.
 """
 
+    # The wait option of the resource modules whose resources others can be created beside.
+    WAIT = r"""
+options:
+  wait:
+    description:
+      - Wait for the change's long-running operation to be DONE (up to O(wait_timeout)).
+      - With V(false), return as soon as the API accepted the insert, patch or delete; the
+        operation, still PENDING or RUNNING, is returned as RV(operation), and the
+        resource in the result is the planned one. Wait for it with the C(_info) module and
+        C(until:), so several independent resources can be created at the same time.
+      - With V(false), an operation that fails later is not reported by this module.
+      - The deletion that O(ignore:replace=true) does first is always waited for.
+    type: bool
+    default: true
+"""
+
     # The name filter of the _info modules.
     NAME_FILTER = r"""
 options:

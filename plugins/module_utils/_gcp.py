@@ -97,6 +97,9 @@ GCP_ARGSPEC: dict[str, Any] = {
     "wait_timeout": {"type": "int", "default": 300},
 }
 
+# The wait option of the resource modules (doc fragment crosscluster.link.gcp.WAIT).
+WAIT_ARGSPEC: dict[str, Any] = {"wait": {"type": "bool", "default": True}}
+
 # The name filter of the _info modules (doc fragment crosscluster.link.gcp.NAME_FILTER).
 NAME_FILTER_ARGSPEC: dict[str, Any] = {
     "name": {"type": "str"},
@@ -207,6 +210,8 @@ class Api:
     project: str
     region: str | None = None
     wait_timeout: float = 300.0
+    # False: ensure() returns once the API accepted a change, without polling its operation.
+    wait: bool = True
     clock: Callable[[], float] = field(default=time.monotonic)
 
     @property
@@ -285,6 +290,7 @@ def connect(params: dict[str, Any], need_region: bool = True) -> Api:
         project=params["project"],
         region=params.get("region"),
         wait_timeout=float(params.get("wait_timeout") or 300),
+        wait=params.get("wait") is not False,
     )
 
 
@@ -391,9 +397,16 @@ def wait_operation(api: Api, op: dict[str, Any]) -> dict[str, Any]:
     return op
 
 
-def mutate(api: Api, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A mutating call followed by waiting for its operation."""
-    return wait_operation(api, request(api, method, path, body=body))
+def mutate(
+    api: Api, method: str, path: str, body: dict[str, Any] | None = None, *, wait: bool = True
+) -> dict[str, Any]:
+    """A mutating call followed by waiting for its operation. With ``wait`` false the
+    operation is returned as the API accepted it (PENDING or RUNNING), not polled; one that
+    is already DONE is still checked for its error."""
+    op = request(api, method, path, body=body)
+    if wait or op.get("status") == "DONE":
+        return wait_operation(api, op)
+    return op
 
 
 # --------------------------------------------------------------------------- comparison
@@ -533,26 +546,36 @@ def ensure(
     resource ``collection/name`` so it matches ``desired`` (the fields the user set).
 
     ``write_only`` fields (secrets) are sent on create only and never compared;
-    ``replace`` deletes and recreates an existing resource on every run."""
+    ``replace`` deletes and recreates an existing resource on every run.
+
+    With ``api.wait`` false the change's operation is not polled: the result carries it
+    under ``operation``, and ``after`` is the planned resource until the operation is DONE
+    (the API shows the change only then)."""
     path = f"{collection}/{name}"
     current = existing if fetched else get(api, path)
     if current is not None:
         check_owned(kind, name, current)
+
+    def applied(method: str, target: str, body: dict[str, Any] | None, planned: Any) -> Outcome:
+        op = mutate(api, method, target, body, wait=api.wait)
+        done = op.get("status") == "DONE"
+        after = get(api, path) if planned is not None and done else planned
+        return Outcome(True, current, after, {} if api.wait else {"operation": snake(op)})
+
     if state == "absent":
         if current is None:
             return Outcome(False, None, None)
-        if not check_mode:
-            mutate(api, "DELETE", path)
-        return Outcome(True, current, None)
+        if check_mode:
+            return Outcome(True, current, None)
+        return applied("DELETE", path, None, None)
 
     body = {"name": name, **desired}
     if current is None or replace:
-        if not check_mode:
-            if current is not None:
-                mutate(api, "DELETE", path)
-            mutate(api, "POST", collection, {**body, **(write_only or {})})
-            return Outcome(True, current, get(api, path))
-        return Outcome(True, current, body)
+        if check_mode:
+            return Outcome(True, current, body)
+        if current is not None:
+            mutate(api, "DELETE", path)  # always waited: the insert needs the name free
+        return applied("POST", collection, {**body, **(write_only or {})}, body)
 
     fields = changed_fields(desired, current)
     if not fields:
@@ -573,8 +596,7 @@ def ensure(
     if check_mode:
         return Outcome(True, current, merged(current, patch))
     # The resource name rides along: firewalls.patch requires it in the body.
-    mutate(api, "PATCH", path, {"name": name, **patch})
-    return Outcome(True, current, get(api, path))
+    return applied("PATCH", path, {"name": name, **patch}, merged(current, patch))
 
 
 def compact(values: dict[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ options:
     type: str
 extends_documentation_fragment:
   - crosscluster.link.gcp
+  - crosscluster.link.gcp.WAIT
   - crosscluster.link._attributes
   - crosscluster.link._attributes.RESOURCE
 author:
@@ -72,11 +73,23 @@ interface_ips:
   type: list
   elements: str
   sample: ["35.242.1.10", "35.220.1.11"]
+operation:
+  description:
+    - With O(wait=false) and a change, the Operation the API returned for it (snake_case
+      keys), usually PENDING or RUNNING; not returned otherwise.
+  returned: when O(wait=false) and changed, not in check mode
+  type: dict
+  sample:
+    name: operation-1764130000000-1a2b3c4d
+    status: PENDING
+    operation_type: insert
+    self_link: https://compute.googleapis.com/compute/v1/projects/my-project/regions/europe-west1/operations/operation-1764130000000-1a2b3c4d
 """
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
+    WAIT_ARGSPEC,
     ha_vpn_gateway,
     run,
 )
@@ -91,7 +104,9 @@ ARGSPEC = {
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec={**GCP_ARGSPEC, **ARGSPEC}, supports_check_mode=True)
+    module = AnsibleModule(
+        argument_spec={**GCP_ARGSPEC, **WAIT_ARGSPEC, **ARGSPEC}, supports_check_mode=True
+    )
     run(module, ha_vpn_gateway, "vpn_gateway")
 
 

@@ -202,6 +202,96 @@ def test_operation_error_raises_with_google_reason() -> None:
     )
 
 
+GATEWAYS = f"{BASE}regions/{REGION}/vpnGateways"
+NOT_FOUND = FakeResponse(404, error_body(404, "notFound", "not found"))
+
+
+def gateway_params(**overrides: Any) -> dict[str, Any]:
+    return {"name": "gw", "state": "present", "network": "net1", "stack_type": None, **overrides}
+
+
+def no_wait_api(session: FakeSession) -> g.Api:
+    api = make_api(session)
+    api.wait = False
+    return api
+
+
+@pytest.mark.parametrize("status", ["PENDING", "RUNNING"])
+def test_no_wait_returns_the_accepted_operation_without_polling(status: str) -> None:
+    accepted = op(status, region=f"{BASE}regions/{REGION}", selfLink=f"{BASE}ops/operation-1")
+    session = FakeSession([NOT_FOUND, FakeResponse(200, accepted)])
+    outcome = g.ha_vpn_gateway(no_wait_api(session), gateway_params(), check_mode=False)
+    # one GET (plan) and the insert: no operations.wait call, no GET of the new gateway
+    assert [(c[0], c[1]) for c in session.calls] == [
+        ("GET", f"{GATEWAYS}/gw"),
+        ("POST", GATEWAYS),
+    ]
+    assert outcome.changed
+    assert outcome.values["operation"]["status"] == status
+    assert outcome.values["operation"]["self_link"] == f"{BASE}ops/operation-1"
+    assert outcome.after is not None and outcome.after["name"] == "gw"
+    assert outcome.values["interface_ips"] == []
+    result = outcome.result("vpn_gateway", want_diff=True)
+    assert result["diff"]["before"] == {} and result["diff"]["after"]["name"] == "gw"
+
+
+def test_no_wait_is_idempotent_once_the_resource_exists() -> None:
+    existing = {
+        "name": "gw",
+        "description": g.DEFAULT_DESCRIPTION,
+        "network": f"{BASE}global/networks/net1",
+        "vpnInterfaces": [{"id": 0, "ipAddress": "203.0.113.1"}],
+    }
+    session = FakeSession([FakeResponse(200, existing)])
+    outcome = g.ha_vpn_gateway(no_wait_api(session), gateway_params(), check_mode=False)
+    assert not outcome.changed
+    assert "operation" not in outcome.values
+    assert outcome.values["interface_ips"] == ["203.0.113.1"]
+    assert len(session.calls) == 1
+
+
+def test_no_wait_operation_done_at_once_is_checked_and_read_back() -> None:
+    created = {"name": "gw", "selfLink": f"{GATEWAYS}/gw", "vpnInterfaces": []}
+    session = FakeSession([NOT_FOUND, FakeResponse(200, op("DONE")), FakeResponse(200, created)])
+    outcome = g.ha_vpn_gateway(no_wait_api(session), gateway_params(), check_mode=False)
+    assert [c[0] for c in session.calls] == ["GET", "POST", "GET"]
+    assert outcome.after == created and outcome.values["operation"]["status"] == "DONE"
+    failed = op("DONE", httpErrorStatusCode=409, error={"errors": [{"code": "X", "message": "m"}]})
+    session = FakeSession([NOT_FOUND, FakeResponse(200, failed)])
+    with pytest.raises(g.GcpError, match="m"):
+        g.ha_vpn_gateway(no_wait_api(session), gateway_params(), check_mode=False)
+
+
+def test_no_wait_delete_and_check_mode() -> None:
+    existing = {"name": "gw", "description": g.DEFAULT_DESCRIPTION}
+    session = FakeSession([FakeResponse(200, existing)])
+    planned = g.ha_vpn_gateway(no_wait_api(session), gateway_params(state="absent"), True)
+    assert planned.changed and "operation" not in planned.values
+    assert [c[0] for c in session.calls] == ["GET"]  # check mode: no mutating call
+    session = FakeSession([FakeResponse(200, existing), FakeResponse(200, op("RUNNING"))])
+    deleted = g.ha_vpn_gateway(no_wait_api(session), gateway_params(state="absent"), False)
+    assert [c[0] for c in session.calls] == ["GET", "DELETE"]
+    assert deleted.changed and deleted.after is None
+    assert deleted.values["operation"]["status"] == "RUNNING"
+
+
+def test_waiting_is_the_default() -> None:
+    params = {"auth_kind": "accesstoken", "access_token": "t", "project": "p", "region": "r"}
+    assert g.connect(params).wait is True
+    assert g.connect({**params, "wait": False}).wait is False
+    session = FakeSession(
+        [
+            NOT_FOUND,
+            FakeResponse(200, op("PENDING")),
+            FakeResponse(200, op("DONE")),
+            FakeResponse(200, {"name": "gw"}),
+        ]
+    )
+    outcome = g.ha_vpn_gateway(make_api(session), gateway_params(), check_mode=False)
+    assert [c[1].rsplit("/", 1)[-1] for c in session.calls] == ["gw", "vpnGateways", "wait", "gw"]
+    assert "operation" not in outcome.values
+
+
 # ----------------------------------------------------------------------------- credentials
 
 
@@ -385,7 +475,9 @@ class Recorder:
     def get(self, api: g.Api, path: str) -> dict[str, Any] | None:
         return self.store.get(path)
 
-    def mutate(self, api: g.Api, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    def mutate(
+        self, api: g.Api, method: str, path: str, body: Any = None, *, wait: bool = True
+    ) -> dict[str, Any]:
         self.mutations.append((method, path, body))
         if method == "POST":
             self.store[f"{path}/{body['name']}"] = body
