@@ -68,6 +68,8 @@ AWS_AUTH_ARGSPEC: dict[str, dict[str, Any]] = {
         "fallback": (env_fallback, ["AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL"]),
     },
 }
+# A profile and explicit keys are two different credentials: take one.
+AWS_MUTUALLY_EXCLUSIVE = [["profile", "access_key"], ["profile", "secret_key"]]
 
 # Error codes AWS uses for throttling (EC2 API reference, "Error codes": RequestLimitExceeded;
 # the other services' Throttling family); 5xx are retried too.

@@ -22,26 +22,22 @@ from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
     resolved_region,
     tags_to_dict,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._cloud_facts import (
+    AWS_CGW_RESERVED_ASNS,
+)
 
 # EC2 API reference, CreateCustomerGateway: BgpAsn 1..2,147,483,647, BgpAsnExtended
-# 2,147,483,648..4,294,967,295; 7224 is reserved in all regions, 9059 in eu-west-1,
-# 10124 in ap-northeast-1, 17943 in ap-southeast-1.
+# 2,147,483,648..4,294,967,295; the reserved ones are AWS_CGW_RESERVED_ASNS.
 ASN_MAX = 4294967295
 BGP_ASN_MAX = 2147483647
-RESERVED_ASNS: dict[int, str | None] = {
-    7224: None,
-    9059: "eu-west-1",
-    10124: "ap-northeast-1",
-    17943: "ap-southeast-1",
-}
 LIVE_STATES = ("pending", "available")
 
 
 def validate_asn(asn: int, region: str | None, option: str = "bgp_asn") -> list[str]:
     if not 1 <= asn <= ASN_MAX:
         return [f"{option}={asn} is out of range: use an ASN from 1 to {ASN_MAX}"]
-    if asn in RESERVED_ASNS:
-        reserved_in = RESERVED_ASNS[asn]
+    if asn in AWS_CGW_RESERVED_ASNS:
+        reserved_in = AWS_CGW_RESERVED_ASNS[asn]
         if reserved_in is None:
             return [f"{option}={asn} is reserved by AWS in every region: choose another ASN"]
         if region in (None, reserved_in):

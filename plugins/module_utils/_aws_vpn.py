@@ -24,6 +24,10 @@ from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
     plan_tags,
     tags_to_dict,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._cloud_facts import (
+    AWS_RESERVED_TUNNEL_CIDRS,
+    TUNNEL_POOL,
+)
 
 # Valid values from the EC2 API reference, VpnTunnelOptionsSpecification
 # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpnTunnelOptionsSpecification.html).
@@ -34,19 +38,8 @@ PHASE2_DH_GROUPS = (2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
 IKE_VERSIONS = ("ikev1", "ikev2")
 DPD_TIMEOUT_ACTIONS = ("clear", "none", "restart")
 STARTUP_ACTIONS = ("add", "start")
-INSIDE_RANGE = ipaddress.ip_network("169.254.0.0/16")
-RESERVED_INSIDE_CIDRS = tuple(
-    ipaddress.ip_network(c)
-    for c in (
-        "169.254.0.0/30",
-        "169.254.1.0/30",
-        "169.254.2.0/30",
-        "169.254.3.0/30",
-        "169.254.4.0/30",
-        "169.254.5.0/30",
-        "169.254.169.252/30",
-    )
-)
+INSIDE_RANGE = ipaddress.ip_network(TUNNEL_POOL)
+RESERVED_INSIDE_CIDRS = tuple(ipaddress.ip_network(c) for c in AWS_RESERVED_TUNNEL_CIDRS)
 # PreSharedKey: 8-64 of letters, digits, '.' and '_', not starting with 0.
 PSK_PATTERN = re.compile(r"^(?!0)[A-Za-z0-9._]{8,64}$")
 LIVE_STATES = ("pending", "available")

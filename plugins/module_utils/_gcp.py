@@ -28,6 +28,7 @@ from ansible.module_utils.common.dict_transformations import (
     camel_dict_to_snake_dict,
     recursive_diff,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._cloud_facts import is_private_asn
 
 try:
     import google.auth
@@ -52,8 +53,6 @@ DEFAULT_DESCRIPTION = "Managed by crosscluster.link"
 
 # RFC 1035 names, as the Compute Engine reference requires for every resource name.
 NAME_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-# Private ASNs Cloud Router accepts (Cloud Router docs, "Create a Cloud Router": ASN).
-PRIVATE_ASN_RANGES = ((64512, 65534), (4200000000, 4294967294))
 # Interfaces per external VPN gateway redundancy type (ExternalVpnGateway.redundancyType).
 REDUNDANCY_INTERFACES = {
     "FOUR_IPS_REDUNDANCY": 4,
@@ -147,7 +146,7 @@ def check_name(option: str, value: str | None) -> None:
 def check_private_asn(option: str, asn: int | None) -> None:
     if asn is None:
         return
-    if not any(low <= asn <= high for low, high in PRIVATE_ASN_RANGES):
+    if not is_private_asn(asn):
         raise ValueError(
             f"{option} {asn} is not a private ASN Cloud Router accepts: "
             "use 64512-65534 or 4200000000-4294967294"

@@ -15,6 +15,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
+from ansible_collections.crosscluster.link.plugins.module_utils._cloud_facts import (
+    AWS_CGW_RESERVED_ASNS,
+    AWS_RESERVED_TUNNEL_CIDRS,
+    TUNNEL_POOL,
+    is_private_asn,
+)
+
 try:
     import netaddr
 
@@ -67,27 +74,6 @@ DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 # overview", ASN) and for the Amazon side of a VGW or TGW (EC2 API reference,
 # CreateVpnGateway / CreateTransitGateway, AmazonSideAsn).
 ASN_MAX = 4294967295
-PRIVATE_ASN_RANGES = ((64512, 65534), (4200000000, 4294967294))
-# Customer gateway ASNs AWS refuses (EC2 API reference, CreateCustomerGateway, BgpAsn).
-AWS_CGW_RESERVED_ASN = 7224
-AWS_CGW_REGION_RESERVED_ASN = {
-    "eu-west-1": 9059,
-    "ap-northeast-1": 10124,
-    "ap-southeast-1": 17943,
-}
-
-# Tunnel inside addresses: /30s of 169.254.0.0/16; AWS refuses these for VPN tunnels
-# (EC2 API reference, VpnTunnelOptionsSpecification, TunnelInsideCidr).
-TUNNEL_POOL = "169.254.0.0/16"
-AWS_RESERVED_TUNNEL_CIDRS = (
-    "169.254.0.0/30",
-    "169.254.1.0/30",
-    "169.254.2.0/30",
-    "169.254.3.0/30",
-    "169.254.4.0/30",
-    "169.254.5.0/30",
-    "169.254.169.252/30",
-)
 TUNNELS_PER_LINK = 4
 BLOCK_PREFIX = 28  # one aligned /28 per link = its four /30s
 BLOCK_SIZE = 16
@@ -156,10 +142,6 @@ def _as_int(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     return None
-
-
-def _is_private_asn(asn: int) -> bool:
-    return any(low <= asn <= high for low, high in PRIVATE_ASN_RANGES)
 
 
 def normalize_zone(value: str) -> str:
@@ -287,7 +269,7 @@ def validate_asn(name: str, spec: Mapping[str, Any]) -> tuple[int | None, list[s
     if not 1 <= asn <= ASN_MAX:
         return None, [f"cluster {_q(name)}: cluster_asn {asn} is out of range 1-{ASN_MAX}"]
     provider = spec.get("cluster_provider")
-    if provider in ("aws", "gcp") and not _is_private_asn(asn):
+    if provider in ("aws", "gcp") and not is_private_asn(asn):
         what = "GCP Cloud Router" if provider == "gcp" else "the Amazon side of a VGW or TGW"
         return asn, [
             f"cluster {_q(name)}: cluster_asn {asn} is not a private ASN; {what} needs "
@@ -454,9 +436,11 @@ def link_asn_errors(
             if aws.get("provider") != "aws" or clusters[peer].get("provider") == "aws":
                 continue
             region = aws.get("region")
-            reserved = AWS_CGW_REGION_RESERVED_ASN.get(region)
-            if peer_asn in (AWS_CGW_RESERVED_ASN, reserved):
-                where = "everywhere" if peer_asn == AWS_CGW_RESERVED_ASN else f"in {region}"
+            if peer_asn in AWS_CGW_RESERVED_ASNS and AWS_CGW_RESERVED_ASNS[peer_asn] in (
+                None,
+                region,
+            ):
+                where = "everywhere" if AWS_CGW_RESERVED_ASNS[peer_asn] is None else f"in {region}"
                 errors.append(
                     f"link {link_id(a, b)}: cluster {_q(peer)} cluster_asn {peer_asn} is "
                     f"reserved by AWS for customer gateways {where} (AWS end: cluster "

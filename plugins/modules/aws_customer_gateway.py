@@ -116,7 +116,11 @@ customer_gateway:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.crosscluster.link.plugins.module_utils._aws import AWS_AUTH_ARGSPEC, run
+from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
+    AWS_AUTH_ARGSPEC,
+    AWS_MUTUALLY_EXCLUSIVE,
+    run,
+)
 from ansible_collections.crosscluster.link.plugins.module_utils._aws_cgw import ensure, validate
 
 
@@ -132,7 +136,7 @@ def main() -> None:
             "purge_tags": {"type": "bool", "default": False},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
-        mutually_exclusive=[["profile", "access_key"], ["profile", "secret_key"]],
+        mutually_exclusive=AWS_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
     run(module, ensure, validate)

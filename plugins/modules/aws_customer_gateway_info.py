@@ -81,7 +81,11 @@ customer_gateways:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.crosscluster.link.plugins.module_utils._aws import AWS_AUTH_ARGSPEC, run
+from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
+    AWS_AUTH_ARGSPEC,
+    AWS_MUTUALLY_EXCLUSIVE,
+    run,
+)
 from ansible_collections.crosscluster.link.plugins.module_utils._aws_cgw import info
 
 
@@ -95,7 +99,7 @@ def main() -> None:
             "name": {"type": "str"},
             "managed_only": {"type": "bool", "default": False},
         },
-        mutually_exclusive=[["profile", "access_key"], ["profile", "secret_key"]],
+        mutually_exclusive=AWS_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
     run(module, info)

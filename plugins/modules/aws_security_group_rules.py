@@ -107,7 +107,11 @@ security_groups:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.crosscluster.link.plugins.module_utils._aws import AWS_AUTH_ARGSPEC, run
+from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
+    AWS_AUTH_ARGSPEC,
+    AWS_MUTUALLY_EXCLUSIVE,
+    run,
+)
 from ansible_collections.crosscluster.link.plugins.module_utils._aws_sg import ensure, validate
 
 
@@ -128,7 +132,7 @@ def main() -> None:
             "purge_rules": {"type": "bool", "default": True},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
-        mutually_exclusive=[["profile", "access_key"], ["profile", "secret_key"]],
+        mutually_exclusive=AWS_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
     run(module, ensure, validate)

@@ -103,7 +103,11 @@ route_tables:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.crosscluster.link.plugins.module_utils._aws import AWS_AUTH_ARGSPEC, run
+from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
+    AWS_AUTH_ARGSPEC,
+    AWS_MUTUALLY_EXCLUSIVE,
+    run,
+)
 from ansible_collections.crosscluster.link.plugins.module_utils._aws_routes import (
     ensure,
     validate,
@@ -122,7 +126,7 @@ def main() -> None:
             "propagation": {"type": "bool"},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
-        mutually_exclusive=[["profile", "access_key"], ["profile", "secret_key"]],
+        mutually_exclusive=AWS_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
     run(module, ensure, validate)

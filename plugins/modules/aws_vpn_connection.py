@@ -272,7 +272,11 @@ vpn_connection:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.crosscluster.link.plugins.module_utils._aws import AWS_AUTH_ARGSPEC, run
+from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
+    AWS_AUTH_ARGSPEC,
+    AWS_MUTUALLY_EXCLUSIVE,
+    run,
+)
 from ansible_collections.crosscluster.link.plugins.module_utils._aws_vpn import (
     DPD_TIMEOUT_ACTIONS,
     ENCRYPTION_ALGORITHMS,
@@ -348,7 +352,7 @@ def main() -> None:
             "wait_timeout": {"type": "int", "default": 600},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
-        mutually_exclusive=[["profile", "access_key"], ["profile", "secret_key"]],
+        mutually_exclusive=AWS_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
     run(module, ensure, validate)

@@ -12,8 +12,10 @@ from itertools import combinations
 
 import netaddr
 import pytest
-from ansible_collections.crosscluster.link.plugins.module_utils._plan import (
+from ansible_collections.crosscluster.link.plugins.module_utils._cloud_facts import (
     AWS_RESERVED_TUNNEL_CIDRS,
+)
+from ansible_collections.crosscluster.link.plugins.module_utils._plan import (
     BLOCK_COUNT,
     _reserved_blocks,
     allocate_blocks,
