@@ -13,9 +13,15 @@ export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
 export ANSIBLE_NOCOWS := 1
 export PYTHONPATH := $(BUILD):$(CURDIR)
 
-.PHONY: setup test demo lint sanity unit integration molecule build clean
+.PHONY: setup components test demo lint sanity unit integration molecule build clean
 
 setup: $(STAMP) $(COLL)
+
+# The upstream components the tests run (etcd, kube-apiserver, kube-controller-manager,
+# CoreDNS), built from pinned Go modules into ~/.cache/crosscluster-link: the first run on
+# a machine builds them (minutes, one progress line each), later runs find them cached.
+components: setup
+	$(BIN)/python -m tests.kube.build
 
 $(STAMP): requirements-dev.txt requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +34,7 @@ $(COLL):
 
 # The gates are independent (each starts its own emulators on free ports), so they run
 # side by side; -O keeps each gate's output together.
-test: setup
+test: setup components
 	$(MAKE) --no-print-directory -j 3 -O lint sanity unit integration molecule
 
 lint: setup
@@ -52,10 +58,10 @@ sanity: setup
 	 $(BIN)/ansible-test sanity --venv --python 3.11 --color no $(SANITY_ARGS)); \
 	rc=$$?; rm -rf $$dir; exit $$rc
 
-unit: setup
-	$(BIN)/python -m pytest -q tests/unit tests/emulators
+unit: setup components
+	$(BIN)/python -m pytest -q tests/unit tests/emulators tests/kube
 
-integration: setup
+integration: setup components
 	$(BIN)/python -m pytest -q tests/integration
 
 # Every role's molecule scenarios (extensions/molecule/<scenario>/molecule.yml), against
@@ -64,14 +70,14 @@ integration: setup
 # scenarios without create/destroy steps would otherwise skip prepare on a second run.
 MOLECULE_SCENARIOS ?= $(notdir $(patsubst %/,%,$(dir $(wildcard extensions/molecule/*/molecule.yml))))
 MOLECULE_JOBS ?= 2
-molecule: setup
+molecule: setup components
 	mkdir -p $(BUILD)/molecule
 	printf '%s\n' $(MOLECULE_SCENARIOS) | xargs -P $(MOLECULE_JOBS) -I{} sh -c \
 	  '$(BIN)/molecule reset -s {} > $(BUILD)/molecule/{}.log 2>&1; \
 	   if $(BIN)/molecule test -s {} >> $(BUILD)/molecule/{}.log 2>&1; then echo "molecule {}: passed"; \
 	   else echo "molecule {}: FAILED"; tail -n 80 $(BUILD)/molecule/{}.log; exit 1; fi'
 
-demo: setup
+demo: setup components
 	$(BIN)/python -m tests.demo --state-dir $(STATE)
 
 # Figures for the link workflow on the emulated clouds with injected waits (not a test:

@@ -65,7 +65,9 @@ requirements:
   - google-auth
   - requests
 notes:
-  - API calls are retried with jittered exponential backoff on HTTP 429 and 5xx answers.
+  - API calls are retried with jittered exponential backoff on HTTP 429 and 5xx answers, and
+    on 403 with reason C(rateLimitExceeded) or C(userRateLimitExceeded) (how Compute Engine
+    answers a rate quota); any other 403 fails at once.
 """
 
     # The wait option of the resource modules whose resources others can be created beside.

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 import time
 from collections.abc import Callable
@@ -42,7 +43,11 @@ INSIDE_RANGE = ipaddress.ip_network(TUNNEL_POOL)
 RESERVED_INSIDE_CIDRS = tuple(ipaddress.ip_network(c) for c in AWS_RESERVED_TUNNEL_CIDRS)
 # PreSharedKey: 8-64 of letters, digits, '.' and '_', not starting with 0.
 PSK_PATTERN = re.compile(r"^(?!0)[A-Za-z0-9._]{8,64}$")
-LIVE_STATES = ("pending", "available")
+# VpnConnection State: pending | available | deleting | deleted, and "modifying" while
+# ModifyVpnTunnelOptions applies (what AWS reports; Terraform's aws provider waits on it).
+LIVE_STATES = ("pending", "available", "modifying")
+# Polling of wait_for: the first interval, doubled up to the last (seconds).
+POLL_FIRST, POLL_MAX = 1.0, 15.0
 
 # option -> (request key, response key in TunnelOption, kind). Kinds: "str", "int",
 # "bool", "strs" and "ints" (lists of {"Value": x}, compared as sets).
@@ -255,6 +260,72 @@ def _connection_tunnel_options(connection: dict[str, Any]) -> list[dict[str, Any
     return list(connection.get("Options", {}).get("TunnelOptions", []))
 
 
+def _outside_key(option: dict[str, Any]) -> tuple[int, str]:
+    outside = option.get("OutsideIpAddress") or ""
+    try:
+        return int(ipaddress.ip_address(outside)), outside
+    except ValueError:
+        return -1, outside
+
+
+def _same_cidr(wanted: str, actual: str | None) -> bool:
+    try:
+        return actual is not None and ipaddress.ip_network(wanted) == ipaddress.ip_network(actual)
+    except ValueError:
+        return False
+
+
+def pair_tunnels(
+    connection: dict[str, Any], wanted: list[dict[str, Any]]
+) -> list[tuple[int, dict[str, Any]]]:
+    """(index in ``wanted``, the connection's TunnelOption) for each wanted tunnel AWS has.
+
+    The order of Options.TunnelOptions is not documented (it may change between two
+    Describe calls), so position means nothing: a wanted tunnel is the AWS tunnel with its
+    ``inside_cidr``. The wanted tunnels left (no inside_cidr, or a new one) take the AWS
+    tunnels left so that the fewest options drift; ties go by outside IP, which is stable.
+    """
+    remaining = sorted(_connection_tunnel_options(connection), key=_outside_key)
+    pairs: list[tuple[int, dict[str, Any]]] = []
+    unpaired: list[int] = []
+    for index, tunnel in enumerate(wanted):
+        cidr = tunnel.get("inside_cidr")
+        match = next(
+            (a for a in remaining if cidr and _same_cidr(cidr, a.get("TunnelInsideCidr"))), None
+        )
+        if match is None:
+            unpaired.append(index)
+        else:
+            pairs.append((index, match))
+            remaining.remove(match)
+    unpaired = unpaired[: len(remaining)]
+    if unpaired:
+        best = min(
+            itertools.permutations(remaining, len(unpaired)),
+            key=lambda chosen: sum(
+                len(tunnel_drift(wanted[i], actual_tunnel(a)))
+                for i, a in zip(unpaired, chosen, strict=True)
+            ),
+        )
+        pairs.extend(zip(unpaired, best, strict=True))
+    return sorted(pairs, key=lambda pair: pair[0])
+
+
+def in_tunnel_order(
+    connection: dict[str, Any], wanted: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The connection with Options.TunnelOptions in a stable order: the tunnels paired with
+    ``wanted`` in its order (pair_tunnels), then the others by outside IP."""
+    if not _connection_tunnel_options(connection):
+        return connection
+    paired = [actual for _index, actual in pair_tunnels(connection, wanted or [])]
+    rest = sorted(
+        (t for t in _connection_tunnel_options(connection) if t not in paired), key=_outside_key
+    )
+    options = {**connection.get("Options", {}), "TunnelOptions": paired + rest}
+    return {**connection, "Options": options}
+
+
 def connection_view(connection: dict[str, Any] | None) -> dict[str, Any]:
     """The comparable, PSK-free view of a connection used for the diff."""
     if connection is None:
@@ -342,7 +413,7 @@ def gateway_asn(
     return int(asn) if asn is not None else None
 
 
-def find(client: Any, name: str) -> list[dict[str, Any]]:
+def find(client: Any, name: str, states: tuple[str, ...] = LIVE_STATES) -> list[dict[str, Any]]:
     found = call_all(
         client,
         "describe_vpn_connections",
@@ -350,11 +421,11 @@ def find(client: Any, name: str) -> list[dict[str, Any]]:
         Filters=[
             {"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]},
             {"Name": f"tag:{NAME_TAG}", "Values": [name]},
-            {"Name": "state", "Values": list(LIVE_STATES)},
+            {"Name": "state", "Values": list(states)},
         ],
     )
     # The state filter is applied again here: some EC2 implementations ignore it.
-    return [c for c in found if c.get("State") in LIVE_STATES]
+    return [c for c in found if c.get("State") in states]
 
 
 def immutable_changes(connection: dict[str, Any], params: dict[str, Any]) -> list[str]:
@@ -374,40 +445,40 @@ def immutable_changes(connection: dict[str, Any], params: dict[str, Any]) -> lis
 def plan_tunnels(
     connection: dict[str, Any], wanted: list[dict[str, Any]]
 ) -> list[tuple[str, dict[str, Any], list[str]]]:
-    """(outside IP, wanted options, drifted option names) for each tunnel that drifted.
-
-    Tunnel ``i`` of ``tunnel_options`` is tunnel ``i`` of the connection's Options.TunnelOptions.
-    """
-    actual = _connection_tunnel_options(connection)
+    """(outside IP, wanted options, drifted option names) for each tunnel that drifted, in
+    the order of ``wanted``; tunnels are paired by inside CIDR (pair_tunnels)."""
     plan = []
-    for index, tunnel in enumerate(wanted):
-        if index >= len(actual):
-            break
-        drift = tunnel_drift(tunnel, actual_tunnel(actual[index]))
+    for index, actual in pair_tunnels(connection, wanted):
+        drift = tunnel_drift(wanted[index], actual_tunnel(actual))
         if drift:
-            plan.append((actual[index]["OutsideIpAddress"], tunnel, drift))
+            plan.append((actual["OutsideIpAddress"], wanted[index], drift))
     return plan
 
 
 def _desired_view(
     params: dict[str, Any],
-    current_tunnels: list[dict[str, Any]],
-    drift: dict[int, list[str]],
+    current: dict[str, Any] | None,
     tags: dict[str, str],
-    creating: bool = False,
 ) -> dict[str, Any]:
-    """The connection as it will be: current tunnel options overlaid with the wanted ones."""
+    """The connection as it will be: a new one gets every wanted tunnel; an existing one
+    (``current``, in_tunnel_order) keeps its tunnels, each overlaid with the wanted tunnel
+    it is paired with."""
     wanted = params.get("tunnel_options") or []
-    # A new connection gets every wanted tunnel; an existing one only has the tunnels AWS
-    # reports (plan_tunnels compares exactly those).
-    count = len(wanted) if creating else len(current_tunnels)
-    tunnel_views = []
-    for index in range(count):
-        view = dict(current_tunnels[index]) if index < len(current_tunnels) else {}
-        if index < len(wanted):
-            psk_changed = "pre_shared_key" in drift.get(index, [])
-            view.update(masked(_set(wanted[index]), psk_changed))
-        tunnel_views.append(view)
+    if current is None:
+        tunnel_views = [masked(_set(tunnel)) for tunnel in wanted]
+    else:
+        overlay = {
+            actual["OutsideIpAddress"]: wanted[index]
+            for index, actual in pair_tunnels(current, wanted)
+        }
+        tunnel_views = []
+        for actual in _connection_tunnel_options(current):
+            view = masked(actual_tunnel(actual))
+            tunnel = overlay.get(actual["OutsideIpAddress"])
+            if tunnel is not None:
+                psk_changed = "pre_shared_key" in tunnel_drift(tunnel, actual_tunnel(actual))
+                view.update(masked(_set(tunnel), psk_changed))
+            tunnel_views.append(view)
     return {
         "customer_gateway_id": params.get("customer_gateway_id"),
         "vpn_gateway_id": params.get("vpn_gateway_id"),
@@ -436,52 +507,145 @@ def _create(client: Any, params: dict[str, Any], tags: dict[str, str]) -> dict[s
     return connection
 
 
-def _get(client: Any, connection_id: str) -> dict[str, Any]:
-    found = call(client, "describe_vpn_connections", VpnConnectionIds=[connection_id])
-    connection: dict[str, Any] = found["VpnConnections"][0]
-    return connection
+def _get(client: Any, connection_id: str) -> dict[str, Any] | None:
+    """The connection, or None if AWS does not find it (gone, or too fresh: "Eventual
+    consistency in the Amazon EC2 API")."""
+    try:
+        found = call(client, "describe_vpn_connections", VpnConnectionIds=[connection_id])
+    except AwsError as exc:
+        if exc.code == "InvalidVpnConnectionID.NotFound":
+            return None
+        raise
+    connections: list[dict[str, Any]] = found.get("VpnConnections") or []
+    return connections[0] if connections else None
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
+def wait_for(
+    client: Any,
+    connection_id: str,
+    target: str,
+    timeout: float,
+    advice: str,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
+) -> dict[str, Any]:
+    """Poll the connection until its state is ``target`` (``available`` or ``deleted``; one
+    no longer found counts as deleted) and return it. The interval starts at POLL_FIRST
+    seconds and doubles up to POLL_MAX, never past the deadline ``timeout`` seconds away;
+    there, or when the connection can no longer become available, AwsError WaitTimeout
+    says what it is and ``advice``."""
+    sleep, clock = sleep or _sleep, clock or _clock
+    deadline = clock() + timeout
+    interval = POLL_FIRST
+    while True:
+        connection = _get(client, connection_id)
+        if connection is None and target == "deleted":
+            return {"VpnConnectionId": connection_id, "State": "deleted"}
+        state = connection.get("State") if connection else "not found yet"
+        if connection is not None and state == target:
+            return connection
+        if target == "available" and state in ("deleting", "deleted"):
+            raise AwsError(
+                "WaitTimeout",
+                f"VPN connection {connection_id} is {state}: it will not become available",
+            )
+        now = clock()
+        if now >= deadline:
+            raise AwsError(
+                "WaitTimeout",
+                f"VPN connection {connection_id} is {state} after waiting {timeout:g}s for "
+                f"'{target}': {advice}",
+            )
+        sleep(min(interval, deadline - now))
+        interval = min(interval * 2, POLL_MAX)
 
 
 def wait_available(
     client: Any,
     connection_id: str,
-    timeout: int,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    timeout: float,
+    advice: str = "raise wait_timeout or use wait: false",
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
-    deadline = clock() + timeout
-    while True:
-        connection = _get(client, connection_id)
-        if connection.get("State") == "available":
-            return connection
-        if connection.get("State") in ("deleting", "deleted") or clock() >= deadline:
-            raise AwsError(
-                "WaitTimeout",
-                f"VPN connection {connection_id} is {connection.get('State')} after waiting "
-                f"{timeout}s for 'available': raise wait_timeout or use wait: false",
-            )
-        sleep(5)
+    return wait_for(client, connection_id, "available", timeout, advice, sleep, clock)
+
+
+def delete(client: Any, connection_id: str, timeout: float) -> None:
+    """DeleteVpnConnection, then wait up to ``timeout`` seconds (0: not at all) for the
+    connection to be ``deleted``: AWS takes minutes, and until then its customer gateway and
+    VGW answer IncorrectState "is in use" (API_DeleteCustomerGateway: delete the VPN
+    connection first) and its inside CIDRs stay taken on the gateway."""
+    call(client, "delete_vpn_connection", VpnConnectionId=connection_id)
+    wait_deleted(client, connection_id, timeout)
+
+
+def wait_deleted(client: Any, connection_id: str, timeout: float) -> None:
+    if timeout > 0:
+        advice = (
+            "raise delete_timeout (AWS takes minutes to delete a VPN connection); its "
+            "gateways cannot be deleted before"
+        )
+        wait_for(client, connection_id, "deleted", timeout, advice)
+
+
+def modify_tunnels(
+    client: Any,
+    connection: dict[str, Any],
+    plan: list[tuple[str, dict[str, Any], list[str]]],
+    timeout: float,
+) -> None:
+    """ModifyVpnTunnelOptions for each planned tunnel, one at a time: AWS modifies one
+    tunnel at a time (API_ModifyVpnTunnelOptions) and the connection is ``modifying`` until
+    it is done, so each modification first waits for ``available`` (up to ``timeout``)."""
+    connection_id = connection["VpnConnectionId"]
+    advice = "raise wait_timeout: AWS applies one tunnel modification at a time"
+    for position, (outside, tunnel, _names) in enumerate(plan):
+        if position > 0 or connection.get("State") == "modifying":
+            wait_available(client, connection_id, timeout, advice)
+        call(
+            client,
+            "modify_vpn_tunnel_options",
+            VpnConnectionId=connection_id,
+            VpnTunnelOutsideIpAddress=outside,
+            TunnelOptions=tunnel_request(tunnel),
+        )
 
 
 def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     """Make the named connection match ``params``: changed, vpn_connection, before, after."""
-    found = find(client, params["name"])
-    if len(found) > 1:
-        ids = ", ".join(c["VpnConnectionId"] for c in found)
+    absent = params["state"] == "absent"
+    # state=absent also sees a connection an earlier run left deleting, to wait for it.
+    found = find(client, params["name"], (*LIVE_STATES, "deleting") if absent else LIVE_STATES)
+    live = [c for c in found if c.get("State") in LIVE_STATES]
+    if len(live) > 1:
+        ids = ", ".join(c["VpnConnectionId"] for c in live)
         raise AwsError(
             "AmbiguousName",
             f"several VPN connections are tagged {NAME_TAG}={params['name']} ({ids}): "
             "delete the extra ones",
         )
-    current = found[0] if found else None
+    wanted = params.get("tunnel_options") or []
+    current = in_tunnel_order(live[0], wanted) if live else None
     before = connection_view(current)
+    delete_timeout = params.get("delete_timeout", 0)
 
-    if params["state"] == "absent":
-        if current is None:
-            return {"changed": False, "vpn_connection": None, "before": {}, "after": {}}
+    if absent:
         if not check_mode:
-            call(client, "delete_vpn_connection", VpnConnectionId=current["VpnConnectionId"])
-        return {"changed": True, "vpn_connection": None, "before": before, "after": {}}
+            if current is not None:
+                delete(client, current["VpnConnectionId"], delete_timeout)
+            for deleting in (c for c in found if c not in live):
+                wait_deleted(client, deleting["VpnConnectionId"], delete_timeout)
+        changed = current is not None
+        return {"changed": changed, "vpn_connection": None, "before": before, "after": {}}
 
     keep = owner_tags(params["name"])
     replace_reasons: list[str] = []
@@ -497,62 +661,57 @@ def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, A
 
     if current is None or replace_reasons:
         tags = {**(params.get("tags") or {}), **keep}
-        after = _desired_view(params, [], {}, tags, creating=True)
+        after = _desired_view(params, None, tags)
         connection: dict[str, Any] | None = None
         if not check_mode:
             if current is not None:
-                call(client, "delete_vpn_connection", VpnConnectionId=current["VpnConnectionId"])
+                # The new connection may reuse the inside CIDRs: wait until they are free.
+                delete(client, current["VpnConnectionId"], delete_timeout)
             connection = _create(client, params, tags)
             if params["wait"]:
                 connection = wait_available(
                     client, connection["VpnConnectionId"], params["wait_timeout"]
                 )
             else:
-                connection = _get(client, connection["VpnConnectionId"])
+                connection = _get(client, connection["VpnConnectionId"]) or connection
         return {
             "changed": True,
-            "vpn_connection": _result(client, connection),
+            "vpn_connection": _result(client, connection, wanted),
             "before": before,
             "after": after,
         }
 
-    tunnel_plan = plan_tunnels(current, params.get("tunnel_options") or [])
+    tunnel_plan = plan_tunnels(current, wanted)
     current_tags = tags_to_dict(current.get("Tags"))
     to_set, to_delete = plan_tags(
         current_tags, params.get("tags"), params.get("purge_tags", False), keep
     )
     after_tags = {k: v for k, v in {**current_tags, **to_set}.items() if k not in to_delete}
-    outside_ips = [t["OutsideIpAddress"] for t in _connection_tunnel_options(current)]
-    drift = {outside_ips.index(plan[0]): plan[2] for plan in tunnel_plan}
-    after = _desired_view(params, before["tunnel_options"], drift, after_tags)
+    after = _desired_view(params, current, after_tags)
     changed = bool(tunnel_plan or to_set or to_delete)
     connection = current
     if changed and not check_mode:
-        for outside, tunnel, _names in tunnel_plan:
-            call(
-                client,
-                "modify_vpn_tunnel_options",
-                VpnConnectionId=current["VpnConnectionId"],
-                VpnTunnelOutsideIpAddress=outside,
-                TunnelOptions=tunnel_request(tunnel),
-            )
+        modify_tunnels(client, current, tunnel_plan, params["wait_timeout"])
         apply_tags(client, current["VpnConnectionId"], to_set, to_delete)
-        connection = _get(client, current["VpnConnectionId"])
+        connection = _get(client, current["VpnConnectionId"]) or current
     if params["wait"] and not check_mode:
         connection = wait_available(client, current["VpnConnectionId"], params["wait_timeout"])
     return {
         "changed": changed,
-        "vpn_connection": _result(client, connection),
+        "vpn_connection": _result(client, connection, wanted),
         "before": before,
         "after": after,
     }
 
 
-def _result(client: Any, connection: dict[str, Any] | None) -> dict[str, Any] | None:
+def _result(
+    client: Any, connection: dict[str, Any] | None, wanted: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The result view; its tunnels in the order of ``wanted`` (in_tunnel_order)."""
     if connection is None:
         return None
     asn = gateway_asn(client, connection.get("VpnGatewayId"), connection.get("TransitGatewayId"))
-    return describe(connection, asn)
+    return describe(in_tunnel_order(connection, wanted), asn)
 
 
 def info(client: Any, params: dict[str, Any], check_mode: bool = False) -> dict[str, Any]:
@@ -579,5 +738,5 @@ def info(client: Any, params: dict[str, Any], check_mode: bool = False) -> dict[
         key = (connection.get("VpnGatewayId"), connection.get("TransitGatewayId"))
         if key not in asns:
             asns[key] = gateway_asn(client, *key)
-        result.append(describe(connection, asns[key]))
+        result.append(describe(in_tunnel_order(connection), asns[key]))
     return {"changed": False, "vpn_connections": result}

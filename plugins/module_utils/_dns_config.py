@@ -507,12 +507,21 @@ def dns_pods(kube: Kube, namespace: str, dep: dict[str, Any]) -> list[dict[str, 
 
 
 def pod_logs(kube: Kube, namespace: str, name: str) -> dict[str, str]:
-    """The log of every DNS pod (all containers: CoreDNS has one)."""
+    """The log of every container of every DNS pod, keyed ``pod/container`` (the API server
+    needs the container named when a pod has several: kube-dns has three)."""
     dep = kube.get(deployment_path(namespace, name)) or {}
     out: dict[str, str] = {}
     for pod in dns_pods(kube, namespace, dep) if dep else []:
         pod_name = pod["metadata"]["name"]
-        out[pod_name] = kube.text(f"/api/v1/namespaces/{namespace}/pods/{pod_name}/log")
+        for container in (pod.get("spec") or {}).get("containers") or []:
+            path = (
+                f"/api/v1/namespaces/{namespace}/pods/{pod_name}/log?container={container['name']}"
+            )
+            try:
+                out[f"{pod_name}/{container['name']}"] = kube.text(path)
+            except K8sError as exc:
+                if exc.status != 400:  # 400: the container is waiting to start, no log yet
+                    raise
     return out
 
 
@@ -528,6 +537,20 @@ def reload_errors(before: dict[str, str], after: dict[str, str]) -> list[str]:
             if any(e in line for e in RELOAD_ERRORS)
         ]
     return errors
+
+
+def last_error(kube: Kube, namespace: str, pod: str, container: str) -> str:
+    """The crashed container's own last words: the last line of its previous log (a kubelet
+    keeps it for ``pods/log?previous=true``; ``lastState.terminated.message`` has it only
+    with terminationMessagePolicy FallbackToLogsOnError, which stock CoreDNS does not set)."""
+    path = f"/api/v1/namespaces/{namespace}/pods/{pod}/log?container={container}"
+    try:
+        text = kube.text(f"{path}&previous=true&tailLines=20")
+    except K8sError:
+        return ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if "rror" in line]
+    return (errors or lines or [""])[-1]
 
 
 def health(kube: Kube, namespace: str, name: str) -> Health:
@@ -555,7 +578,10 @@ def health(kube: Kube, namespace: str, name: str) -> Health:
             last = (cs.get("lastState") or {}).get("terminated") or {}
             reason = waiting.get("reason") or last.get("reason") or "NotReady"
             crashing = crashing or reason in CRASH_REASONS
-            text = last.get("message") or waiting.get("message") or ""
+            text = last.get("message") or ""
+            if not text and reason in CRASH_REASONS:
+                text = last_error(kube, namespace, pod["metadata"]["name"], cs.get("name", ""))
+            text = text or waiting.get("message") or ""
             messages.append(f"pod {pod['metadata']['name']}: {reason}: {text}".strip(": "))
     if not messages and not rolled:
         for cond in status.get("conditions") or []:
@@ -602,21 +628,16 @@ def wait_healthy(
     return last
 
 
-def _pod_first(p: Plan, to_desired: bool) -> bool:
-    """Switch to the kubernetai image before the Corefile needs it, and back to the
-    original image only after the Corefile no longer needs it."""
-    original = p.backup.pod or p.current_pod
-    patching = p.desired_pod != original
-    return patching if to_desired else not patching
-
-
-def _write(kube: Kube, ns: str, p: Plan, data: Any, pod: Any, pod_first: bool) -> None:
-    steps = [
-        lambda: write_configmap(kube, ns, p.target.configmap, data) if p.data_changed else None,
-        lambda: write_pod(kube, ns, p.target.deployment, pod) if p.pod_changed and pod else None,
-    ]
-    for step in reversed(steps) if pod_first else steps:
-        step()
+def _write(kube: Kube, ns: str, p: Plan, data: Any, pod: Any) -> None:
+    """The ConfigMap first, then the pod template: pods the rollout creates then start on
+    the new configuration, so a Corefile their CoreDNS rejects makes them crash-loop, which
+    the rollout check sees at once. Running pods only try the new file at their next reload
+    (coredns.io/plugins/reload) and keep serving the old one if it fails: no outage either way.
+    """
+    if p.data_changed:
+        write_configmap(kube, ns, p.target.configmap, data)
+    if p.pod_changed and pod:
+        write_pod(kube, ns, p.target.deployment, pod)
 
 
 def apply(kube: Kube, params: Params, p: Plan, wait: Callable[..., Health] = wait_healthy) -> None:
@@ -626,7 +647,7 @@ def apply(kube: Kube, params: Params, p: Plan, wait: Callable[..., Health] = wai
     if p.desired_backup is not None and p.backup_changed:
         write_backup(kube, params, p.desired_backup)
     try:
-        _write(kube, ns, p, p.desired, p.desired_pod, _pod_first(p, True))
+        _write(kube, ns, p, p.desired, p.desired_pod)
         result = wait(kube, ns, p.target.deployment, params.rollout_timeout, _hold(params, p), logs)
     except K8sError as exc:
         result = Health(False, False, str(exc))
@@ -640,13 +661,27 @@ def _hold(params: Params, p: Plan) -> float:
     return float(params.reload_window) if p.data_changed else 0.0
 
 
+def restart_crashing(kube: Kube, namespace: str, name: str) -> None:
+    """Delete the DNS pods that crash-loop, so their ReplicaSet starts them afresh on the
+    restored configuration: otherwise each waits out the kubelet's growing crash back-off
+    (10 s doubling to 5 min) before it even reads the restored Corefile."""
+    dep = kube.get(deployment_path(namespace, name)) or {}
+    for pod in dns_pods(kube, namespace, dep) if dep else []:
+        statuses = (pod.get("status") or {}).get("containerStatuses") or []
+        waiting = [((cs.get("state") or {}).get("waiting") or {}).get("reason") for cs in statuses]
+        if any(reason in CRASH_REASONS for reason in waiting):
+            kube.delete(f"/api/v1/namespaces/{namespace}/pods/{pod['metadata']['name']}")
+
+
 def rollback(
     kube: Kube, params: Params, p: Plan, failure: Health, wait: Callable[..., Health]
 ) -> None:
     ns = params.namespace
-    logs = pod_logs(kube, ns, p.target.deployment) if p.data_changed else None
-    _write(kube, ns, p, p.current, p.current_pod, not _pod_first(p, True))
-    after = wait(kube, ns, p.target.deployment, params.rollout_timeout, _hold(params, p), logs)
+    _write(kube, ns, p, p.current, p.current_pod)
+    restart_crashing(kube, ns, p.target.deployment)
+    # No reload-error scan here: a pod that logged "Restart failed" for the broken file kept
+    # serving its last good configuration, which is the one just restored.
+    after = wait(kube, ns, p.target.deployment, params.rollout_timeout, _hold(params, p), None)
     write_backup(kube, params, p.backup.raw if p.backup.exists else None)
     state = "DNS is ready again" if after.ready else f"DNS is still not ready: {after.reason}"
     raise K8sError(

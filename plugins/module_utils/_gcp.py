@@ -63,6 +63,11 @@ REDUNDANCY_INTERFACES = {
 # "BGP sessions": 169.254.0.0/16).
 LINK_LOCAL = ipaddress.ip_network("169.254.0.0/16")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Compute Engine "API rate limits" (https://cloud.google.com/compute/docs/api-rate-limits):
+# a project over a rate quota gets 403 with reason rateLimitExceeded (userRateLimitExceeded
+# for a per-user limit), domain usageLimits, not 429. Any other 403 (permission denied, a
+# resource quota) is final.
+RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 
 GCP_ARGSPEC: dict[str, Any] = {
     "auth_kind": {
@@ -297,9 +302,14 @@ def _sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
+def retryable(exc: GcpError) -> bool:
+    """429, 5xx, and 403 with a rate-limit reason (RATE_LIMIT_REASONS)."""
+    return exc.status in RETRY_STATUSES or (exc.status == 403 and exc.reason in RATE_LIMIT_REASONS)
+
+
 def retried(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Retry on 429 and 5xx with full-jitter exponential backoff (Google Cloud
-    "Retry strategy": truncated exponential backoff with jitter)."""
+    """Retry what :func:`retryable` allows with full-jitter exponential backoff (Google
+    Cloud "Retry strategy": truncated exponential backoff with jitter)."""
 
     attempts, base, cap = 6, 0.5, 16.0
 
@@ -309,7 +319,7 @@ def retried(func: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 return func(*args, **kwargs)
             except GcpError as exc:
-                if exc.status not in RETRY_STATUSES or attempt == attempts - 1:
+                if not retryable(exc) or attempt == attempts - 1:
                     raise
             _sleep(random.uniform(0, min(cap, base * 2**attempt)))
         raise AssertionError("unreachable")  # pragma: no cover
@@ -1002,13 +1012,22 @@ def firewall_rule(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
         for option in ("network", "source_ranges"):
             if not p.get(option):
                 raise ValueError(f"{option} is required with state present")
+        families: dict[int, str] = {}
         for position, cidr in enumerate(p["source_ranges"]):
             try:
-                ipaddress.ip_network(cidr)
+                families.setdefault(ipaddress.ip_network(cidr).version, cidr)
             except ValueError:
                 raise ValueError(
                     f"source_ranges[{position}] {cidr!r} is not a CIDR (e.g. 10.8.0.0/14)"
                 ) from None
+        if len(families) > 1:
+            # A VPC firewall rule's source ranges are all IPv4 or all IPv6 (the API refuses
+            # a mix with 400).
+            raise ValueError(
+                f"source_ranges mixes IPv4 ({families[4]}) and IPv6 ({families[6]}) ranges, "
+                "which one firewall rule cannot hold: give the IPv4 ranges to one rule and the "
+                f"IPv6 ranges to another (e.g. {p['name']}-in4 and {p['name']}-in6)"
+            )
         allowed = []
         for position, rule in enumerate(p.get("allowed") or [{"protocol": "all"}]):
             if rule.get("ports") and rule["protocol"] not in ("tcp", "udp", "sctp"):

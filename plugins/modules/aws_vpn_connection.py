@@ -14,11 +14,19 @@ description:
     per-tunnel IKE options.
   - The connection is identified by the ownership tags C(crosscluster.link/managed=true) and
     C(crosscluster.link/name=<name>). O(state=absent) deletes only such a connection.
-  - Drift in tunnel options is corrected in place with C(ModifyVpnTunnelOptions). A change AWS
-    cannot make in place (customer gateway, VGW/TGW, O(static_routes_only)) is refused with an
-    explanation unless O(replace=true), which deletes and recreates the connection.
+  - Drift in tunnel options is corrected in place with C(ModifyVpnTunnelOptions), one tunnel at
+    a time. AWS modifies one tunnel at a time and the connection is C(modifying) meanwhile, so
+    the module waits for C(available) (up to O(wait_timeout)) before each further modification.
+    A change AWS cannot make in place (customer gateway, VGW/TGW, O(static_routes_only)) is
+    refused with an explanation unless O(replace=true), which deletes and recreates the
+    connection.
   - Only the tunnel options you set are compared and changed; the others keep AWS's values.
+  - AWS reports the tunnels in no documented order, so each entry of O(tunnel_options) is
+    paired with the AWS tunnel that has its O(tunnel_options[].inside_cidr), never by position.
   - Outside IPs exist while the connection is still C(pending), so O(wait) is off by default.
+  - O(state=absent) (and O(replace=true)) waits until the deleted connection is C(deleted), up
+    to O(delete_timeout). AWS takes minutes, and until then its customer gateway and VGW cannot
+    be deleted (C(IncorrectState) "is in use").
 author:
   - crosscluster.link contributors (@crosscluster)
 options:
@@ -48,7 +56,10 @@ options:
     default: false
   tunnel_options:
     description:
-      - Options of tunnel 1 and tunnel 2, in this order (at most 2 entries).
+      - Options of the two tunnels (at most 2 entries).
+      - An entry is paired with the AWS tunnel that has its O(tunnel_options[].inside_cidr). Entries
+        without one (or with a new one) are paired with the remaining AWS tunnels so that the
+        fewest options change; set O(tunnel_options[].inside_cidr) on both to be explicit.
       - Values are validated as the EC2 C(VpnTunnelOptionsSpecification) reference allows,
         before any API call.
     type: list
@@ -150,9 +161,16 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait with O(wait=true).
+      - Seconds to wait for C(available) with O(wait=true), and before each tunnel
+        modification after the first (whatever O(wait) says).
     type: int
     default: 600
+  delete_timeout:
+    description:
+      - Seconds O(state=absent) and O(replace=true) wait for a deleted connection to be
+        C(deleted), polling. V(0) returns as soon as AWS accepted the deletion.
+    type: int
+    default: 900
   state:
     description:
       - Whether the connection should exist.
@@ -207,7 +225,7 @@ vpn_connection:
       type: str
       sample: vpn-0123456789abcdef0
     state:
-      description: State (pending, available, deleting, deleted).
+      description: State (pending, available, modifying, deleting, deleted).
       type: str
     type:
       description: VPN type.
@@ -238,7 +256,9 @@ vpn_connection:
       type: list
       elements: dict
     tunnels:
-      description: One entry per tunnel, in tunnel order.
+      description:
+        - One entry per tunnel, in the order of O(tunnel_options) (paired by inside CIDR), then
+          any other tunnel by outside IP.
       type: list
       elements: dict
       contains:
@@ -350,6 +370,7 @@ def main() -> None:
             "replace": {"type": "bool", "default": False},
             "wait": {"type": "bool", "default": False},
             "wait_timeout": {"type": "int", "default": 600},
+            "delete_timeout": {"type": "int", "default": 900},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
         mutually_exclusive=AWS_MUTUALLY_EXCLUSIVE,

@@ -9,8 +9,8 @@ module: aws_vpn_connection_info
 short_description: List AWS Site-to-Site VPN connections with per-tunnel details
 version_added: 0.1.0
 description:
-  - Lists live (pending or available) VPN connections, optionally filtered, with per tunnel
-    the outside IP, inside addresses, AWS-side ASN and telemetry status.
+  - Lists live (pending, available or modifying) VPN connections, optionally filtered, with per
+    tunnel the outside IP, inside addresses, AWS-side ASN and telemetry status.
   - Pre-shared keys are never returned.
 author:
   - crosscluster.link contributors (@crosscluster)
@@ -98,6 +98,7 @@ vpn_connections:
         - Per tunnel C(outside_ip), C(inside_cidr), C(aws_inside_address),
           C(customer_inside_address), C(aws_asn), C(status), C(status_message),
           C(accepted_route_count) and C(options) (pre-shared key masked).
+        - Ordered by outside IP (AWS reports tunnels in no documented order).
       type: list
       elements: dict
 """

@@ -28,7 +28,10 @@ options:
     description: Name or URL of the VPC network. Required with O(state=present).
     type: str
   source_ranges:
-    description: Remote CIDRs admitted. Required with O(state=present).
+    description:
+      - Remote CIDRs admitted. Required with O(state=present).
+      - All IPv4 or all IPv6. A VPC firewall rule cannot hold both, so a mix is refused before
+        any API call; use one rule per address family.
     type: list
     elements: str
   allowed:

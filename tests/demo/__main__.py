@@ -1,7 +1,7 @@
 """``make demo``: start the emulated clouds, seed them, link the clusters and show the result.
 
 1. ``tests.emulators.launcher.up``: AWS (moto + VPN extensions), GCP (Compute Engine) and
-   three Kubernetes API servers (aws-euw1 kubeadm, gcp-euw1 GKE, onprem-lab k3s);
+   three real Kubernetes control planes (aws-euw1 kubeadm, gcp-euw1 GKE, onprem-lab k3s);
 2. seed what a real account would already have: the EKS VPC with its route table and
    cluster security group, and the GKE VPC network with its subnetwork and secondary ranges;
 3. write an inventory for those endpoints (``<state-dir>/clusters.yml``) and run
@@ -105,8 +105,10 @@ def seed_gcp(
     response.raise_for_status()
 
 
-# A CoreDNS image with kubernetai, as the Kubernetes emulator models it (tests/emulators/kube).
-DNS_IMAGE = "ghcr.io/crosscluster-link/coredns-kubernetai:1.11.3"
+# The resolver's image: the official CoreDNS release the node agent runs for real.
+DNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.15.0"
+# A headless service of a stateful system in the GCP cluster, resolved from the AWS cluster.
+WORKLOAD = {"namespace": "db", "service": "cassandra", "replicas": 2}
 
 
 def inventory(
@@ -159,8 +161,8 @@ def inventory(
                         "link_pairs": [["aws-euw1", "gcp-euw1"]],
                         "link_psk_secret": "demo-secret-not-for-production",
                         "link_dns_image": DNS_IMAGE,
-                        # The emulated DNS pods are ready at once: no need for the 90 s
-                        # reload window and 5 minute rollout timeout real clusters get.
+                        # The node agent starts pods at once and CoreDNS is ready within
+                        # seconds: no need for the 90 s reload window real clusters get.
                         "cluster_dns_reload_window": 4,
                         "cluster_dns_rollout_timeout": 60,
                         # The emulated tunnels come up at once: poll every 2 s, not 10.
@@ -172,6 +174,79 @@ def inventory(
             }
         }
     }
+
+
+def kube_client(api: dict[str, Any]) -> tuple[requests.Session, str]:
+    config = yaml.safe_load(Path(api["kubeconfig"]).read_text())
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = config["clusters"][0]["cluster"]["certificate-authority"]
+    session.headers["Authorization"] = f"Bearer {config['users'][0]['user']['token']}"
+    return session, api["api_endpoint"]
+
+
+def seed_workload(api: dict[str, Any]) -> None:
+    """A headless Service with its pods, as a StatefulSet of Cassandra would have."""
+    session, server = kube_client(api)
+    ns, name = WORKLOAD["namespace"], WORKLOAD["service"]
+    objects = [
+        ("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+        (
+            f"/api/v1/namespaces/{ns}/services",
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": name},
+                "spec": {
+                    "clusterIP": "None",
+                    "selector": {"app": name},
+                    "ports": [{"name": "cql", "port": 9042}],
+                },
+            },
+        ),
+    ] + [
+        (
+            f"/api/v1/namespaces/{ns}/pods",
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": f"{name}-{i}", "labels": {"app": name}},
+                "spec": {"containers": [{"name": name, "image": "registry.k8s.io/pause:3.10"}]},
+            },
+        )
+        for i in range(WORKLOAD["replicas"])
+    ]
+    for path, body in objects:
+        response = session.post(server + path, json=body, timeout=30)
+        if response.status_code != 409:
+            response.raise_for_status()
+
+
+def show_dns(endpoints: dict[str, Any]) -> None:
+    """Ask the AWS cluster's own DNS for the GCP cluster's headless service, as a pod would."""
+    import dns.exception
+    import dns.message
+    import dns.query
+
+    name = f"{WORKLOAD['service']}.{WORKLOAD['namespace']}.svc.{GCP_CLUSTER['cluster_dns_zone']}"
+    host, port = endpoints["kube"]["aws-euw1"]["dns"].rsplit(":", 1)
+    ips: list[str] = []
+    for _attempt in range(10):  # the resolver lists the remote within seconds of starting
+        try:
+            answer = dns.query.udp(
+                dns.message.make_query(name, "A"), host, port=int(port), timeout=3
+            )
+        except (OSError, dns.exception.DNSException):
+            continue
+        ips = sorted(str(r) for rrset in answer.answer for r in rrset)
+        if ips:
+            break
+    print(f"\n$ dig @{host} -p {port} {name} +short   # aws-euw1's own cluster DNS")
+    print("\n".join(ips) or "(no answer)")
+    print(
+        "gcp-euw1 -> aws-euw1 is not queried here: gcp-euw1 runs GKE's kube-dns, which this "
+        "machine does not build (docs/emulators-kube.md)."
+    )
 
 
 def ansible_playbook(inventory_path: Path, playbook: str, env: dict[str, str], *extra: str) -> int:
@@ -209,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         vpc_id = seed_aws(endpoints["aws"], env)
         gcp_kube = endpoints["kube"]["gcp-euw1"]
         seed_gcp(endpoints["gcp"], env, gcp_kube["pod_cidr"], gcp_kube["service_cidr"])
+        seed_workload(gcp_kube)
         report_dir = state / "report"
         for old in ("link-report.md", "link-report.xml"):
             (report_dir / old).unlink(missing_ok=True)
@@ -222,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         report = report_dir / "link-report.md"
         if report.exists():
             print(f"\n===== {report} =====\n{report.read_text()}", flush=True)
+        if rc == 0 and args.playbook == "link_clusters":
+            show_dns(endpoints)
         if rc == 0 and args.unlink:
             rc = ansible_playbook(inventory_path, "unlink_clusters", env)
         print(f"\nInventory: {inventory_path}\nPlan: {plan_file}")

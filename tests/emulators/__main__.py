@@ -17,6 +17,9 @@ def main(argv: list[str] | None = None) -> int:
         if name == "up":
             command.add_argument("--faults", help='JSON file {"rules": [...]} for every emulator')
             command.add_argument("--aws-pending-seconds", type=float, default=0.0)
+            command.add_argument("--aws-deleting-seconds", type=float, default=0.0)
+            command.add_argument("--aws-modifying-seconds", type=float, default=0.0)
+            command.add_argument("--aws-shuffle-tunnel-options", type=int, metavar="SEED")
             command.add_argument("--gcp-operation-seconds", type=float)
             command.add_argument("--kube-clusters", help="JSON list of {name, flavour, ...}")
             command.add_argument(
@@ -31,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
                 only=args.only.split(",") if args.only else None,
                 faults=args.faults,
                 aws_pending_seconds=args.aws_pending_seconds,
+                aws_deleting_seconds=args.aws_deleting_seconds,
+                aws_modifying_seconds=args.aws_modifying_seconds,
+                aws_shuffle_tunnel_options=args.aws_shuffle_tunnel_options,
                 gcp_operation_seconds=args.gcp_operation_seconds,
                 kube_clusters=args.kube_clusters,
                 timeout=args.timeout,

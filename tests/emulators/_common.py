@@ -199,11 +199,14 @@ class Instrumented:
             captured["status"] = status
             return start_response(status, headers, exc_info)
 
-        chunks = list(self.app(environ, _start))
+        result = self.app(environ, _start)
+        if "status" not in captured:  # the app answers lazily: read it to learn the status
+            result = list(result)
+        # An app that started its response (a proxied watch) streams the rest after the log.
         self.log.record(
             method, path, operation, mutating, int(captured.get("status", "500").split()[0])
         )
-        return chunks
+        return result
 
     def _admin(self, environ: Environ, start_response: StartResponse, name: str) -> list[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")

@@ -33,7 +33,7 @@ AWS_REGION = "eu-west-1"
 GCP_PROJECT = "demo-project"
 GCP_REGION = "europe-west1"
 HEALTH_PATH = "/_emulator/health"
-START_TIMEOUT = 30.0
+START_TIMEOUT = 120.0  # a real control plane per cluster, several on 2 cores
 STOP_GRACE = 5.0
 
 # The demo's three clusters (aws + gcp + onprem). Pod and service ranges are disjoint, as
@@ -86,6 +86,8 @@ def free_port() -> int:
 
 
 def _package_present(package: str) -> bool:
+    if package == "kube":
+        return (REPO / "tests" / "kube" / "cluster.py").is_file()
     return (REPO / "tests" / "emulators" / package / "__main__.py").is_file()
 
 
@@ -107,6 +109,7 @@ def _specs(
     aws_pending_seconds: float,
     gcp_operation_seconds: float | None,
     kube_clusters: list[dict[str, str]],
+    aws_lifecycle: dict[str, Any] | None = None,
 ) -> list[_Spec]:
     common = ["--state-dir", str(state_dir)] + (["--faults", str(faults)] if faults else [])
     specs: list[_Spec] = []
@@ -118,13 +121,17 @@ def _specs(
             )
     if "aws" in only:
         port = free_port()
+        lifecycle = []
+        for option, value in (aws_lifecycle or {}).items():
+            if value is not None:
+                lifecycle += [f"--{option.replace('_', '-')}", str(value)]
         specs.append(
             _Spec(
                 "aws",
                 "tests.emulators.aws",
                 [
                     *("--port", str(port), *common, "--region", AWS_REGION),
-                    *("--pending-seconds", str(aws_pending_seconds)),
+                    *("--pending-seconds", str(aws_pending_seconds), *lifecycle),
                 ],
                 port,
                 endpoint={"endpoint_url": f"http://127.0.0.1:{port}", "region": AWS_REGION},
@@ -152,17 +159,21 @@ def _specs(
             )
         )
     if "kube" in only:
+        # Real control planes (tests/kube/cluster.py): etcd, kube-apiserver,
+        # kube-controller-manager and the node agent behind a logging proxy on `port`.
         for cluster in kube_clusters:
-            port = free_port()
-            args = ["--port", str(port), *common, "--cluster", cluster["name"]]
-            args += ["--flavour", cluster["flavour"]]
+            port, dns_port = free_port(), free_port()
+            args = ["--port", str(port), "--dns-port", str(dns_port), *common]
+            args += ["--cluster", cluster["name"], "--flavour", cluster["flavour"]]
             for key in ("service_cidr", "pod_cidr"):
                 if cluster.get(key):
                     args += [f"--{key.replace('_', '-')}", cluster[key]]
+            for image in cluster.get("images") or []:
+                args += ["--image", image]
             specs.append(
                 _Spec(
                     f"kube-{cluster['name']}",
-                    "tests.emulators.kube",
+                    "tests.kube.cluster",
                     args,
                     port,
                     scheme="https",
@@ -172,6 +183,7 @@ def _specs(
                         "flavour": cluster["flavour"],
                         "service_cidr": cluster.get("service_cidr"),
                         "pod_cidr": cluster.get("pod_cidr"),
+                        "dns": f"127.0.0.1:{dns_port}",
                     },
                 )
             )
@@ -182,7 +194,7 @@ def _healthy(spec: _Spec) -> bool:
     url = f"{spec.scheme}://127.0.0.1:{spec.port}{HEALTH_PATH}"
     context = None
     if spec.scheme == "https":
-        # The kube emulator's CA is self-signed; health only proves it answers.
+        # Each test cluster's CA is its own; health only proves the proxy answers.
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -221,7 +233,7 @@ def _ours(pid: int) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    return b"tests.emulators." in cmdline
+    return b"tests.emulators." in cmdline or b"tests.kube." in cmdline
 
 
 def _read_pids(state_dir: Path) -> dict[str, dict[str, Any]]:
@@ -282,11 +294,17 @@ def up(
     only: Iterable[str] | None = None,
     faults: str | os.PathLike[str] | None = None,
     aws_pending_seconds: float = 0.0,
+    aws_deleting_seconds: float = 0.0,
+    aws_modifying_seconds: float = 0.0,
+    aws_shuffle_tunnel_options: int | None = None,
     gcp_operation_seconds: float | None = None,
     kube_clusters: str | os.PathLike[str] | None = None,
     timeout: float = START_TIMEOUT,
 ) -> Endpoints:
-    """Start the emulators (all, or those named in ``only``) and return endpoints.json."""
+    """Start the emulators (all, or those named in ``only``) and return endpoints.json.
+
+    ``aws_*`` are the AWS emulator's VPN lifecycle options (``python -m tests.emulators.aws
+    --help``); they can also be changed at run time with ``PUT /_emulator/aws/lifecycle``."""
     state = Path(state_dir).resolve()
     selected = list(EMULATORS if only is None else only)
     unknown = set(selected) - set(EMULATORS)
@@ -304,7 +322,19 @@ def up(
         aws_pending_seconds,
         gcp_operation_seconds,
         _load_clusters(kube_clusters),
+        {
+            "deleting_seconds": aws_deleting_seconds or None,
+            "modifying_seconds": aws_modifying_seconds or None,
+            "shuffle_tunnel_options": aws_shuffle_tunnel_options,
+        },
     )
+    if "kube" in selected:
+        from tests.kube import build  # the first run on a machine builds the components
+
+        try:
+            build.ensure()
+        except build.BuildError as exc:
+            raise LauncherError(str(exc)) from exc
     (state / "logs").mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,

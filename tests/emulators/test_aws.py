@@ -12,6 +12,7 @@ import ipaddress
 import json
 import re
 import time
+import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -375,6 +376,200 @@ def test_delete_goes_deleted(ec2, network):
     connection = describe(ec2, vpn_id)
     assert connection["State"] == "deleted"
     assert {t["Status"] for t in connection["VgwTelemetry"]} == {"DOWN"}
+
+
+# -- lifecycle: deleting, modifying, tunnel order (launcher options / PUT /_emulator/aws/lifecycle)
+
+
+def put_lifecycle(run: Any, **fields: Any) -> dict[str, Any]:
+    request = urllib.request.Request(
+        run.endpoints["aws"]["endpoint_url"] + "/_emulator/aws/lifecycle",
+        data=json.dumps(fields).encode(),
+        method="PUT",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+        return answer
+
+
+@pytest.fixture
+def lifecycle(aws_emulator: Any) -> Iterator[Any]:
+    yield lambda **fields: put_lifecycle(aws_emulator, **fields)
+    put_lifecycle(
+        aws_emulator, deleting_seconds=0, modifying_seconds=0, pending_seconds=0, shuffle_seed=None
+    )
+
+
+@pytest.fixture
+def own_gateways(ec2: Any) -> dict[str, str]:
+    """A VGW and a customer gateway used by no other test's connections."""
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="192.0.2.60", BgpAsn=65060)
+    return {"vgw": vgw, "cgw": cgw["CustomerGateway"]["CustomerGatewayId"]}
+
+
+def error_of(call: Any, **params: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as caught:
+        call(**params)
+    error = caught.value.response["Error"]
+    return error["Code"], error["Message"]
+
+
+def poll_state(ec2: Any, vpn_id: str, wanted: str, limit: float = 10.0) -> list[str]:
+    """States seen (deduplicated, in order) until the connection is ``wanted``."""
+    seen: list[str] = []
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        state = describe(ec2, vpn_id)["State"]
+        if not seen or seen[-1] != state:
+            seen.append(state)
+        if state == wanted:
+            return seen
+        time.sleep(0.1)
+    raise AssertionError(f"{vpn_id} not {wanted} within {limit}s: {seen}")
+
+
+def test_gateways_of_a_live_connection_are_in_use(ec2, own_gateways):
+    """API_DeleteCustomerGateway: "You must delete the VPN connection before you can delete
+    the customer gateway"; AWS answers IncorrectState, the VGW likewise."""
+    vpn_id = new_vpn(ec2, own_gateways)["VpnConnectionId"]
+    assert error_of(ec2.delete_customer_gateway, CustomerGatewayId=own_gateways["cgw"]) == (
+        "IncorrectState",
+        "The customer gateway is in use.",
+    )
+    assert error_of(ec2.delete_vpn_gateway, VpnGatewayId=own_gateways["vgw"]) == (
+        "IncorrectState",
+        "The VPN gateway is in use.",
+    )
+    ec2.delete_vpn_connection(VpnConnectionId=vpn_id)  # deleting_seconds 0: deleted at once
+    ec2.delete_customer_gateway(CustomerGatewayId=own_gateways["cgw"])
+    ec2.delete_vpn_gateway(VpnGatewayId=own_gateways["vgw"])
+    assert gateway_ids(ec2, ("customer-gateway-id", [own_gateways["cgw"]]), ("state", ["deleted"]))
+    vgws = ec2.describe_vpn_gateways(VpnGatewayIds=[own_gateways["vgw"]])["VpnGateways"]
+    assert vgws[0]["State"] == "deleted"
+    assert error_of(ec2.delete_customer_gateway, CustomerGatewayId="cgw-00000000")[0] == (
+        "InvalidCustomerGatewayID.NotFound"
+    )
+    assert error_of(ec2.delete_vpn_gateway, VpnGatewayId="vgw-00000000")[0] == (
+        "InvalidVpnGatewayID.NotFound"
+    )
+
+
+def test_deleting_connection_keeps_its_gateways_in_use_until_deleted(ec2, own_gateways, lifecycle):
+    lifecycle(deleting_seconds=1.0)
+    vpn_id = new_vpn(ec2, own_gateways)["VpnConnectionId"]
+    ec2.delete_vpn_connection(VpnConnectionId=vpn_id)
+    connection = describe(ec2, vpn_id)
+    assert connection["State"] == "deleting"
+    assert {t["Status"] for t in connection["VgwTelemetry"]} == {"DOWN"}
+    # A deleting connection is not live: a state=available,pending filter leaves it out.
+    live = ec2.describe_vpn_connections(
+        Filters=[{"Name": "state", "Values": ["available", "pending"]}]
+    )["VpnConnections"]
+    assert vpn_id not in {c["VpnConnectionId"] for c in live}
+    assert error_of(ec2.delete_customer_gateway, CustomerGatewayId=own_gateways["cgw"])[0] == (
+        "IncorrectState"
+    )
+    assert error_of(ec2.delete_vpn_gateway, VpnGatewayId=own_gateways["vgw"])[0] == (
+        "IncorrectState"
+    )
+    ec2.delete_vpn_connection(VpnConnectionId=vpn_id)  # again: accepted, still deleting
+    assert poll_state(ec2, vpn_id, "deleted") == ["deleting", "deleted"]
+    ec2.delete_customer_gateway(CustomerGatewayId=own_gateways["cgw"])
+    ec2.delete_vpn_gateway(VpnGatewayId=own_gateways["vgw"])
+
+
+def test_modifying_allows_one_modification_at_a_time(ec2, network, lifecycle):
+    lifecycle(modifying_seconds=1.0)
+    created = new_vpn(ec2, network)
+    vpn_id = created["VpnConnectionId"]
+    first, second = created["Options"]["TunnelOptions"]
+    modified = ec2.modify_vpn_tunnel_options(
+        VpnConnectionId=vpn_id,
+        VpnTunnelOutsideIpAddress=first["OutsideIpAddress"],
+        TunnelOptions={"PreSharedKey": "first_modify.1"},
+    )["VpnConnection"]
+    assert modified["State"] == "modifying"
+    assert describe(ec2, vpn_id)["State"] == "modifying"
+    code, message = error_of(
+        ec2.modify_vpn_tunnel_options,
+        VpnConnectionId=vpn_id,
+        VpnTunnelOutsideIpAddress=second["OutsideIpAddress"],
+        TunnelOptions={"PreSharedKey": "second_modify.2"},
+    )
+    assert code == "IncorrectState" and vpn_id in message and "modifying" in message
+    # boto3's own waiter treats modifying as not yet available.
+    ec2.get_waiter("vpn_connection_available").wait(
+        VpnConnectionIds=[vpn_id], WaiterConfig={"Delay": 0.2, "MaxAttempts": 50}
+    )
+    ec2.modify_vpn_tunnel_options(
+        VpnConnectionId=vpn_id,
+        VpnTunnelOutsideIpAddress=second["OutsideIpAddress"],
+        TunnelOptions={"PreSharedKey": "second_modify.2"},
+    )
+    assert poll_state(ec2, vpn_id, "available") == ["modifying", "available"]
+    keys = {t["OutsideIpAddress"]: t["PreSharedKey"] for t in tunnel_options(ec2, vpn_id)}
+    assert keys == {
+        first["OutsideIpAddress"]: "first_modify.1",
+        second["OutsideIpAddress"]: "second_modify.2",
+    }
+    # A deleting (or deleted) connection is not modified either.
+    ec2.delete_vpn_connection(VpnConnectionId=vpn_id)
+    assert (
+        error_of(
+            ec2.modify_vpn_tunnel_options,
+            VpnConnectionId=vpn_id,
+            VpnTunnelOutsideIpAddress=first["OutsideIpAddress"],
+            TunnelOptions={"PreSharedKey": "third_modify.3"},
+        )[0]
+        == "IncorrectState"
+    )
+
+
+def tunnel_options(ec2: Any, vpn_id: str) -> list[dict[str, Any]]:
+    options: list[dict[str, Any]] = describe(ec2, vpn_id)["Options"]["TunnelOptions"]
+    return options
+
+
+def outside_order(ec2: Any, vpn_id: str, times: int) -> list[tuple[str, ...]]:
+    return [
+        tuple(t["OutsideIpAddress"] for t in tunnel_options(ec2, vpn_id))
+        for _unused in range(times)
+    ]
+
+
+def test_tunnel_options_order_is_creation_order_unless_shuffled(ec2, network, lifecycle):
+    created = new_vpn(ec2, network, TunnelOptions=[{"TunnelInsideCidr": "169.254.80.0/30"}])
+    vpn_id = created["VpnConnectionId"]
+    in_order = tuple(t["OutsideIpAddress"] for t in created["Options"]["TunnelOptions"])
+    assert set(outside_order(ec2, vpn_id, 5)) == {in_order}
+
+    assert lifecycle(shuffle_seed=11)["shuffle_seed"] == 11
+    shuffled = outside_order(ec2, vpn_id, 20)
+    assert set(shuffled) == {in_order, in_order[::-1]}  # both orders, same two tunnels
+    # Each tunnel keeps its own options whatever its position.
+    for tunnel in tunnel_options(ec2, vpn_id):
+        if tunnel["OutsideIpAddress"] == in_order[0]:
+            assert tunnel["TunnelInsideCidr"] == "169.254.80.0/30"
+    # Seeded: the same seed gives the same sequence (one Describe per step).
+    lifecycle(shuffle_seed=11)
+    again = outside_order(ec2, vpn_id, 20)
+    lifecycle(shuffle_seed=11)
+    assert outside_order(ec2, vpn_id, 20) == again
+
+
+def test_lifecycle_admin_endpoint_validates(aws_emulator, lifecycle):
+    assert lifecycle() == {
+        "pending_seconds": 0.0,
+        "deleting_seconds": 0.0,
+        "modifying_seconds": 0.0,
+        "shuffle_seed": None,
+    }
+    for body in ({"deleting_seconds": -1}, {"shuffle_seed": "x"}, {"unknown": 1}):
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            put_lifecycle(aws_emulator, **body)
+        assert caught.value.code == 400
+    assert lifecycle()["deleting_seconds"] == 0.0  # a refused change changes nothing
 
 
 def test_transit_gateway_vpn(ec2, network):

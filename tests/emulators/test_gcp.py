@@ -553,15 +553,17 @@ def test_admin_faults_throttle_by_count_and_fail_by_rate(gcp: Server) -> None:
     requests.put(faults, json={"rules": [rule]}, timeout=5).raise_for_status()
     try:
         statuses = [gcp.call("GET", "faults", "global/networks") for _unused in range(3)]
-        assert [s for s, _unused in statuses] == [429, 429, 200]
-        code, reason, _unused = _error(statuses[0][1])
+        # Compute Engine "API rate limits": 403 reason rateLimitExceeded, not 429.
+        assert [s for s, _unused in statuses] == [403, 403, 200]
+        code, reason, message = _error(statuses[0][1])
         error = statuses[0][1]["error"]
         assert (code, reason, error["errors"][0]["domain"], error["status"]) == (
-            429,
+            403,
             "rateLimitExceeded",
             "usageLimits",
-            "RESOURCE_EXHAUSTED",
+            "PERMISSION_DENIED",
         )
+        assert message.startswith("Quota exceeded") and "compute.googleapis.com" in message
         assert gcp.call("GET", "faults", "global/routes")[0] == 200
         rule = {"kind": "server_error", "operation": "compute.routes.list", "rate": 1.0}
         requests.put(faults, json={"rules": [rule]}, timeout=5).raise_for_status()
@@ -588,7 +590,7 @@ def test_latency_rule_delays_matching_calls(gcp: Server) -> None:
     assert slow >= 0.4 and fast < 0.4
 
 
-# ----- a second process: slow operations and a --faults file ------------------------------
+# ----- a second process: slow operations, a --faults file, the per-user throttle ----------
 
 
 @pytest.fixture(scope="module")
@@ -597,7 +599,9 @@ def slow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     rule = {"kind": "throttle", "service": "gcp", "operation": "compute.routes.get", "count": 1}
     rules.write_text(json.dumps({"rules": [rule]}))
     server = Server(
-        tmp_path_factory.mktemp("slow"), "--operation-seconds", "1.2", "--faults", str(rules)
+        tmp_path_factory.mktemp("slow"),
+        *("--operation-seconds", "1.2", "--faults", str(rules)),
+        *("--throttle-reason", "userRateLimitExceeded"),
     )
     yield server
     server.stop()
@@ -640,7 +644,12 @@ def test_operation_failing_at_run_time_carries_errors(slow: Server) -> None:
 
 
 def test_faults_file_is_loaded_at_start(slow: Server) -> None:
-    assert slow.call("GET", "ff", "global/routes/r")[0] == 429
+    status, payload = slow.call("GET", "ff", "global/routes/r")
+    # --throttle-reason userRateLimitExceeded: the per-user variant, same domain and status.
+    code, reason, message = _error(payload)
+    assert (status, code, reason) == (403, 403, "userRateLimitExceeded")
+    assert payload["error"]["errors"][0]["domain"] == "usageLimits"
+    assert "per user" in message
     assert slow.call("GET", "ff", "global/routes/r")[0] == 404
 
 
@@ -675,6 +684,19 @@ def test_firewalls_and_routes(gcp: Server) -> None:
     assert firewall["sourceRanges"] == ["172.17.0.0/16"]
     assert (firewall["direction"], firewall["priority"]) == ("INGRESS", 1000)
     gcp.ok("PUT", "fw", "global/firewalls/allow-remote", {"name": "allow-remote"} | rule)
+    assert gcp.ok("GET", "fw", "global/firewalls/allow-remote")["sourceRanges"] == ["172.16.0.0/16"]
+    # One rule holds IPv4 or IPv6 source ranges, never both: insert and patch answer 400.
+    gcp.ok("POST", "fw", "global/firewalls", rule | {"name": "v6", "sourceRanges": ["fd00::/8"]})
+    mixed = {"sourceRanges": ["172.16.0.0/16", "fd00:1::/64"]}
+    for method, path, body in (
+        ("POST", "global/firewalls", rule | {"name": "mixed"} | mixed),
+        ("PATCH", "global/firewalls/allow-remote", {"name": "allow-remote"} | mixed),
+    ):
+        status, payload = gcp.call(method, "fw", path, body)
+        code, reason, message = _error(payload)
+        assert (status, code, reason) == (400, 400, "invalid"), payload
+        assert "'resource.sourceRanges[1]'" in message and "IPv4 and IPv6" in message
+    assert gcp.call("GET", "fw", "global/firewalls/mixed")[0] == 404
     assert gcp.ok("GET", "fw", "global/firewalls/allow-remote")["sourceRanges"] == ["172.16.0.0/16"]
     route = {
         "name": "to-aws",

@@ -119,6 +119,29 @@ def test_pending_connection_becomes_available_after_the_delay(tmp_path):
         launcher.down(tmp_path)
 
 
+def test_aws_lifecycle_options_reach_the_emulator(tmp_path):
+    """up --aws-deleting-seconds / --aws-modifying-seconds / --aws-shuffle-tunnel-options
+    start the AWS emulator with them (python -m tests.emulators.aws --deleting-seconds ...)."""
+    state = tmp_path / "state"
+    started = cli(
+        *("up", "--state-dir", str(state), "--only", "aws", "--aws-pending-seconds", "0.5"),
+        *("--aws-deleting-seconds", "2.5", "--aws-modifying-seconds", "1.5"),
+        *("--aws-shuffle-tunnel-options", "4"),
+    )
+    try:
+        assert started.returncode == 0, started.stderr
+        url = json.loads((state / "endpoints.json").read_text())["aws"]["endpoint_url"]
+        with urllib.request.urlopen(url + "/_emulator/aws/lifecycle", timeout=5) as response:
+            assert json.loads(response.read()) == {
+                "pending_seconds": 0.5,
+                "deleting_seconds": 2.5,
+                "modifying_seconds": 1.5,
+                "shuffle_seed": 4,
+            }
+    finally:
+        cli("down", "--state-dir", str(state))
+
+
 def test_start_that_is_not_ready_in_time_is_cleaned_up(tmp_path):
     with pytest.raises(launcher.LauncherError, match="not ready within") as caught:
         launcher.up(tmp_path, only=["aws"], timeout=0.01)

@@ -6,11 +6,28 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 INVENTORY = ROOT / "tests" / "integration" / "inventories" / "three_clusters.yml"
+# What the Galaxy tarball may hold at its top level: no tests, emulators, Go modules, CI or
+# development files (galaxy.yml build_ignore).
+ALLOWED_ROOTS = {
+    "MANIFEST.json",
+    "FILES.json",
+    "README.md",
+    "bindep.txt",
+    "changelogs",
+    "docs",
+    "examples",
+    "meta",
+    "playbooks",
+    "plugins",
+    "requirements.txt",
+    "roles",
+}
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -37,6 +54,19 @@ def test_built_tarball_installs_and_runs_plan_links(tmp_path: Path) -> None:
     )
     tarballs = list(tmp_path.glob("crosscluster-link-*.tar.gz"))
     assert len(tarballs) == 1
+    with tarfile.open(tarballs[0]) as tar:
+        names = [n.removeprefix("./") for n in tar.getnames()]
+    shipped_roots = {n.split("/", 1)[0] for n in names}
+    assert shipped_roots <= ALLOWED_ROOTS, shipped_roots - ALLOWED_ROOTS
+    assert not [n for n in names if n.endswith((".go", "go.mod", "go.sum"))]
+    for required in (
+        "plugins/modules/link_plan.py",
+        "roles/cluster_dns/tasks/main.yml",
+        "playbooks/link_clusters.yml",
+        "meta/runtime.yml",
+        "requirements.txt",
+    ):
+        assert required in names, required
     installed = tmp_path / "collections"
     # --no-deps: amazon.aws and kubernetes.core come bundled with the ansible package here;
     # --force: a copy in the default collections path (ansible-lint makes one) would mask it.

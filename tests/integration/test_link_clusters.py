@@ -22,16 +22,22 @@ client), not from the collection's own modules.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import boto3
+import dns.exception
+import dns.message
+import dns.query
+import dns.rcode
 import pytest
 import requests
 import yaml
@@ -46,7 +52,7 @@ ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 NETWORK = "it-link-vpc"  # not the demo's name: other tests share the session's emulators
 LINK = "aws-euw1--gcp-euw1"
 AWS, GCP = "aws-euw1", "gcp-euw1"
-# Native DNS ConfigMap of each flavour (tests/emulators/kube): kubeadm CoreDNS, GKE kube-dns.
+# Native DNS ConfigMap of each flavour (tests/kube/seed.py): kubeadm CoreDNS, GKE kube-dns.
 NATIVE_DNS = {AWS: "coredns", GCP: "kube-dns"}
 RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
@@ -264,6 +270,143 @@ def test_link_clusters_builds_and_verifies_the_link(world: World) -> None:
 
 def test_link_clusters_again_changes_nothing(world: World) -> None:
     assert_unchanged(world.playbook("crosscluster.link.link_clusters"))
+
+
+def test_resolver_service_keeps_udp_and_tcp_53_after_the_second_link(world: World) -> None:
+    # Strategic merge patch merges ports by number (kubernetes/kubernetes#47249): the real API
+    # server answers 422 and kubernetes.core falls back to a merge patch. Both must survive.
+    for name in NATIVE_DNS:
+        api = kube_client.CoreV1Api(world.kube(name))
+        service = api.read_namespaced_service("crosscluster-link-dns", "crosscluster-link")
+        ports = sorted((p.port, p.protocol) for p in service.spec.ports)
+        assert ports == [(53, "TCP"), (53, "UDP")], name
+
+
+def ask(world: World, cluster: str, name: str) -> tuple[int, list[str]]:
+    """(rcode, sorted A records) from the cluster's own DNS Service, as its pods ask it."""
+    host, port = world.emulators.endpoints["kube"][cluster]["dns"].rsplit(":", 1)
+    answer = dns.query.udp(dns.message.make_query(name, "A"), host, port=int(port), timeout=5)
+    return answer.rcode(), sorted(str(r) for rrset in answer.answer for r in rrset)
+
+
+def ready_ips(world: World, cluster: str, namespace: str, selector: str) -> list[str]:
+    api = kube_client.CoreV1Api(world.kube(cluster))
+    pods = api.list_namespaced_pod(namespace, label_selector=selector).items
+    return sorted(
+        p.status.pod_ip
+        for p in pods
+        if p.status.pod_ip
+        and any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])
+    )
+
+
+def eventually(what: str, check: Any, timeout: float = 45.0) -> Any:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except (OSError, dns.exception.DNSException) as exc:  # not answering yet
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(0.5)
+    raise AssertionError(f"{what}: not within {timeout:.0f}s (last: {last!r})")
+
+
+def test_aws_cluster_dns_answers_the_gcp_headless_service(world: World) -> None:
+    # Real CoreDNS end to end: aws-euw1's native CoreDNS forwards the GCP zone to its resolver,
+    # whose kubernetes plugin watches gcp-euw1's API through the reader's token.
+    core = kube_client.CoreV1Api(world.kube(GCP))
+    ns = "it-db"
+    core.create_namespace({"metadata": {"name": ns}})
+    core.create_namespaced_service(
+        ns,
+        {
+            "metadata": {"name": "cassandra"},
+            "spec": {
+                "clusterIP": "None",
+                "selector": {"app": "cassandra"},
+                "ports": [{"port": 9042}],
+            },
+        },
+    )
+
+    def add_pod(index: int) -> None:
+        core.create_namespaced_pod(
+            ns,
+            {
+                "metadata": {"name": f"cassandra-{index}", "labels": {"app": "cassandra"}},
+                "spec": {"containers": [{"name": "c", "image": "registry.k8s.io/pause:3.10"}]},
+            },
+        )
+
+    add_pod(0)
+    add_pod(1)
+    zone = world.plan["clusters"][GCP]["dns_zone"]
+    name = f"cassandra.{ns}.svc.{zone}"
+    expected = eventually(
+        "two ready pods",
+        lambda: (ips := ready_ips(world, GCP, ns, "app=cassandra")) and len(ips) == 2 and ips,
+    )
+    assert eventually(
+        "the remote pod IPs", lambda: ask(world, AWS, name) == (dns.rcode.NOERROR, expected)
+    )
+
+    # Churn: a new pod appears and a deleted one disappears within the TTL plus a few seconds.
+    add_pod(2)
+    grown = eventually(
+        "three ready pods",
+        lambda: (ips := ready_ips(world, GCP, ns, "app=cassandra")) and len(ips) == 3 and ips,
+    )
+    assert eventually("the added pod", lambda: ask(world, AWS, name)[1] == grown)
+    core.delete_namespaced_pod("cassandra-0", ns)
+    shrunk = eventually(
+        "two pods left",
+        lambda: (ips := ready_ips(world, GCP, ns, "app=cassandra")) and len(ips) == 2 and ips,
+    )
+    assert eventually("the deleted pod gone", lambda: ask(world, AWS, name)[1] == shrunk)
+
+    # Local names still resolve; an unknown name in the remote zone is NXDOMAIN.
+    assert ask(world, AWS, "kubernetes.default.svc.cluster.local")[0] == dns.rcode.NOERROR
+    assert ask(world, AWS, f"nope.{ns}.svc.{zone}")[0] == dns.rcode.NXDOMAIN
+
+
+@pytest.mark.parametrize(("reader_of", "remote"), [(AWS, GCP), (GCP, AWS)])
+def test_reader_token_can_watch_what_dns_needs_and_nothing_else(
+    world: World, reader_of: str, remote: str
+) -> None:
+    # The real authorizer decides, with the reader's own token as the resolver uses it.
+    core = kube_client.CoreV1Api(world.kube(remote))
+    name = f"crosscluster-link-dns-reader-{reader_of}"
+    secret = core.read_namespaced_secret(f"{name}-token", "kube-system")
+    token = base64.b64decode(secret.data["token"]).decode()
+    endpoint = world.emulators.endpoints["kube"][remote]["api_endpoint"]
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(
+        Path(world.emulators.endpoints["kube"][remote]["kubeconfig"]).parent / "ca.crt"
+    )
+    session.headers["Authorization"] = f"Bearer {token}"
+
+    def status(method: str, path: str, **kwargs: Any) -> int:
+        return session.request(method, endpoint + path, timeout=30, **kwargs).status_code
+
+    for path in (
+        "/api/v1/services",
+        "/api/v1/endpoints",
+        "/api/v1/namespaces",
+        "/api/v1/pods",
+        "/apis/discovery.k8s.io/v1/endpointslices",
+    ):
+        assert status("GET", path + "?limit=1") == 200, path
+        assert status("GET", path + "?watch=true&timeoutSeconds=1") == 200, path
+    assert status("GET", "/api/v1/namespaces/kube-system/secrets") == 403
+    assert status("GET", f"/api/v1/namespaces/kube-system/secrets/{name}-token") == 403
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}
+    assert status("POST", "/api/v1/namespaces/default/configmaps", json=body) == 403
+    assert status("DELETE", "/api/v1/namespaces/default/services/kubernetes") == 403
 
 
 def test_link_clusters_check_mode_makes_no_mutating_request(world: World) -> None:

@@ -1,5 +1,6 @@
 """``python -m tests.emulators.aws --port P --state-dir DIR [--faults FILE]
-[--pending-seconds S] [--region R]``: serve the AWS emulator on 127.0.0.1:P."""
+[--pending-seconds S] [--deleting-seconds S] [--modifying-seconds S]
+[--shuffle-tunnel-options SEED] [--region R]``: serve the AWS emulator on 127.0.0.1:P."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import argparse
 from pathlib import Path
 
 from tests.emulators._common import Faults, Instrumented, RequestLog, load_fault_rules, serve
-from tests.emulators.aws.app import AwsEmulator, classify, render_fault
+from tests.emulators.aws.app import AwsEmulator, Front, classify, render_fault
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -15,13 +16,39 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--faults", help='JSON file {"rules": [...]} (_common.FaultRule)')
-    parser.add_argument("--pending-seconds", type=float, default=0.0)
+    parser.add_argument(
+        "--pending-seconds", type=float, default=0.0, help="new VPN connections stay pending"
+    )
+    parser.add_argument(
+        "--deleting-seconds",
+        type=float,
+        default=0.0,
+        help="deleted VPN connections stay deleting (their gateways in use) that long",
+    )
+    parser.add_argument(
+        "--modifying-seconds",
+        type=float,
+        default=0.0,
+        help="a VPN connection stays modifying after ModifyVpnTunnelOptions that long",
+    )
+    parser.add_argument(
+        "--shuffle-tunnel-options",
+        type=int,
+        metavar="SEED",
+        help="report Options.TunnelOptions in a shuffled order (seeded)",
+    )
     parser.add_argument("--region", default="eu-west-1")
     args = parser.parse_args(argv)
     args.state_dir.mkdir(parents=True, exist_ok=True)
     faults = Faults()
     faults.replace(load_fault_rules(args.faults))
-    app = AwsEmulator(region=args.region, pending_seconds=args.pending_seconds)
+    app = AwsEmulator(
+        region=args.region,
+        pending_seconds=args.pending_seconds,
+        deleting_seconds=args.deleting_seconds,
+        modifying_seconds=args.modifying_seconds,
+        shuffle_seed=args.shuffle_tunnel_options,
+    )
     wrapped = Instrumented(
         app,
         service="aws",
@@ -30,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
         classify=classify,
         render_fault=render_fault,
     )
-    serve(wrapped, args.port)
+    serve(Front(app, wrapped), args.port)
 
 
 if __name__ == "__main__":

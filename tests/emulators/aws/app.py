@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import json
 import random
 import re
 import threading
@@ -40,6 +41,7 @@ StartResponse = Callable[..., Any]
 EC2_API_VERSION = "2016-11-15"
 _REGION_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
 _READ_PREFIXES = ("Describe", "Get", "List")
+AWS_ADMIN = "/_emulator/aws/"
 
 # CreateCustomerGateway, BgpAsn: "7224 is reserved in all Regions"; 9059 in eu-west-1,
 # 10124 in ap-northeast-1, 17943 in ap-southeast-1.
@@ -103,21 +105,67 @@ class VpnRecord:
     tunnels: list[dict[str, Any]]
     routes: list[dict[str, Any]] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
+    # When a ``modifying`` connection becomes available again, a ``deleting`` one deleted.
+    modified_at: float = 0.0
+    deleted_at: float = 0.0
+
+
+@dataclass
+class Lifecycle:
+    """How long the slow VPN transitions take (seconds; 0 = at once), and the seed of the
+    Options.TunnelOptions shuffle (None = creation order). ``--pending-seconds``,
+    ``--deleting-seconds``, ``--modifying-seconds`` and ``--shuffle-tunnel-options`` set
+    them at start, ``PUT /_emulator/aws/lifecycle`` at run time."""
+
+    pending_seconds: float = 0.0
+    deleting_seconds: float = 0.0
+    modifying_seconds: float = 0.0
+    shuffle_seed: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("pending_seconds", "deleting_seconds", "modifying_seconds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
+        seed = self.shuffle_seed
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError(f"shuffle_seed must be an integer or null, got {seed!r}")
 
 
 class AwsEmulator:
     """WSGI app: the EC2 VPN extension in front of moto's DomainDispatcherApplication."""
 
-    def __init__(self, *, region: str, pending_seconds: float = 0.0, seed: int | None = None):
+    def __init__(
+        self,
+        *,
+        region: str,
+        pending_seconds: float = 0.0,
+        deleting_seconds: float = 0.0,
+        modifying_seconds: float = 0.0,
+        shuffle_seed: int | None = None,
+        seed: int | None = None,
+    ):
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.region = region
-        self.pending_seconds = pending_seconds
         self.rng = random.Random(seed)
         self.lock = threading.RLock()
+        self.lifecycle = Lifecycle()
+        self.shuffle_rng: random.Random | None = None
+        self.set_lifecycle(
+            {
+                "pending_seconds": pending_seconds,
+                "deleting_seconds": deleting_seconds,
+                "modifying_seconds": modifying_seconds,
+                "shuffle_seed": shuffle_seed,
+            }
+        )
         self.records: dict[str, VpnRecord] = {}
         self.model = get_service_model("ec2")
         self.handlers: dict[str, Callable[[Any, str, dict[str, Any], Environ, bytes], bytes]] = {
             "CreateVpnConnection": self.create_vpn_connection,
+            "DeleteVpnConnection": self.delete_vpn_connection,
+            "DeleteCustomerGateway": self.delete_customer_gateway,
+            "DeleteVpnGateway": self.delete_vpn_gateway,
             "ModifyVpnTunnelOptions": self.modify_vpn_tunnel_options,
             "ModifyVpnConnectionOptions": self.modify_vpn_connection_options,
             "CreateVpnConnectionRoute": self.create_vpn_connection_route,
@@ -167,6 +215,44 @@ class AwsEmulator:
         )
         return [payload]
 
+    def set_lifecycle(self, changes: dict[str, Any]) -> Lifecycle:
+        """Change some of the Lifecycle fields (unknown names are refused); a new
+        ``shuffle_seed`` restarts the shuffle sequence."""
+        unknown = set(changes) - set(Lifecycle.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown lifecycle field(s) {sorted(unknown)}")
+        with self.lock:
+            updated = Lifecycle(**{**self.lifecycle.__dict__, **changes})
+            self.lifecycle = updated
+            if "shuffle_seed" in changes:
+                seed = updated.shuffle_seed
+                self.shuffle_rng = None if seed is None else random.Random(seed)
+        return updated
+
+    def admin(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+        """``GET|PUT /_emulator/aws/lifecycle`` (JSON Lifecycle fields); not logged."""
+        name = environ.get("PATH_INFO", "")[len(AWS_ADMIN) :]
+        method = environ.get("REQUEST_METHOD", "GET")
+        status, payload = "200 OK", {}
+        if name != "lifecycle":
+            status, payload = "404 Not Found", {"error": f"no admin endpoint {name!r}"}
+        else:
+            try:
+                if method in ("PUT", "POST"):
+                    length = int(environ.get("CONTENT_LENGTH") or 0)
+                    body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                    if not isinstance(body, dict):
+                        raise ValueError("the body must be a JSON object of lifecycle fields")
+                    self.set_lifecycle(body)
+                payload = dict(self.lifecycle.__dict__)
+            except ValueError as exc:
+                status, payload = "400 Bad Request", {"error": str(exc)}
+        data = json.dumps(payload).encode()
+        start_response(
+            status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+        )
+        return [data]
+
     def _region(self, environ: Environ) -> str:
         match = _REGION_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
         return match.group(1) if match else self.region
@@ -208,6 +294,17 @@ class AwsEmulator:
             if connection.state == "pending" and now >= record.ready_at:
                 connection.state = "available"
                 record.changed_at = record.ready_at
+            # ModifyVpnTunnelOptions (API_ModifyVpnTunnelOptions): the connection reports
+            # "modifying" until the change is applied, then "available" again (a state the
+            # VpnState enum omits but AWS reports; Terraform's aws provider waits on it).
+            if connection.state == "modifying" and now >= record.modified_at:
+                connection.state = "available" if now >= record.ready_at else "pending"
+                record.changed_at = record.modified_at
+            # DeleteVpnConnection (API_DeleteVpnConnection; VpnConnection State: pending |
+            # available | deleting | deleted): "deleting" for a while, then "deleted".
+            if connection.state == "deleting" and now >= record.deleted_at:
+                self._finish_delete(backend, connection)
+                record.changed_at = record.deleted_at
             self._apply(backend, connection, record)
 
     def _apply(self, backend: Any, connection: Any, record: VpnRecord) -> None:
@@ -221,10 +318,10 @@ class AwsEmulator:
             "OutsideIpAddressType": "PublicIpv4",
             "TunnelInsideIpVersion": "ipv4",
             **record.options,
-            "TunnelOptions": record.tunnels,
+            "TunnelOptions": self._reported_order(record.tunnels),
         }
         connection.Routes = record.routes
-        up = connection.state == "available"
+        up = connection.state in ("available", "modifying")
         connection.VgwTelemetry = [
             {
                 "OutsideIpAddress": tunnel["OutsideIpAddress"],
@@ -254,6 +351,33 @@ class AwsEmulator:
             amazon_asn=amazon_asn,
             static_routes_only=record.static_routes_only,
             tunnels=record.tunnels,
+        )
+
+    def _reported_order(self, tunnels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Options.TunnelOptions in creation order, or shuffled (seeded) with shuffle_seed:
+        API_VpnConnectionOptions documents no order for TunnelOptions, so clients must pair
+        tunnels by inside CIDR or outside IP, never by position."""
+        if self.shuffle_rng is None:
+            return tunnels
+        shuffled = list(tunnels)
+        self.shuffle_rng.shuffle(shuffled)
+        return shuffled
+
+    @staticmethod
+    def _finish_delete(backend: Any, connection: Any) -> None:
+        """What moto's DeleteVpnConnection does: state deleted, its TGW attachment deleted."""
+        backend.delete_vpn_connection(connection.id)
+        if connection.transit_gateway_id:
+            for attachment in backend.describe_transit_gateway_attachments():
+                if attachment.resource_id == connection.id:
+                    attachment.state = "deleted"
+
+    @staticmethod
+    def _in_use(backend: Any, attribute: str, gateway_id: str) -> bool:
+        """A VPN connection that is not yet deleted uses the gateway."""
+        return any(
+            getattr(c, attribute) == gateway_id and c.state != "deleted"
+            for c in backend.vpn_connections.values()
         )
 
     def _taken_inside_cidrs(self, backend: Any, gateway_id: str, skip: str = "") -> set[str]:
@@ -313,8 +437,8 @@ class AwsEmulator:
         assert match, payload
         connection = backend.vpn_connections[match.group(1).decode()]
         now = time.time()
-        ready_at = now + self.pending_seconds
-        if self.pending_seconds > 0:
+        ready_at = now + self.lifecycle.pending_seconds
+        if self.lifecycle.pending_seconds > 0:
             # VpnConnection state: pending | available | deleting | deleted.
             connection.state = "pending"
         self.records[connection.id] = VpnRecord(
@@ -333,12 +457,74 @@ class AwsEmulator:
         self._apply(backend, connection, self.records[connection.id])
         return self._render("CreateVpnConnection", {"VpnConnection": connection})
 
+    def delete_vpn_connection(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """DeleteVpnConnection: with deleting_seconds the connection is "deleting" that long,
+        then "deleted" (AWS takes minutes; API_DeleteCustomerGateway: "You must delete the VPN
+        connection before you can delete the customer gateway", so its gateways stay in use
+        until then). Deleting a deleting or deleted connection changes nothing."""
+        connection_id = params["VpnConnectionId"]
+        connection = backend.vpn_connections.get(connection_id)
+        if connection is None:
+            raise Ec2Error(
+                "InvalidVpnConnectionID.NotFound",
+                f"The vpnConnection ID '{connection_id}' does not exist",
+            )
+        record = self.records.get(connection_id)
+        if connection.state not in ("deleting", "deleted"):
+            now = time.time()
+            if record is not None and self.lifecycle.deleting_seconds > 0:
+                connection.state = "deleting"
+                record.deleted_at = now + self.lifecycle.deleting_seconds
+                record.changed_at = now
+            else:
+                self._finish_delete(backend, connection)
+                if record is not None:
+                    record.changed_at = now
+        return self._render("DeleteVpnConnection", {})
+
+    def delete_customer_gateway(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """DeleteCustomerGateway (API_DeleteCustomerGateway): "You must delete the VPN
+        connection before you can delete the customer gateway"; until the connection is
+        deleted AWS answers IncorrectState "The customer gateway is in use." (moto deletes it)."""
+        gateway_id = params["CustomerGatewayId"]
+        backend.get_customer_gateway(gateway_id)  # InvalidCustomerGatewayID.NotFound
+        if self._in_use(backend, "customer_gateway_id", gateway_id):
+            raise Ec2Error("IncorrectState", "The customer gateway is in use.")
+        backend.delete_customer_gateway(gateway_id)
+        return self._render("DeleteCustomerGateway", {})
+
+    def delete_vpn_gateway(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """DeleteVpnGateway (API_DeleteVpnGateway): a VGW that a VPN connection not yet
+        deleted terminates on answers IncorrectState "The VPN gateway is in use." (moto
+        deletes it). The VPC attachment rule ("You must first detach") is left to moto."""
+        gateway_id = params["VpnGatewayId"]
+        backend.get_vpn_gateway(gateway_id)  # InvalidVpnGatewayID.NotFound
+        if self._in_use(backend, "vpn_gateway_id", gateway_id):
+            raise Ec2Error("IncorrectState", "The VPN gateway is in use.")
+        backend.delete_vpn_gateway(gateway_id)
+        return self._render("DeleteVpnGateway", {})
+
     def modify_vpn_tunnel_options(
         self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
     ) -> bytes:
         """ModifyVpnTunnelOptions: the tunnel is chosen by VpnTunnelOutsideIpAddress; options
-        are validated like CreateVpnConnection's and the ones not given are kept."""
+        are validated like CreateVpnConnection's and the ones not given are kept. With
+        modifying_seconds the connection is "modifying" that long, and "you can only modify one
+        tunnel at a time" (API_ModifyVpnTunnelOptions): another modification meanwhile answers
+        IncorrectState, as does one of a deleting or deleted connection."""
         connection, record = self._record(backend, params["VpnConnectionId"])
+        if connection.state in ("modifying", "deleting", "deleted"):
+            raise Ec2Error(
+                "IncorrectState",
+                f"The VPN connection '{connection.id}' is in the {connection.state} state: "
+                "modify its tunnels when it is available.",
+            )
         outside = params.get("VpnTunnelOutsideIpAddress", "")
         matches = [t for t in record.tunnels if t["OutsideIpAddress"] == outside]
         if not matches:
@@ -357,6 +543,9 @@ class AwsEmulator:
         updated = vpn.merge_tunnel_options(spec, current)
         record.tunnels = [updated if t is matches[0] else t for t in record.tunnels]
         record.changed_at = time.time()
+        if self.lifecycle.modifying_seconds > 0:
+            connection.state = "modifying"
+            record.modified_at = record.changed_at + self.lifecycle.modifying_seconds
         self._apply(backend, connection, record)
         return self._render("ModifyVpnTunnelOptions", {"VpnConnection": connection})
 
@@ -501,6 +690,19 @@ class AwsEmulator:
         return self._render(
             "CreateTransitGatewayVpcAttachment", {"TransitGatewayVpcAttachment": attachment}
         )
+
+
+class Front:
+    """Outermost WSGI layer: ``/_emulator/aws/*`` hooks, everything else instrumented."""
+
+    def __init__(self, app: AwsEmulator, instrumented: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.instrumented = instrumented
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "").startswith(AWS_ADMIN):
+            return self.app.admin(environ, start_response)
+        return self.instrumented(environ, start_response)
 
 
 class _MotoAnswer(Ec2Error):

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from tests.emulators import _common
-from tests.emulators.gcp.app import build
+from tests.emulators.gcp.app import THROTTLE_REASONS, build
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -27,6 +27,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--wait-cap", type=float, default=10.0, help="longest operations.wait, seconds"
     )
+    parser.add_argument(
+        "--throttle-reason",
+        choices=sorted(THROTTLE_REASONS),
+        default="rateLimitExceeded",
+        help="reason of the 403 a throttle fault answers (default rateLimitExceeded)",
+    )
     args = parser.parse_args(argv)
     Path(args.state_dir).mkdir(parents=True, exist_ok=True)
     app = build(
@@ -38,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
         operation_seconds=args.operation_seconds,
         seed_data=json.loads(Path(args.seed).read_text()) if args.seed else None,
         wait_cap=args.wait_cap,
+        throttle_reason=args.throttle_reason,
     )
     _common.serve(app, args.port)
 

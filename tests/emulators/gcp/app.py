@@ -8,6 +8,7 @@ its method id (``compute.vpnTunnels.insert``).
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import time
@@ -90,12 +91,27 @@ def classify(environ: dict[str, Any], body: bytes) -> tuple[str, bool]:
     return found[0].method_id, is_mutating(found[0].method_id)
 
 
-def render_fault(kind: str, operation: str) -> tuple[str, list[tuple[str, str]], bytes]:
-    """Quota errors as Compute Engine answers them ("Rate quotas": 429 rateLimitExceeded in
-    domain usageLimits) and a transient 503 backendError."""
+# Compute Engine "API rate limits" (https://cloud.google.com/compute/docs/api-rate-limits):
+# "If your project exceeds a rate quota, you receive a 403 error with the reason
+# rateLimitExceeded"; a per-user limit answers userRateLimitExceeded (Google API "Standard
+# error responses"), both in domain usageLimits.
+THROTTLE_REASONS = {
+    "rateLimitExceeded": "Quota exceeded for quota metric 'Queries' and limit 'Queries per "
+    "minute' of service 'compute.googleapis.com'.",
+    "userRateLimitExceeded": "Quota exceeded for quota metric 'Queries' and limit 'Queries per "
+    "minute per user' of service 'compute.googleapis.com'.",
+}
+
+
+def render_fault(
+    kind: str, operation: str, throttle_reason: str = "rateLimitExceeded"
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """A throttle as Compute Engine answers one (403 ``throttle_reason`` in domain
+    usageLimits, THROTTLE_REASONS) and a transient 503 backendError."""
     if kind == "throttle":
-        error = ApiError(429, "rateLimitExceeded", "Rate Limit Exceeded", domain="usageLimits")
-        status = "429 Too Many Requests"
+        message = THROTTLE_REASONS[throttle_reason]
+        error = ApiError(403, throttle_reason, message, domain="usageLimits")
+        status = "403 Forbidden"
     else:
         error = ApiError(503, "backendError", "Backend Error")
         status = "503 Service Unavailable"
@@ -431,6 +447,7 @@ def build(
     operation_seconds: float = 0.0,
     seed_data: dict[str, Any] | None = None,
     wait_cap: float = 10.0,
+    throttle_reason: str = "rateLimitExceeded",
 ) -> Front:
     compute = Compute(base=f"http://127.0.0.1:{port}{PREFIX}", operation_seconds=operation_seconds)
     app = ComputeApp(compute, wait_cap=wait_cap, project=project, region=region)
@@ -444,6 +461,6 @@ def build(
         log=_common.RequestLog(state_dir, "gcp"),
         faults=plan,
         classify=classify,
-        render_fault=render_fault,
+        render_fault=functools.partial(render_fault, throttle_reason=throttle_reason),
     )
     return Front(app, instrumented)

@@ -78,6 +78,7 @@ class ApiError(Exception):
     STATUS: ClassVar[dict[int, str]] = {
         400: "INVALID_ARGUMENT",
         401: "UNAUTHENTICATED",
+        403: "PERMISSION_DENIED",
         404: "NOT_FOUND",
         409: "ALREADY_EXISTS",
         412: "FAILED_PRECONDITION",
@@ -961,8 +962,16 @@ def prepare_firewall(c: Compute, project: str, region: str, res: Resource) -> No
     res.setdefault("disabled", False)
     if res["direction"] == "INGRESS" and not (res.get("sourceRanges") or res.get("sourceTags")):
         res["sourceRanges"] = ["0.0.0.0/0"]
+    # Firewall.sourceRanges: IPv4 or IPv6 ranges, not both in one rule (VPC firewall rules,
+    # "Source for ingress rules"; the API answers 400 invalid).
+    versions: set[int] = set()
     for index, cidr in enumerate(res.get("sourceRanges", [])):
-        _cidr(cidr, f"resource.sourceRanges[{index}]")
+        versions.add(_cidr(cidr, f"resource.sourceRanges[{index}]").version)
+        if len(versions) > 1:
+            raise invalid(
+                f"Invalid value for field 'resource.sourceRanges[{index}]': '{cidr}'. "
+                "IPv4 and IPv6 source ranges cannot be mixed in one firewall rule."
+            )
 
 
 def update_firewall(c: Compute, project: str, region: str, res: Resource, old: Resource) -> None:

@@ -158,10 +158,63 @@ def _connection(**overrides: Any) -> dict[str, Any]:
     return connection
 
 
-def test_plan_tunnels_maps_by_order_to_outside_ip() -> None:
-    wanted = [{"ike_versions": ["ikev1", "ikev2"]}, {"ike_versions": ["ikev2"]}]
-    plan = _aws_vpn.plan_tunnels(_connection(), wanted)
-    assert plan == [("198.51.100.2", wanted[1], ["ike_versions"])]
+def _reversed(connection: dict[str, Any]) -> dict[str, Any]:
+    """The same connection with Options.TunnelOptions in the other order (AWS documents none)."""
+    options = connection["Options"]
+    return {**connection, "Options": {**options, "TunnelOptions": options["TunnelOptions"][::-1]}}
+
+
+@pytest.mark.parametrize("order", ["as created", "reversed"])
+def test_plan_tunnels_pairs_by_inside_cidr_not_position(order: str) -> None:
+    connection = _connection() if order == "as created" else _reversed(_connection())
+    wanted = [
+        {"inside_cidr": "169.254.10.4/30", "ike_versions": ["ikev2"]},  # AWS's .2 tunnel
+        {"inside_cidr": "169.254.10.0/30", "ike_versions": ["ikev1", "ikev2"]},  # .1, no drift
+    ]
+    assert _aws_vpn.plan_tunnels(connection, wanted) == [
+        ("198.51.100.2", wanted[0], ["ike_versions"])
+    ]
+
+
+@pytest.mark.parametrize("order", ["as created", "reversed"])
+def test_plan_tunnels_without_inside_cidr_pairs_with_the_fewest_changes(order: str) -> None:
+    second = _described(
+        OutsideIpAddress="198.51.100.2",
+        TunnelInsideCidr="169.254.10.4/30",
+        Phase1DHGroupNumbers=[{"Value": 20}],
+    )
+    connection = _connection(Options={"TunnelOptions": [_described(), second]})
+    if order == "reversed":
+        connection = _reversed(connection)
+    # Already true of the .2 tunnel: nothing to modify, whichever order AWS reports.
+    assert _aws_vpn.plan_tunnels(connection, [{"phase1_dh_group_numbers": [20]}]) == []
+    # Two tunnels, neither matching: ties go by outside IP, stable across Describe calls.
+    wanted = [{"phase1_dh_group_numbers": [21]}, {"phase1_dh_group_numbers": [22]}]
+    assert [ip for ip, _t, _d in _aws_vpn.plan_tunnels(connection, wanted)] == [
+        "198.51.100.1",
+        "198.51.100.2",
+    ]
+
+
+def test_plan_tunnels_new_inside_cidr_takes_the_unpaired_tunnel() -> None:
+    wanted = [
+        {"inside_cidr": "169.254.10.4/30"},
+        {"inside_cidr": "169.254.99.0/30"},  # replaces 169.254.10.0/30 in place
+    ]
+    assert _aws_vpn.plan_tunnels(_reversed(_connection()), wanted) == [
+        ("198.51.100.1", wanted[1], ["inside_cidr"])
+    ]
+
+
+def test_tunnels_follow_tunnel_options_order() -> None:
+    wanted = [{"inside_cidr": "169.254.10.4/30"}, {"inside_cidr": "169.254.10.0/30"}]
+    for connection in (_connection(), _reversed(_connection())):
+        ordered = _aws_vpn.in_tunnel_order(connection, wanted)
+        tunnels = _aws_vpn.tunnels(ordered, 64512)
+        assert [t["inside_cidr"] for t in tunnels] == ["169.254.10.4/30", "169.254.10.0/30"]
+        # Without wanted tunnels (the info module): by outside IP.
+        plain = _aws_vpn.tunnels(_aws_vpn.in_tunnel_order(connection), 64512)
+        assert [t["outside_ip"] for t in plain] == ["198.51.100.1", "198.51.100.2"]
 
 
 def test_tunnels_output_per_tunnel() -> None:
@@ -190,9 +243,39 @@ def _params(**overrides: Any) -> dict[str, Any]:
         "replace": False,
         "wait": False,
         "wait_timeout": 600,
+        "delete_timeout": 900,
     }
     params.update(overrides)
     return params
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits' sleeps, recorded instead of slept."""
+    recorded: list[float] = []
+    monkeypatch.setattr(_aws_vpn, "_sleep", recorded.append)
+    return recorded
+
+
+def _script(states: dict[str, list[Any]], log: list[str]) -> Any:
+    """A ``call`` double: each Describe of a connection answers the next of its ``states``
+    (a state name, or None for InvalidVpnConnectionID.NotFound; the last one repeats), every
+    call is logged as 'operation' or 'operation:id'."""
+
+    def call(client: Any, operation: str, **kwargs: Any) -> dict[str, Any]:
+        connection_id = (kwargs.get("VpnConnectionIds") or [kwargs.get("VpnConnectionId")])[0]
+        log.append(f"{operation}:{connection_id}" if connection_id else operation)
+        if operation == "describe_vpn_connections":
+            pending = states[connection_id]
+            state = pending.pop(0) if len(pending) > 1 else pending[0]
+            if state is None:
+                raise AwsError("InvalidVpnConnectionID.NotFound", "does not exist")
+            return {"VpnConnections": [_connection(VpnConnectionId=connection_id, State=state)]}
+        if operation == "create_vpn_connection":
+            return {"VpnConnection": _connection(VpnConnectionId="vpn-2", State="pending")}
+        return {}
+
+    return call
 
 
 @pytest.fixture
@@ -268,9 +351,8 @@ def test_ensure_replaces_with_replace(api) -> None:
         "create_vpn_connection": {"VpnConnection": new},
         "describe_vpn_connections": {"VpnConnections": [new]},
     }.get(op, {})
-    result = _aws_vpn.ensure(
-        mock.Mock(), _params(static_routes_only=True, replace=True), check_mode=False
-    )
+    params = _params(static_routes_only=True, replace=True, delete_timeout=0)
+    result = _aws_vpn.ensure(mock.Mock(), params, check_mode=False)
     ops = [c.args[1] for c in call.call_args_list]
     assert ops[:2] == ["delete_vpn_connection", "create_vpn_connection"]
     assert result["vpn_connection"]["vpn_connection_id"] == "vpn-2"
@@ -287,3 +369,154 @@ def test_wait_available_times_out_with_advice() -> None:
         _aws_vpn.wait_available(
             mock.Mock(), "vpn-1", 50, sleep=lambda s: None, clock=lambda: next(clock)
         )
+
+
+def test_wait_polls_with_a_growing_interval_that_stops_at_the_deadline() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    with (
+        mock.patch.object(
+            _aws_vpn, "call", return_value={"VpnConnections": [{"State": "deleting"}]}
+        ),
+        pytest.raises(AwsError, match="after waiting 60s for 'deleted': raise delete_timeout"),
+    ):
+        _aws_vpn.wait_for(
+            mock.Mock(), "vpn-1", "deleted", 60, "raise delete_timeout", sleep, lambda: now[0]
+        )
+    assert slept == [1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0]  # the last one ends at 60 s
+
+
+@pytest.mark.parametrize(
+    ("target", "states"),
+    [
+        ("available", [None, "pending", "available"]),  # a fresh id is NotFound for a while
+        ("deleted", ["deleting", "deleting", None]),  # gone counts as deleted
+        ("deleted", ["deleting", "deleted"]),
+    ],
+)
+def test_wait_for_reaches_target(target: str, states: list[Any], sleeps: list[float]) -> None:
+    log: list[str] = []
+    count = len(states)
+    with mock.patch.object(_aws_vpn, "call", side_effect=_script({"vpn-1": states}, log)):
+        found = _aws_vpn.wait_for(mock.Mock(), "vpn-1", target, 600, "advice")
+    assert found["State"] == target
+    assert len(log) == count and sleeps == [1.0, 2.0][: count - 1]
+
+
+def test_wait_available_gives_up_on_a_deleting_connection(sleeps: list[float]) -> None:
+    with (
+        mock.patch.object(_aws_vpn, "call", side_effect=_script({"vpn-1": ["deleting"]}, [])),
+        pytest.raises(AwsError, match="is deleting: it will not become available"),
+    ):
+        _aws_vpn.wait_available(mock.Mock(), "vpn-1", 600)
+    assert sleeps == []
+
+
+def test_absent_waits_until_deleted(api, sleeps) -> None:
+    """The role deletes the customer gateways and the VGW next: they are in use until then."""
+    call, call_all, _unused = api
+    call_all.return_value = [_connection()]
+    log: list[str] = []
+    call.side_effect = _script({"vpn-1": ["deleting", "deleting", "deleted"]}, log)
+    result = _aws_vpn.ensure(mock.Mock(), _params(state="absent"), check_mode=False)
+    assert result["changed"] and result["after"] == {}
+    assert log == ["delete_vpn_connection:vpn-1"] + ["describe_vpn_connections:vpn-1"] * 3
+    assert sleeps == [1.0, 2.0]
+    states = call_all.call_args.kwargs["Filters"][-1]["Values"]
+    assert states == ["pending", "available", "modifying", "deleting"]
+
+
+def test_absent_waits_for_a_connection_an_earlier_run_left_deleting(api, sleeps) -> None:
+    call, call_all, _unused = api
+    call_all.return_value = [_connection(State="deleting")]
+    log: list[str] = []
+    call.side_effect = _script({"vpn-1": ["deleting", None]}, log)
+    result = _aws_vpn.ensure(mock.Mock(), _params(state="absent"), check_mode=False)
+    assert not result["changed"]
+    assert log == ["describe_vpn_connections:vpn-1"] * 2
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_absent_without_waiting(api, sleeps, check_mode: bool) -> None:
+    """delete_timeout 0 returns once AWS accepted the deletion; check mode calls nothing."""
+    call, call_all, _unused = api
+    call_all.return_value = [_connection()]
+    log: list[str] = []
+    call.side_effect = _script({"vpn-1": ["deleting"]}, log)
+    params = _params(state="absent", delete_timeout=0)
+    assert _aws_vpn.ensure(mock.Mock(), params, check_mode=check_mode)["changed"]
+    assert log == ([] if check_mode else ["delete_vpn_connection:vpn-1"])
+
+
+def test_absent_times_out_naming_delete_timeout(api) -> None:
+    call, call_all, _unused = api
+    call_all.return_value = [_connection()]
+    call.side_effect = _script({"vpn-1": ["deleting"]}, [])
+    clock = iter([0.0, 0.0, 901.0])
+    with (
+        mock.patch.object(_aws_vpn, "_clock", lambda: next(clock)),
+        mock.patch.object(_aws_vpn, "_sleep"),
+        pytest.raises(AwsError, match="raise delete_timeout") as raised,
+    ):
+        _aws_vpn.ensure(mock.Mock(), _params(state="absent"), check_mode=False)
+    assert raised.value.code == "WaitTimeout"
+
+
+def test_replace_waits_for_the_old_connection_before_creating(api, sleeps) -> None:
+    """The new connection reuses the inside CIDRs, taken until the old one is deleted."""
+    call, call_all, _unused = api
+    call_all.return_value = [_connection()]
+    log: list[str] = []
+    call.side_effect = _script({"vpn-1": ["deleting", "deleted"], "vpn-2": ["pending"]}, log)
+    params = _params(static_routes_only=True, replace=True)
+    result = _aws_vpn.ensure(mock.Mock(), params, check_mode=False)
+    assert log == [
+        "delete_vpn_connection:vpn-1",
+        "describe_vpn_connections:vpn-1",
+        "describe_vpn_connections:vpn-1",
+        "create_vpn_connection",
+        "describe_vpn_connections:vpn-2",
+    ]
+    assert result["vpn_connection"]["vpn_connection_id"] == "vpn-2"
+
+
+@pytest.mark.parametrize("state", ["available", "modifying"])
+def test_each_tunnel_modification_waits_for_available(api, sleeps, state: str) -> None:
+    """AWS modifies one tunnel at a time: the connection is modifying until it is done."""
+    call, call_all, _unused = api
+    call_all.return_value = [_reversed(_connection(State=state))]
+    log: list[str] = []
+    describes = ["modifying", "available"] if state == "modifying" else []
+    call.side_effect = _script({"vpn-1": [*describes, "modifying", "available", "modifying"]}, log)
+    wanted = [
+        {"inside_cidr": "169.254.10.0/30", "phase1_dh_group_numbers": [20]},
+        {"inside_cidr": "169.254.10.4/30", "phase1_dh_group_numbers": [21]},
+    ]
+    result = _aws_vpn.ensure(mock.Mock(), _params(tunnel_options=wanted), check_mode=False)
+    modify, wait = "modify_vpn_tunnel_options:vpn-1", "describe_vpn_connections:vpn-1"
+    first_wait = [wait, wait] if state == "modifying" else []
+    assert log == [*first_wait, modify, wait, wait, modify, wait]
+    outside = [
+        c.kwargs["VpnTunnelOutsideIpAddress"]
+        for c in call.call_args_list
+        if c.args[1] == "modify_vpn_tunnel_options"
+    ]
+    assert outside == ["198.51.100.1", "198.51.100.2"]
+    # The result and the diff list the tunnels in tunnel_options order, whatever AWS's order.
+    assert [t["inside_cidr"] for t in result["vpn_connection"]["tunnels"]] == [
+        "169.254.10.0/30",
+        "169.254.10.4/30",
+    ]
+    assert [t["phase1_dh_group_numbers"] for t in result["after"]["tunnel_options"]] == [
+        [20],
+        [21],
+    ]
+    assert [t["inside_cidr"] for t in result["before"]["tunnel_options"]] == [
+        "169.254.10.0/30",
+        "169.254.10.4/30",
+    ]

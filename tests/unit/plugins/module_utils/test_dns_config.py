@@ -93,7 +93,9 @@ class FakeKube:
         return copy.deepcopy(self.pods)
 
     def text(self, path: str) -> str:
-        return self.logs.get(path.split("/")[-2], "")
+        """``.../pods/NAME/log?container=C``: the log kept under ``NAME/C``."""
+        pod, _unused, query = path.split("/")[-2], *path.partition("?")[1:]
+        return self.logs.get(f"{pod}/{query.removeprefix('container=')}", "")
 
     def data(self, name: str) -> dict[str, str] | None:
         obj = self.objects.get(f"/api/v1/namespaces/{NS}/configmaps/{name}")
@@ -309,10 +311,18 @@ def test_gke_refuses_patch_mode() -> None:
 
 
 def pod(name: str, ready: bool, waiting: dict[str, str] | None = None) -> dict[str, Any]:
-    status: dict[str, Any] = {"ready": ready, "state": {"waiting": waiting} if waiting else {}}
+    status: dict[str, Any] = {
+        "name": "coredns",
+        "ready": ready,
+        "state": {"waiting": waiting} if waiting else {},
+    }
     if waiting:
         status["lastState"] = {"terminated": {"reason": "Error", "message": "Corefile:3 - bad"}}
-    return {"metadata": {"name": name}, "status": {"containerStatuses": [status]}}
+    return {
+        "metadata": {"name": name},
+        "spec": {"containers": [{"name": "coredns"}]},
+        "status": {"containerStatuses": [status]},
+    }
 
 
 @pytest.mark.parametrize(
@@ -363,7 +373,7 @@ def test_wait_holds_through_the_reload_window_and_reads_logs() -> None:
         slept.append(seconds)
         now[0] += seconds
         if now[0] >= 3:
-            kube.logs["p1"] = "[ERROR] Restart failed: Unknown directive 'kubernetai'\n"
+            kube.logs["p1/coredns"] = "[ERROR] Restart failed: Unknown directive 'kubernetai'\n"
 
     result = dns.wait_healthy(
         kube,
@@ -371,7 +381,7 @@ def test_wait_holds_through_the_reload_window_and_reads_logs() -> None:
         "coredns",
         30,
         5,
-        {"p1": ""},
+        {"p1/coredns": ""},
         clock=lambda: now[0],
         sleep=sleep,  # type: ignore[arg-type]
     )
@@ -418,3 +428,16 @@ def test_info_reports_zones_and_managed_zones() -> None:
     assert "gcp-euw1.local" in found["zones"] and "." in found["zones"]
     assert found["managed_zones"] == ["gcp-euw1.local"]
     assert found["backup"] is True
+
+
+def test_rollback_restarts_only_crash_looping_dns_pods() -> None:
+    kube = cluster("kubeadm")
+    kube.pods = [
+        pod("ok", True),
+        pod("looping", False, {"reason": "CrashLoopBackOff", "message": "back-off 20s"}),
+        pod("starting", False, {"reason": "ContainerCreating"}),
+    ]
+    dns.restart_crashing(kube, NS, "coredns")
+    assert [c for c in kube.calls if c[0] == "DELETE"] == [
+        ("DELETE", f"/api/v1/namespaces/{NS}/pods/looping")
+    ]

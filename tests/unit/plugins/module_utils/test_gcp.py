@@ -119,9 +119,39 @@ def test_5xx_retries_are_bounded(sleeps: list[float]) -> None:
     assert len(sleeps) == 5
 
 
+@pytest.mark.parametrize("reason", ["rateLimitExceeded", "userRateLimitExceeded"])
+def test_403_rate_limits_are_retried(sleeps: list[float], reason: str) -> None:
+    """Compute Engine "API rate limits": over a rate quota the API answers 403 with reason
+    rateLimitExceeded (userRateLimitExceeded per user), domain usageLimits."""
+    body = error_body(403, reason, "Quota exceeded for quota metric 'Queries'")
+    body["error"]["errors"][0]["domain"] = "usageLimits"
+    throttled = FakeResponse(403, body)
+    session = FakeSession([throttled, throttled, FakeResponse(200, {"name": "r1"})])
+    assert g.request(make_api(session), "GET", "regions/x/routers/r1") == {"name": "r1"}
+    assert len(session.calls) == 3
+    assert len(sleeps) == 2
+
+
+def test_403_rate_limit_retries_are_bounded(sleeps: list[float]) -> None:
+    throttled = FakeResponse(403, error_body(403, "rateLimitExceeded", "Rate Limit Exceeded"))
+    session = FakeSession([throttled] * 6)
+    with pytest.raises(g.GcpError) as info:
+        g.request(make_api(session), "GET", "global/firewalls/x")
+    assert (info.value.status, info.value.reason) == (403, "rateLimitExceeded")
+    assert len(session.calls) == 6 and len(sleeps) == 5
+
+
 @pytest.mark.parametrize(
     ("status", "reason"),
-    [(400, "invalid"), (403, "forbidden"), (404, "notFound"), (409, "alreadyExists")],
+    [
+        (400, "invalid"),
+        # A 403 is retried only for a rate limit: not for permissions or resource quotas.
+        (403, "forbidden"),
+        (403, "insufficientPermissions"),
+        (403, "quotaExceeded"),
+        (404, "notFound"),
+        (409, "alreadyExists"),
+    ],
 )
 def test_client_errors_are_not_retried(sleeps: list[float], status: int, reason: str) -> None:
     session = FakeSession([FakeResponse(status, error_body(status, reason, "no"))])
@@ -746,6 +776,27 @@ def test_firewall_defaults_to_all_protocols_and_patches(recorder: Recorder) -> N
         "global/firewalls/xcl-from-aws",
         {"name": "xcl-from-aws", "sourceRanges": ["10.100.0.0/16", "172.20.0.0/16"]},
     )
+
+
+def test_firewall_refuses_mixed_families_before_any_call(recorder: Recorder) -> None:
+    params = {
+        "name": "xcl-from-aws",
+        "state": "present",
+        "network": "net1",
+        "source_ranges": ["10.100.0.0/16", "2600:1f18::/56", "10.32.0.0/13"],
+        "allowed": None,
+        "priority": None,
+        "target_tags": None,
+        "description": None,
+    }
+    with pytest.raises(ValueError) as raised:
+        g.firewall_rule(API, params, check_mode=False)
+    message = str(raised.value)
+    assert "source_ranges mixes IPv4 (10.100.0.0/16) and IPv6 (2600:1f18::/56)" in message
+    assert "xcl-from-aws-in4 and xcl-from-aws-in6" in message
+    assert recorder.mutations == []
+    # One family alone is fine, IPv6 included.
+    assert g.firewall_rule(API, {**params, "source_ranges": ["2600:1f18::/56"]}, False).changed
 
 
 def test_diff_only_differing_parts() -> None:

@@ -115,6 +115,11 @@ def no_api(monkeypatch: pytest.MonkeyPatch) -> None:
             },
             "allowed[0].ports applies to tcp, udp and sctp only",
         ),
+        (
+            "gcp_firewall_rule",
+            {"name": "fw", "network": "n", "source_ranges": ["10.0.0.0/8", "fd00::/8"]},
+            "source_ranges mixes IPv4 (10.0.0.0/8) and IPv6 (fd00::/8) ranges",
+        ),
         ("gcp_router_info", {"name": "UPPER"}, "name 'UPPER'"),
         ("gcp_vpn_info", {"routers": ["ok", "Not-ok"]}, "routers[1] 'Not-ok'"),
     ],
