@@ -23,12 +23,12 @@ client), not from the collection's own modules.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import re
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -46,12 +46,15 @@ from kubernetes import config as kube_config
 
 from tests.conftest import EmulatorRun
 from tests.demo.__main__ import inventory, seed_aws, seed_gcp
+from tests.kube import eventually as waiting
 
 ROOT = Path(__file__).parents[2]
 ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 NETWORK = "it-link-vpc"  # not the demo's name: other tests share the session's emulators
 LINK = "aws-euw1--gcp-euw1"
 AWS, GCP = "aws-euw1", "gcp-euw1"
+# Remote DNS answers must follow the remote cluster within the record TTL plus a few seconds.
+eventually = functools.partial(waiting.eventually, timeout=45.0)
 # Native DNS ConfigMap of each flavour (tests/kube/seed.py): kubeadm CoreDNS, GKE kube-dns.
 NATIVE_DNS = {AWS: "coredns", GCP: "kube-dns"}
 RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -298,21 +301,6 @@ def ready_ips(world: World, cluster: str, namespace: str, selector: str) -> list
         if p.status.pod_ip
         and any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])
     )
-
-
-def eventually(what: str, check: Any, timeout: float = 45.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-        except (OSError, dns.exception.DNSException) as exc:  # not answering yet
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(0.5)
-    raise AssertionError(f"{what}: not within {timeout:.0f}s (last: {last!r})")
 
 
 def test_aws_cluster_dns_answers_the_gcp_headless_service(world: World) -> None:

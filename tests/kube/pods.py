@@ -119,6 +119,7 @@ class Container:
     started_at: str = ""
     ready: bool = False
     ready_streak: int = 0
+    ready_failures: int = 0
     live_failures: int = 0
     backoff_until: float = 0.0
     last_terminated: Obj | None = None
@@ -139,7 +140,8 @@ class PodWorker:
     stopped: threading.Event = field(default_factory=threading.Event)
     published: Obj | None = None
     mount_message: str = ""
-    versions: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, bytes] = field(default_factory=dict)  # one bound token per pod start
+    last_status: str = ""  # what was last published, to skip no-op status writes
     files: dict[str, dict[str, bytes] | None] | None = None
     mounted_at: float = 0.0
 
@@ -191,7 +193,6 @@ class PodWorker:
             raise MountError(
                 f'MountVolume.SetUp failed for volume "{volume}" : {label} "{name}" not found'
             )
-        self.versions[f"{kind}/{name}"] = obj["metadata"].get("resourceVersion", "")
         data: dict[str, bytes] = {}
         for key, value in (obj.get("data") or {}).items():
             data[key] = base64.b64decode(value) if kind == "secret" else value.encode()
@@ -249,10 +250,9 @@ class PodWorker:
             for source in volume["projected"].get("sources") or []:
                 if "serviceAccountToken" in source:
                     token_path = source["serviceAccountToken"]["path"]
-                    if token_path not in self.versions:  # one token per pod start
-                        self.versions[token_path] = "x"
-                        self._token_bytes = self._token(source["serviceAccountToken"])
-                    files[token_path] = self._token_bytes
+                    if token_path not in self.tokens:
+                        self.tokens[token_path] = self._token(source["serviceAccountToken"])
+                    files[token_path] = self.tokens[token_path]
                 for kind in ("configMap", "secret"):
                     if kind in source:
                         files |= self._source_files(kind, source[kind], name) or {}
@@ -371,6 +371,7 @@ class PodWorker:
         container.started_monotonic = time.monotonic()
         container.ready = False
         container.ready_streak = 0
+        container.ready_failures = 0
         container.live_failures = 0
 
     def kill(self, container: Container) -> None:
@@ -446,13 +447,11 @@ class PodWorker:
         threshold = int((readiness or {}).get("successThreshold", 1))
         container.ready_streak = container.ready_streak + 1 if ok else 0
         failures = int((readiness or {}).get("failureThreshold", 3))
+        container.ready_failures = 0 if ok else container.ready_failures + 1
         if ok and container.ready_streak >= threshold:
             container.ready = True
-        elif not ok and container.ready:
-            container.live_failures_ready = getattr(container, "live_failures_ready", 0) + 1
-            if container.live_failures_ready >= failures:
-                container.ready = False
-                container.live_failures_ready = 0
+        elif container.ready and container.ready_failures >= failures:
+            container.ready = False
         liveness = container.spec.get("livenessProbe")
         if liveness and time.monotonic() - container.started_monotonic >= float(
             liveness.get("initialDelaySeconds", 0)
@@ -538,7 +537,7 @@ class PodWorker:
             {**status, "conditions": [(c["type"], c["status"]) for c in status["conditions"]]},
             sort_keys=True,
         )
-        if comparable == getattr(self, "_last_comparable", None):
+        if comparable == self.last_status:
             return
         try:
             self.agent.api.patch_status(
@@ -549,7 +548,7 @@ class PodWorker:
                 self.stopped.set()
                 return
             raise
-        self._last_comparable = comparable
+        self.last_status = comparable
         self.published = status
 
     def event(self, reason: str, message: str) -> None:

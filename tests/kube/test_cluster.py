@@ -8,8 +8,7 @@ or a real CoreDNS process.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import yaml
 
 from tests.emulators import launcher
 from tests.emulators._common import read_log
+from tests.kube.eventually import eventually
 from tests.kube.rest import ApiError, Client
 
 NS = "xcl-test"
@@ -60,21 +60,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         yield {"state": state, "endpoint": east, "client": client, "ca": ca}
     finally:
         launcher.down(state)
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-        except (OSError, dns.exception.DNSException) as exc:  # not serving yet
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(0.5)
-    raise AssertionError(f"{what}: not within {timeout:.0f}s (last: {last!r})")
 
 
 def query(
@@ -119,14 +104,14 @@ def test_node_is_ready_and_native_coredns_runs(cluster: dict[str, Any]) -> None:
         dep = client.get("/apis/apps/v1/namespaces/kube-system/deployments/coredns") or {}
         return (dep.get("status") or {}).get("readyReplicas") == 2
 
-    wait_for("the native CoreDNS Deployment", coredns_ready)
+    eventually("the native CoreDNS Deployment", coredns_ready)
     pods = client.items("/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-dns")
     assert all(p["status"]["podIP"].startswith("10.244.") for p in pods)
 
 
 @pytest.mark.parametrize("tcp", [False, True])
 def test_cluster_dns_answers_local_names(cluster: dict[str, Any], tcp: bool) -> None:
-    answer = wait_for(
+    answer = eventually(
         "an answer from the cluster DNS",
         lambda: query(cluster["endpoint"], "kubernetes.default.svc.cluster.local", tcp=tcp),
     )
@@ -161,7 +146,7 @@ def test_headless_service_answers_ready_pod_ips(cluster: dict[str, Any]) -> None
         answer = query(cluster["endpoint"], f"web.{NS}.svc.cluster.local")
         return sorted(str(r) for rrset in answer.answer for r in rrset)
 
-    assert wait_for("the headless service's pod IPs", lambda: answered() == ips and ips)
+    assert eventually("the headless service's pod IPs", lambda: answered() == ips and ips)
 
 
 @pytest.mark.parametrize(
@@ -269,7 +254,7 @@ def test_missing_secret_volume_keeps_the_pod_creating_until_it_exists(
         container={"volumeMounts": [{"name": "kc", "mountPath": "/kc"}]},
     )
     client.create(f"/api/v1/namespaces/{NS}/pods", manifest)
-    wait_for(
+    eventually(
         "ContainerCreating", lambda: waiting_reason(client, "needs-secret") == "ContainerCreating"
     )
 
@@ -281,18 +266,18 @@ def test_missing_secret_volume_keeps_the_pod_creating_until_it_exists(
             if e["reason"] == "FailedMount" and e["involvedObject"]["name"] == "needs-secret"
         ]
 
-    assert 'secret "later" not found' in wait_for("a FailedMount event", failed_mount)[0]
+    assert 'secret "later" not found' in eventually("a FailedMount event", failed_mount)[0]
     client.create(
         f"/api/v1/namespaces/{NS}/secrets",
         {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "later"}, "data": {}},
     )
-    wait_for("Running", lambda: pod_status(client, "needs-secret").get("phase") == "Running")
+    eventually("Running", lambda: pod_status(client, "needs-secret").get("phase") == "Running")
 
 
 def test_unknown_image_fails_with_err_image_pull(cluster: dict[str, Any]) -> None:
     client = cluster["client"]
     client.create(f"/api/v1/namespaces/{NS}/pods", pod_manifest("unknown", "example.org/none:1"))
-    wait_for("ErrImagePull", lambda: waiting_reason(client, "unknown") == "ErrImagePull")
+    eventually("ErrImagePull", lambda: waiting_reason(client, "unknown") == "ErrImagePull")
 
 
 def test_broken_corefile_crash_loops_with_coredns_own_error(cluster: dict[str, Any]) -> None:
@@ -319,7 +304,9 @@ def test_broken_corefile_crash_loops_with_coredns_own_error(cluster: dict[str, A
             },
         ),
     )
-    wait_for("CrashLoopBackOff", lambda: waiting_reason(client, "broken-dns") == "CrashLoopBackOff")
+    eventually(
+        "CrashLoopBackOff", lambda: waiting_reason(client, "broken-dns") == "CrashLoopBackOff"
+    )
     terminated = pod_status(client, "broken-dns")["containerStatuses"][0]["lastState"]["terminated"]
     assert "Unknown directive 'kubernetai'" in terminated["message"]
     log = client.text(f"/api/v1/namespaces/{NS}/pods/broken-dns/log?previous=true")
