@@ -66,8 +66,9 @@ integration: setup components
 
 # Every role's molecule scenarios (extensions/molecule/<scenario>/molecule.yml), against
 # the emulators each scenario starts and stops itself on free ports: two run at a time,
-# each into its own log, which is printed when the scenario fails. `molecule reset` first:
-# scenarios without create/destroy steps would otherwise skip prepare on a second run.
+# each into its own log; a failing scenario prints its failed tasks and the log's end.
+# `molecule reset` first: scenarios without create/destroy steps would otherwise skip
+# prepare on a second run.
 MOLECULE_SCENARIOS ?= $(notdir $(patsubst %/,%,$(dir $(wildcard extensions/molecule/*/molecule.yml))))
 MOLECULE_JOBS ?= 2
 molecule: setup components
@@ -75,7 +76,8 @@ molecule: setup components
 	printf '%s\n' $(MOLECULE_SCENARIOS) | xargs -P $(MOLECULE_JOBS) -I{} sh -c \
 	  '$(BIN)/molecule reset -s {} > $(BUILD)/molecule/{}.log 2>&1; \
 	   if $(BIN)/molecule test -s {} >> $(BUILD)/molecule/{}.log 2>&1; then echo "molecule {}: passed"; \
-	   else echo "molecule {}: FAILED"; tail -n 80 $(BUILD)/molecule/{}.log; exit 1; fi'
+	   else echo "molecule {}: FAILED"; grep -E -A 25 "fatal: |FAILED!|ERROR!" $(BUILD)/molecule/{}.log | head -n 150; \
+	        echo "--- last lines of $(BUILD)/molecule/{}.log ---"; tail -n 40 $(BUILD)/molecule/{}.log; exit 1; fi'
 
 demo: setup components
 	$(BIN)/python -m tests.demo --state-dir $(STATE)

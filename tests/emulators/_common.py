@@ -15,6 +15,7 @@ import io
 import json
 import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -35,6 +36,45 @@ Classifier = Callable[[Environ, bytes], tuple[str, bool]]
 FaultRenderer = Callable[[str, str], tuple[str, list[tuple[str, str]], bytes]]
 
 FAULT_KINDS = ("throttle", "server_error", "latency")
+
+# Listening ports are picked below the kernel's ephemeral range: a port taken from that
+# range with bind(0) is free only until the next outgoing connection, and a component
+# (etcd, kube-apiserver) binds it seconds later, so under load a client's connect() could
+# take it first and the component would exit with "address already in use".
+PORT_FLOOR = 15000
+_ISSUED: set[int] = set()
+_ISSUED_LOCK = threading.Lock()
+
+
+def _ephemeral_floor() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port: int) -> bool:
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):  # DNS listeners take both
+        with socket.socket(socket.AF_INET, kind) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+def free_port() -> int:
+    """A TCP and UDP port free on 127.0.0.1, outside the ephemeral range, never handed out
+    twice by this process (random, so concurrent test processes rarely meet)."""
+    ceiling = _ephemeral_floor()
+    rng = random.SystemRandom()
+    with _ISSUED_LOCK:
+        for _attempt in range(200):
+            port = rng.randrange(PORT_FLOOR, ceiling)
+            if port not in _ISSUED and _bindable(port):
+                _ISSUED.add(port)
+                return port
+    raise RuntimeError(f"no free port between {PORT_FLOOR} and {ceiling} on 127.0.0.1")
 
 
 @dataclass

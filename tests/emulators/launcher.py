@@ -16,7 +16,6 @@ import json
 import os
 import shlex
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -27,13 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.emulators._common import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 EMULATORS = ("aws", "gcp", "kube")
 AWS_REGION = "eu-west-1"
 GCP_PROJECT = "demo-project"
 GCP_REGION = "europe-west1"
 HEALTH_PATH = "/_emulator/health"
-START_TIMEOUT = 120.0  # a real control plane per cluster, several on 2 cores
+START_TIMEOUT = 240.0  # a bound, not a target: real control planes, several gates on 2 cores
 STOP_GRACE = 5.0
 
 # The demo's three clusters (aws + gcp + onprem). Pod and service ranges are disjoint, as
@@ -76,13 +77,6 @@ class _Spec:
     port: int
     scheme: str = "http"
     endpoint: dict[str, Any] = field(default_factory=dict)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _package_present(package: str) -> bool:

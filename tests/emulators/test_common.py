@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 
 import pytest
 
-from tests.emulators._common import Faults, Instrumented, RequestLog, read_log
+from tests.emulators._common import (
+    PORT_FLOOR,
+    Faults,
+    Instrumented,
+    RequestLog,
+    free_port,
+    read_log,
+)
 
 
 def _app(environ, start_response):
@@ -128,3 +136,13 @@ def test_admin_endpoints_set_and_clear_faults_and_are_not_logged(wrapped):
     assert faults.rules == []
     assert _call(app, "GET", "/_emulator/health")[0] == 200
     assert read_log(state) == []
+
+
+def test_free_ports_are_below_the_ephemeral_range_distinct_and_bindable():
+    ephemeral_floor = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    ports = [free_port() for _ in range(50)]
+    assert len(set(ports)) == len(ports)
+    assert all(PORT_FLOOR <= port < ephemeral_floor for port in ports)
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as sock:
+            sock.bind(("127.0.0.1", ports[0]))

@@ -4,7 +4,6 @@ modules will (google-auth AuthorizedSession with an access token)."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -17,24 +16,17 @@ import requests
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2.credentials import Credentials
 
-from tests.emulators._common import read_log
+from tests.emulators._common import free_port, read_log
 from tests.emulators.gcp import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "europe-west1"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class Server:
     def __init__(self, state: Path, *extra: str) -> None:
         self.state = state
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [

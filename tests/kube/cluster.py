@@ -23,7 +23,6 @@ import logging
 import os
 import secrets
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -34,7 +33,14 @@ from typing import Any
 
 import yaml
 
-from tests.emulators._common import Faults, Instrumented, RequestLog, load_fault_rules, serve
+from tests.emulators._common import (
+    Faults,
+    Instrumented,
+    RequestLog,
+    free_port,
+    load_fault_rules,
+    serve,
+)
 
 from . import build, pki, pods, proxy, seed
 from .agent import Agent
@@ -59,13 +65,6 @@ CONTROLLERS = (
     "root-ca-certificate-publisher-controller",
 )
 READY_TIMEOUT = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def kubeconfig(name: str, server: str, ca: Path, user: dict[str, Any]) -> str:
