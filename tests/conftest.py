@@ -13,6 +13,8 @@ import atexit
 import functools
 import json
 import shlex
+import signal
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,9 +69,15 @@ def read_env_sh(path: Path) -> dict[str, str]:
     return env
 
 
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    sys.exit(128 + signum)  # runs the atexit hooks, which SIGTERM's default action skips
+
+
 def _start(state_dir: Path, **options: Any) -> Iterator[EmulatorRun]:
     stop = functools.partial(launcher.down, state_dir)
     atexit.register(stop)  # an interrupted run still stops what it started
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # a CI timeout or kill, too
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         endpoints = launcher.up(state_dir, **options)
     except launcher.LauncherError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -139,7 +140,7 @@ def test_admin_endpoints_set_and_clear_faults_and_are_not_logged(wrapped):
 
 
 def test_free_ports_are_below_the_ephemeral_range_distinct_and_bindable():
-    ephemeral_floor = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    ephemeral_floor = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     ports = [free_port() for _ in range(50)]
     assert len(set(ports)) == len(ports)
     assert all(PORT_FLOOR <= port < ephemeral_floor for port in ports)

@@ -10,8 +10,9 @@ servers. The cycle, in file order (the tests share one emulator world):
    rules; DNS resolvers; the Markdown and JUnit reports;
 2. link again: ``changed=0`` for every host;
 3. link with ``--check``: no mutating request in the emulators' log;
-4. verify_link alone, after a BGP peer is removed behind the collection's back: fails naming
-   the broken checks, in the output and in the JUnit report;
+4. verify_link alone, after a BGP peer is removed and a resolver's remote token replaced
+   behind the collection's back: fails naming the broken checks (the DNS one: 401), in the
+   output and in the JUnit report;
 5. unlink: everything the collection made is gone, the seeded VPC/SG/network remain and the
    native DNS configuration is back byte for byte;
 6. unlink again: ``changed=0``.
@@ -60,6 +61,9 @@ NATIVE_DNS = {AWS: "coredns", GCP: "kube-dns"}
 RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 SEEDED_SG = "eks-cluster-sg-demo"
+# The cluster_dns role's resolver (its default namespace and name).
+RESOLVER_NS = "crosscluster-link"
+RESOLVER_PODS = "app.kubernetes.io/name=crosscluster-link-dns"
 
 
 class World:
@@ -268,7 +272,8 @@ def test_link_clusters_builds_and_verifies_the_link(world: World) -> None:
     assert "```mermaid" in report and "**PASS**" in report
     suites = ET.parse(world.report_dir / "link-report.xml").getroot()
     assert suites.get("failures") == "0"
-    assert int(suites.get("tests", "0")) == 6 + 8  # 2 connections + 4 AWS tunnels; 4 + 4 GCP
+    # 2 connections + 4 AWS tunnels; 4 + 4 GCP; DNS both ways
+    assert int(suites.get("tests", "0")) == 6 + 8 + 2
 
 
 def test_link_clusters_again_changes_nothing(world: World) -> None:
@@ -421,20 +426,43 @@ def test_verify_link_alone_fails_when_a_bgp_peer_is_gone(world: World) -> None:
         timeout=30,
     )
     response.raise_for_status()
+    # And the AWS cluster's resolver reads gcp-euw1 with a token gcp-euw1 refuses: its pods are
+    # restarted, as CoreDNS reads a kubeconfig once, at start. The pods still become Ready
+    # (readiness says nothing about remotes); the metrics check names the 401.
+    core = kube_client.CoreV1Api(world.kube(AWS))
+    secret_name = f"crosscluster-link-remote-{GCP}"
+    secret = core.read_namespaced_secret(secret_name, RESOLVER_NS)
+    config = yaml.safe_load(base64.b64decode(secret.data["kubeconfig"]))
+    config["users"][0]["user"]["token"] = "not-the-reader-token"
+    encoded = base64.b64encode(yaml.safe_dump(config).encode()).decode()
+    core.patch_namespaced_secret(secret_name, RESOLVER_NS, {"data": {"kubeconfig": encoded}})
+    core.delete_collection_namespaced_pod(RESOLVER_NS, label_selector=RESOLVER_PODS)
     mark = world.emulators.mark()
     result = world.playbook(
-        "crosscluster.link.verify_link", "-e", "link_verify_retries=2", "-e", "link_verify_delay=1"
+        "crosscluster.link.verify_link", "-e", "link_verify_retries=20", "-e", "link_verify_delay=1"
     )
     assert world.emulators.mutations_since(mark) == []
     assert result.returncode != 0
     assert f"GCP BGP peer {dropped}" in result.stdout
     suites = ET.parse(world.report_dir / "link-report.xml").getroot()
-    failures = [c.get("name") for c in suites.iter("testcase") if c.find("failure") is not None]
+    failures = {
+        c.get("name"): c.find("failure").get("message", "") + (c.find("failure").text or "")
+        for c in suites.iter("testcase")
+        if c.find("failure") is not None
+    }
+    gcp = world.plan["clusters"][GCP]
+    gcp_host = gcp["api_endpoint"].removeprefix("https://")
+    dns_check = f"DNS {AWS} -> zone {gcp['dns_zone']} of {GCP} ({gcp_host})"
     assert sorted(failures) == [
+        dns_check,
         f"GCP BGP peer {dropped} ({t['gcp_inside_address']} AS 65010 -> "
         f"{t['aws_inside_address']} AS 64512)",
         f"GCP tunnel {dropped} (interface 1)",
     ]
+    assert "Unauthorized (401)" in failures[dns_check], failures[dns_check]
+    # the other direction is still served, and is reported as a passing check
+    passed = [c.get("name") for c in suites.iter("testcase") if c.find("failure") is None]
+    assert any(name.startswith(f"DNS {GCP} -> zone ") for name in passed), passed
 
 
 def test_unlink_clusters_removes_exactly_what_link_created(world: World) -> None:

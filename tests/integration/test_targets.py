@@ -63,4 +63,11 @@ def test_target(target: str, emulators, tmp_path: Path) -> None:
         timeout=600,
         check=False,
     )
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert result.returncode == 0, failed_tasks(result.stdout) + result.stderr[-3000:]
+
+
+def failed_tasks(output: str) -> str:
+    """Each failed task's header and result (cut to 3000 characters), then the recap."""
+    blocks = output.split("\nTASK [")
+    failed = [b[:3000] for b in blocks if "fatal: [" in b or "failed: [" in b]
+    return "\nTASK [".join(["", *failed]) + "\n" + output[-1500:]

@@ -10,6 +10,9 @@
   other known image is Ready at once.
 - Finalizes deleted pods (delete with grace period 0 once their processes have stopped).
 - Serves the kubelet API's ``containerLogs`` for ``pods/log`` (HTTPS on 127.0.0.1).
+- Is the API server's egress to the cluster network (an HTTP CONNECT proxy on a Unix socket,
+  kube-apiserver ``--egress-selector-config-file``, egress ``cluster``, as Konnectivity is on
+  GKE): ``pods/proxy`` and the kubelet connections reach pod IPs inside their sandboxes.
 - Answers the cluster's DNS Service on the host at ``127.0.0.1:<dns port>`` and plays
   kube-proxy inside pod sandboxes (:mod:`tests.kube.netns`).
 """
@@ -96,6 +99,7 @@ class Agent:
         run_ports_dir: Path,
         images: pods.Images,
         dns_port: int,
+        egress_socket: Path,
     ) -> None:
         self.cluster = cluster
         self.node = node
@@ -109,6 +113,7 @@ class Agent:
         self.run_ports_dir = run_ports_dir
         self.images = images
         self.dns_port = dns_port
+        self.egress_socket = egress_socket
         self.pod_net = ipaddress.ip_network(pod_cidr)
         self.next_ip = 2  # .1 is the gateway on a real node's pod bridge
         self.network = Network()
@@ -275,6 +280,23 @@ class Agent:
                 return sandbox.connect(target, protocol)
         return None
 
+    def dial_address(self, host: str, port: int) -> socket.socket | None:
+        """What the node's network reaches at ``host:port``: a pod IP inside its sandbox,
+        the node's own address (127.0.0.1: the kubelet API) on the host."""
+        sandbox = self.sandbox_of(host)
+        if sandbox is not None:
+            return sandbox.connect(port)
+        if host == "127.0.0.1":
+            return netns.host_connect(port)
+        return None
+
+    def serve_egress(self) -> None:
+        self.egress_socket.unlink(missing_ok=True)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(str(self.egress_socket))
+        sock.listen(64)
+        netns.serve_connect(sock, self.dial_address)
+
     def serve_dns(self) -> None:
         """The cluster DNS Service (kube-system/kube-dns) on the host at 127.0.0.1:dns_port."""
         for protocol in ("UDP", "TCP"):
@@ -326,6 +348,7 @@ class Agent:
     def run(self) -> None:
         self.register()
         self.serve_kubelet()
+        self.serve_egress()
         self.serve_dns()
         threading.Thread(target=self.refresh_network, daemon=True).start()
         for client, selector, forget in (

@@ -26,6 +26,7 @@ import signal
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -125,6 +126,14 @@ class ControlPlane:
                 )
             time.sleep(0.1)
 
+    def egress_socket(self) -> Path:
+        """The agent's egress socket: in the cluster directory unless that path is longer
+        than a Unix socket address allows (108 bytes)."""
+        path = self.dir / "egress.sock"
+        if len(str(path)) < 100:
+            return path
+        return Path(tempfile.mkdtemp(prefix="xcl-egress-")) / "egress.sock"
+
     def start(self) -> None:
         service_ip = str(ipaddress.ip_network(self.service_cidr).network_address + 1)
         keys = pki.create(self.dir / "pki", self.name, self.node, service_ip)
@@ -134,6 +143,25 @@ class ControlPlane:
         tokens.write_text(f"{token},crosscluster-link-admin,admin-uid,system:masters\n")
         tokens.chmod(0o600)
 
+        egress_socket = self.egress_socket()
+        egress = self.dir / "egress-selector.yaml"
+        egress.write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "apiserver.k8s.io/v1beta1",
+                    "kind": "EgressSelectorConfiguration",
+                    "egressSelections": [
+                        {
+                            "name": "cluster",
+                            "connection": {
+                                "proxyProtocol": "HTTPConnect",
+                                "transport": {"uds": {"udsName": str(egress_socket)}},
+                            },
+                        }
+                    ],
+                }
+            )
+        )
         etcd_port, peer_port, api_port = free_port(), free_port(), free_port()
         etcd = self.spawn(
             "etcd",
@@ -173,6 +201,8 @@ class ControlPlane:
                 f"--kubelet-client-certificate={keys.apiserver_kubelet_client.cert}",
                 f"--kubelet-client-key={keys.apiserver_kubelet_client.key}",
                 "--kubelet-preferred-address-types=InternalIP",
+                # pods/proxy and kubelet traffic go through the node agent (agent.py)
+                f"--egress-selector-config-file={egress}",
                 "--allow-privileged=true",
                 "--profiling=false",
                 "--v=1",
@@ -246,6 +276,7 @@ class ControlPlane:
             run_ports_dir=ports_dir,
             images=images,
             dns_port=self.args.dns_port,
+            egress_socket=egress_socket,
         )
         self.agent.run()
 

@@ -226,5 +226,45 @@ def serve_udp(listener: socket.socket, dial: Callable[[], socket.socket | None])
     threading.Thread(target=loop, daemon=True).start()
 
 
+def serve_connect(
+    listener: socket.socket, dial: Callable[[str, int], socket.socket | None]
+) -> None:
+    """An HTTP CONNECT proxy on ``listener``: each ``CONNECT host:port`` is joined to
+    ``dial(host, port)`` (RFC 9110 section 9.3.6: 200 then raw bytes both ways), or answered
+    502 when nothing can be dialled there."""
+
+    def handle(client: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 8192:
+            chunk = client.recv(4096)
+            if not chunk:
+                client.close()
+                return
+            head += chunk
+        method, _sp, rest = head.split(b"\r\n", 1)[0].decode("latin-1").partition(" ")
+        host, _colon, port = rest.split(" ", 1)[0].rpartition(":")
+        upstream = None
+        if method == "CONNECT" and port.isdigit():
+            with contextlib.suppress(OSError):
+                upstream = dial(host.strip("[]"), int(port))
+        if upstream is None:
+            client.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+            client.close()
+            return
+        upstream.settimeout(None)
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        pipe(client, upstream)
+
+    def loop() -> None:
+        while True:
+            try:
+                client, _unused = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=handle, args=(client,), daemon=True).start()
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
 def host_connect(port: int) -> socket.socket:
     return socket.create_connection(("127.0.0.1", port), timeout=5.0)

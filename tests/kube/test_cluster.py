@@ -109,6 +109,24 @@ def test_node_is_ready_and_native_coredns_runs(cluster: dict[str, Any]) -> None:
     assert all(p["status"]["podIP"].startswith("10.244.") for p in pods)
 
 
+def test_pod_proxy_reaches_a_pod_port_through_the_agent_egress(cluster: dict[str, Any]) -> None:
+    """kube-apiserver's pods/proxy dials the pod IP through its egress (the node agent):
+    the native CoreDNS pod's own metrics endpoint (prometheus :9153) answers."""
+    client = cluster["client"]
+    selector = "labelSelector=k8s-app%3Dkube-dns"
+
+    def metrics() -> str:
+        pods = client.items(f"/api/v1/namespaces/kube-system/pods?{selector}")
+        running = [p for p in pods if (p.get("status") or {}).get("podIP")]
+        name = running[0]["metadata"]["name"]
+        return client.text(f"/api/v1/namespaces/kube-system/pods/{name}:9153/proxy/metrics")
+
+    text = eventually("the CoreDNS metrics through pods/proxy", metrics)
+    assert 'coredns_build_info{goversion="' in text
+    # the kubernetes plugin's client-go requests to this API server, by status code
+    assert 'coredns_kubernetes_rest_client_requests_total{code="200"' in text
+
+
 @pytest.mark.parametrize("tcp", [False, True])
 def test_cluster_dns_answers_local_names(cluster: dict[str, Any], tcp: bool) -> None:
     answer = eventually(

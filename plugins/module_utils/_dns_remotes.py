@@ -1,0 +1,120 @@
+# Copyright: crosscluster.link contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Whether a resolver serves each remote zone, judged from the resolver's own metrics.
+
+A Ready resolver pod says nothing about its remotes: the ready plugin asks only the plugins
+of its own server block (coredns.io/plugins/ready), and a remote zone's kubernetes plugin
+keeps answering from whatever it listed before. What does say it is the plugin's client-go
+request counter, ``coredns_kubernetes_rest_client_requests_total{code, method, host}``
+(CoreDNS plugin/kubernetes/metrics.go): one series per remote API host and status code, the
+code ``<error>`` when no HTTP answer came back (client-go rest/request.go). A remote is
+served when its host has answered 2xx and no error count grew while we watched; 401, 403
+and ``<error>`` name the cause. Pure functions: the module reads the metrics (pods/proxy).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from ansible_collections.crosscluster.link.plugins.module_utils._plan import link_id
+
+METRIC = "coredns_kubernetes_rest_client_requests_total"
+_SAMPLE = re.compile(r"^" + METRIC + r"\{(?P<labels>[^}]*)\}\s+(?P<value>\S+)")
+_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+# host -> status code -> requests so far
+Counts = dict[str, dict[str, float]]
+
+
+def parse_requests(text: str) -> Counts:
+    """The request counter of a Prometheus text exposition, summed over methods."""
+    counts: Counts = {}
+    for line in text.splitlines():
+        match = _SAMPLE.match(line)
+        if not match:
+            continue
+        labels = dict(_LABEL.findall(match["labels"]))
+        host, code = labels.get("host", ""), labels.get("code", "")
+        by_code = counts.setdefault(host, {})
+        by_code[code] = by_code.get(code, 0.0) + float(match["value"])
+    return counts
+
+
+def api_host(api_endpoint: str) -> str:
+    """The host label client-go gives requests to ``api_endpoint`` (URL host[:port])."""
+    return urlsplit(api_endpoint if "//" in api_endpoint else f"https://{api_endpoint}").netloc
+
+
+def _cause(code: str, name: str, host: str) -> str:
+    if code == "401":
+        return (
+            f"Unauthorized (401): {host} does not accept the token in the kubeconfig Secret "
+            f"of remote {name}; re-run the link to write a fresh reader token"
+        )
+    if code == "403":
+        return (
+            f"Forbidden (403): the reader of remote {name} may not list and watch services, "
+            "endpointslices and namespaces there (its ClusterRole "
+            "crosscluster-link-dns-reader-<this cluster>)"
+        )
+    if code == "<error>":
+        return (
+            f"unreachable: no HTTP answer from {host} (connection refused, timeout or TLS "
+            "failure); check the route and firewall to that API endpoint"
+        )
+    return f"HTTP {code} from {host}"
+
+
+@dataclass
+class RemoteState:
+    name: str
+    zone: str
+    host: str
+    served: bool
+    cause: str = ""
+    codes: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def definitive(self) -> bool:
+        """A verdict that waiting will not change: served, or refused with 401/403."""
+        return self.served or self.cause.startswith(("Unauthorized", "Forbidden"))
+
+
+def judge(name: str, zone: str, host: str, before: Counts, after: Counts) -> RemoteState:
+    """One pod's view of one remote between two samples of its counters."""
+    first, last = before.get(host, {}), after.get(host, {})
+    errors = {code: n for code, n in last.items() if not code.startswith("2")}
+    grown = {code: n for code, n in errors.items() if n > first.get(code, 0.0)}
+    answered = sum(n for code, n in last.items() if code.startswith("2"))
+    state = RemoteState(name, zone, host, served=False, codes=dict(sorted(last.items())))
+    failing = grown or (errors if not answered else {})
+    if failing:
+        worst = max(failing, key=lambda code: failing[code])
+        state.cause = _cause(worst, name, host)
+    elif answered:
+        state.served = True
+    else:
+        state.cause = f"no request to {host} yet: the resolver has not listed remote {name}"
+    return state
+
+
+def worst(states: list[RemoteState]) -> RemoteState:
+    """A remote over every resolver pod: served only if every pod serves it."""
+    return next((s for s in states if not s.served), states[0])
+
+
+def as_check(cluster: str, state: RemoteState) -> dict[str, object]:
+    """The verify report's check shape (playbooks/verify_link.yml)."""
+    actual = "served" if state.served else state.cause
+    name = f"DNS {cluster} -> zone {state.zone} of {state.name} ({state.host})"
+    return {
+        "link": link_id(cluster, state.name),
+        "cluster": cluster,
+        "name": name,
+        "expected": "served",
+        "actual": actual,
+        "ok": state.served,
+        "summary": f"{name}: expected served, got {actual}",
+    }
