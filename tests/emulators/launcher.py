@@ -297,6 +297,7 @@ def up(
     aws_deleting_seconds: float = 0.0,
     aws_modifying_seconds: float = 0.0,
     aws_shuffle_tunnel_options: int | None = None,
+    aws_notfound_seconds: float = 0.0,
     gcp_operation_seconds: float | None = None,
     kube_clusters: str | os.PathLike[str] | None = None,
     timeout: float = START_TIMEOUT,
@@ -326,6 +327,7 @@ def up(
             "deleting_seconds": aws_deleting_seconds or None,
             "modifying_seconds": aws_modifying_seconds or None,
             "shuffle_tunnel_options": aws_shuffle_tunnel_options,
+            "notfound_seconds": aws_notfound_seconds or None,
         },
     )
     if "kube" in selected:
