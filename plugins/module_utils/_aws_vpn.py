@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
+    FRESH_ID_NOT_FOUND_CODES,
     MANAGED_TAG,
     NAME_TAG,
     AwsError,
@@ -503,15 +504,27 @@ def _create(client: Any, params: dict[str, Any], tags: dict[str, str]) -> dict[s
         request["VpnGatewayId"] = params["vpn_gateway_id"]
     else:
         request["TransitGatewayId"] = params["transit_gateway_id"]
-    connection: dict[str, Any] = call(client, "create_vpn_connection", **request)["VpnConnection"]
+    # The customer gateway and VGW are usually created right before (the aws_vpn role's
+    # previous tasks): a NotFound of them is retried ("Eventual consistency in the Amazon EC2
+    # API"), then reported as AWS gave it. Nothing is created by a call that answers NotFound.
+    connection: dict[str, Any] = call(
+        client, "create_vpn_connection", retry_codes=FRESH_ID_NOT_FOUND_CODES, **request
+    )["VpnConnection"]
     return connection
 
 
-def _get(client: Any, connection_id: str) -> dict[str, Any] | None:
+def _get(client: Any, connection_id: str, just_created: bool = False) -> dict[str, Any] | None:
     """The connection, or None if AWS does not find it (gone, or too fresh: "Eventual
-    consistency in the Amazon EC2 API")."""
+    consistency in the Amazon EC2 API"). ``just_created``: this run created it, so a NotFound
+    is retried first (never when waiting for ``deleted``, where NotFound means gone)."""
+    codes = FRESH_ID_NOT_FOUND_CODES if just_created else ()
     try:
-        found = call(client, "describe_vpn_connections", VpnConnectionIds=[connection_id])
+        found = call(
+            client,
+            "describe_vpn_connections",
+            retry_codes=codes,
+            VpnConnectionIds=[connection_id],
+        )
     except AwsError as exc:
         if exc.code == "InvalidVpnConnectionID.NotFound":
             return None
@@ -673,7 +686,8 @@ def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, A
                     client, connection["VpnConnectionId"], params["wait_timeout"]
                 )
             else:
-                connection = _get(client, connection["VpnConnectionId"]) or connection
+                fresh = _get(client, connection["VpnConnectionId"], just_created=True)
+                connection = fresh or connection
         return {
             "changed": True,
             "vpn_connection": _result(client, connection, wanted),

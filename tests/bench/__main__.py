@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             **launcher.environment(state, endpoints),
             "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
         }
-        vpc_id = seed_aws(endpoints["aws"], env)
+        vpc_id = seed_aws(endpoints["aws"], env, [endpoints["kube"]["aws-euw1"]["pod_cidr"]])
         gcp_kube = endpoints["kube"]["gcp-euw1"]
         seed_gcp(endpoints["gcp"], env, gcp_kube["pod_cidr"], gcp_kube["service_cidr"])
         inventory_path = state / "clusters.yml"

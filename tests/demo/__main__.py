@@ -2,8 +2,9 @@
 
 1. ``tests.emulators.launcher.up``: AWS (moto + VPN extensions), GCP (Compute Engine) and
    three real Kubernetes control planes (aws-euw1 kubeadm, gcp-euw1 GKE, onprem-lab k3s);
-2. seed what a real account would already have: the EKS VPC with its route table and
-   cluster security group, and the GKE VPC network with its subnetwork and secondary ranges;
+2. seed what a real account would already have: the EKS VPC (the pod range associated as a
+   secondary CIDR block) with its route table and cluster security group, and the GKE VPC
+   network with its subnetwork and secondary ranges;
 3. write an inventory for those endpoints (``<state-dir>/clusters.yml``) and run
    ``ansible-playbook -i <state-dir>/clusters.yml crosscluster.link.link_clusters`` (another
    playbook with ``--playbook``), then show the verification report it wrote
@@ -51,8 +52,10 @@ ONPREM_CLUSTER = {
 }
 
 
-def seed_aws(endpoint: dict[str, Any], env: dict[str, str]) -> str:
-    """The EKS cluster's VPC, subnet, route table and cluster security group."""
+def seed_aws(endpoint: dict[str, Any], env: dict[str, str], pod_cidrs: list[str]) -> str:
+    """The EKS cluster's VPC, subnet, route table and cluster security group; ``pod_cidrs``
+    are associated with the VPC as secondary CIDR blocks, as the VPC CNI's custom networking
+    has them (the VGW advertises only the VPC's blocks: link_clusters checks it first)."""
     ec2 = boto3.client(
         "ec2",
         endpoint_url=endpoint["endpoint_url"],
@@ -62,6 +65,8 @@ def seed_aws(endpoint: dict[str, Any], env: dict[str, str]) -> str:
     )
     vpc_id = ec2.create_vpc(CidrBlock=AWS_CLUSTER["cluster_node_cidrs"][0])["Vpc"]["VpcId"]
     ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.10.0.0/20")
+    for cidr in pod_cidrs:
+        ec2.associate_vpc_cidr_block(VpcId=vpc_id, CidrBlock=cidr)
     ec2.create_security_group(
         GroupName="eks-cluster-sg-demo", Description="EKS cluster security group", VpcId=vpc_id
     )
@@ -281,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     endpoints = launcher.up(state)
     try:
         env = {**os.environ, **launcher.environment(state, endpoints)}
-        vpc_id = seed_aws(endpoints["aws"], env)
+        vpc_id = seed_aws(endpoints["aws"], env, [endpoints["kube"]["aws-euw1"]["pod_cidr"]])
         gcp_kube = endpoints["kube"]["gcp-euw1"]
         seed_gcp(endpoints["gcp"], env, gcp_kube["pod_cidr"], gcp_kube["service_cidr"])
         seed_workload(gcp_kube)

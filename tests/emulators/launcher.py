@@ -39,12 +39,14 @@ STOP_GRACE = 5.0
 
 # The demo's three clusters (aws + gcp + onprem). Pod and service ranges are disjoint, as
 # linking requires (docs/emulators.md): EKS-like on kubeadm, GKE VPC-native, k3s defaults.
+# The EKS-like pod range is one secondary VPC CIDR block, so at most a /16 (Amazon VPC User
+# Guide, "VPC CIDR blocks": /16 to /28); the demo associates it with its VPC.
 DEFAULT_KUBE_CLUSTERS: tuple[dict[str, str], ...] = (
     {
         "name": "aws-euw1",
         "flavour": "kubeadm",
         "service_cidr": "10.100.0.0/16",
-        "pod_cidr": "10.32.0.0/13",
+        "pod_cidr": "10.32.0.0/16",
     },
     {
         "name": "gcp-euw1",
@@ -291,6 +293,7 @@ def up(
     aws_deleting_seconds: float = 0.0,
     aws_modifying_seconds: float = 0.0,
     aws_shuffle_tunnel_options: int | None = None,
+    aws_notfound_seconds: float = 0.0,
     gcp_operation_seconds: float | None = None,
     kube_clusters: str | os.PathLike[str] | None = None,
     timeout: float = START_TIMEOUT,
@@ -320,6 +323,7 @@ def up(
             "deleting_seconds": aws_deleting_seconds or None,
             "modifying_seconds": aws_modifying_seconds or None,
             "shuffle_tunnel_options": aws_shuffle_tunnel_options,
+            "notfound_seconds": aws_notfound_seconds or None,
         },
     )
     if "kube" in selected:

@@ -396,7 +396,12 @@ def put_lifecycle(run: Any, **fields: Any) -> dict[str, Any]:
 def lifecycle(aws_emulator: Any) -> Iterator[Any]:
     yield lambda **fields: put_lifecycle(aws_emulator, **fields)
     put_lifecycle(
-        aws_emulator, deleting_seconds=0, modifying_seconds=0, pending_seconds=0, shuffle_seed=None
+        aws_emulator,
+        deleting_seconds=0,
+        modifying_seconds=0,
+        pending_seconds=0,
+        shuffle_seed=None,
+        notfound_seconds=0,
     )
 
 
@@ -564,12 +569,71 @@ def test_lifecycle_admin_endpoint_validates(aws_emulator, lifecycle):
         "deleting_seconds": 0.0,
         "modifying_seconds": 0.0,
         "shuffle_seed": None,
+        "notfound_seconds": 0.0,
     }
-    for body in ({"deleting_seconds": -1}, {"shuffle_seed": "x"}, {"unknown": 1}):
+    bodies = ({"deleting_seconds": -1}, {"shuffle_seed": "x"}, {"unknown": 1})
+    for body in (*bodies, {"notfound_seconds": "soon"}, {"notfound_seconds": -0.5}):
         with pytest.raises(urllib.error.HTTPError) as caught:
             put_lifecycle(aws_emulator, **body)
         assert caught.value.code == 400
     assert lifecycle()["deleting_seconds"] == 0.0  # a refused change changes nothing
+
+
+def test_fresh_ids_are_not_found_during_the_notfound_window(ec2, network, lifecycle):
+    """ "Eventual consistency in the Amazon EC2 API": a Describe or use of an id right after
+    its Create may answer Invalid<Resource>ID.NotFound; notfound_seconds makes it so."""
+    before = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="192.0.2.71", BgpAsn=65071)
+    lifecycle(notfound_seconds=1.5)
+    cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="192.0.2.70", BgpAsn=65070)
+    cgw_id = cgw["CustomerGateway"]["CustomerGatewayId"]
+    vgw_id = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    vpn_id = new_vpn(ec2, network)["VpnConnectionId"]
+    started = time.monotonic()
+    hidden = [
+        (ec2.describe_customer_gateways, {"CustomerGatewayIds": [cgw_id]}),
+        (ec2.describe_vpn_gateways, {"VpnGatewayIds": [vgw_id]}),
+        (ec2.describe_vpn_connections, {"VpnConnectionIds": [vpn_id]}),
+        (ec2.attach_vpn_gateway, {"VpcId": network["vpc"], "VpnGatewayId": vgw_id}),
+        (ec2.create_tags, {"Resources": [vpn_id], "Tags": [{"Key": "k", "Value": "v"}]}),
+        (
+            ec2.create_vpn_connection,
+            {"Type": "ipsec.1", "CustomerGatewayId": cgw_id, "VpnGatewayId": network["vgw"]},
+        ),
+    ]
+    answers = [error_of(call, **params) for call, params in hidden]
+    assert time.monotonic() - started < 1.5, "the checks took longer than the window"
+    assert answers == [
+        ("InvalidCustomerGatewayID.NotFound", f"The customerGateway ID '{cgw_id}' does not exist"),
+        ("InvalidVpnGatewayID.NotFound", f"The vpnGateway ID '{vgw_id}' does not exist"),
+        ("InvalidVpnConnectionID.NotFound", f"The vpnConnection ID '{vpn_id}' does not exist"),
+        ("InvalidVpnGatewayID.NotFound", f"The vpnGateway ID '{vgw_id}' does not exist"),
+        ("InvalidVpnConnectionID.NotFound", f"The vpnConnection ID '{vpn_id}' does not exist"),
+        ("InvalidCustomerGatewayID.NotFound", f"The customerGateway ID '{cgw_id}' does not exist"),
+    ]
+    # Only lookups by id: a filter naming it matches, and older ids are found at once, also
+    # through an identical create (which returns the existing gateway, no new window).
+    by_filter = ec2.describe_customer_gateways(
+        Filters=[{"Name": "customer-gateway-id", "Values": [cgw_id]}]
+    )["CustomerGateways"]
+    assert [g["CustomerGatewayId"] for g in by_filter] == [cgw_id]
+    old_id = before["CustomerGateway"]["CustomerGatewayId"]
+    again = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="192.0.2.71", BgpAsn=65071)
+    assert again["CustomerGateway"]["CustomerGatewayId"] == old_id
+    assert ec2.describe_customer_gateways(CustomerGatewayIds=[old_id])["CustomerGateways"]
+    time.sleep(max(0.0, 1.6 - (time.monotonic() - started)))
+    assert ec2.describe_customer_gateways(CustomerGatewayIds=[cgw_id])["CustomerGateways"]
+    assert ec2.describe_vpn_gateways(VpnGatewayIds=[vgw_id])["VpnGateways"]
+    assert describe(ec2, vpn_id)["VpnConnectionId"] == vpn_id
+    ec2.delete_vpn_connection(VpnConnectionId=vpn_id)
+
+
+def test_no_notfound_window_by_default(ec2, network):
+    cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="192.0.2.72", BgpAsn=65072)
+    cgw_id = cgw["CustomerGateway"]["CustomerGatewayId"]
+    assert ec2.describe_customer_gateways(CustomerGatewayIds=[cgw_id])["CustomerGateways"]
+    vpn_id = new_vpn(ec2, network)["VpnConnectionId"]
+    assert describe(ec2, vpn_id)["VpnConnectionId"] == vpn_id
+    ec2.delete_vpn_connection(VpnConnectionId=vpn_id)
 
 
 def test_transit_gateway_vpn(ec2, network):

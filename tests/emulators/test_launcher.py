@@ -120,13 +120,14 @@ def test_pending_connection_becomes_available_after_the_delay(tmp_path):
 
 
 def test_aws_lifecycle_options_reach_the_emulator(tmp_path):
-    """up --aws-deleting-seconds / --aws-modifying-seconds / --aws-shuffle-tunnel-options
-    start the AWS emulator with them (python -m tests.emulators.aws --deleting-seconds ...)."""
+    """up --aws-deleting-seconds / --aws-modifying-seconds / --aws-shuffle-tunnel-options /
+    --aws-notfound-seconds start the AWS emulator with them (python -m tests.emulators.aws
+    --deleting-seconds ...)."""
     state = tmp_path / "state"
     started = cli(
         *("up", "--state-dir", str(state), "--only", "aws", "--aws-pending-seconds", "0.5"),
         *("--aws-deleting-seconds", "2.5", "--aws-modifying-seconds", "1.5"),
-        *("--aws-shuffle-tunnel-options", "4"),
+        *("--aws-shuffle-tunnel-options", "4", "--aws-notfound-seconds", "3"),
     )
     try:
         assert started.returncode == 0, started.stderr
@@ -137,6 +138,7 @@ def test_aws_lifecycle_options_reach_the_emulator(tmp_path):
                 "deleting_seconds": 2.5,
                 "modifying_seconds": 1.5,
                 "shuffle_seed": 4,
+                "notfound_seconds": 3.0,
             }
     finally:
         cli("down", "--state-dir", str(state))

@@ -73,7 +73,7 @@ class World:
         self.emulators = emulators
         env = emulators.env
         endpoints = emulators.endpoints
-        self.vpc_id = seed_aws(endpoints["aws"], env)
+        self.vpc_id = seed_aws(endpoints["aws"], env, [endpoints["kube"][AWS]["pod_cidr"]])
         gcp_kube = endpoints["kube"][GCP]
         seed_gcp(endpoints["gcp"], env, gcp_kube["pod_cidr"], gcp_kube["service_cidr"], NETWORK)
         self.report_dir = tmp / "report"
@@ -95,7 +95,9 @@ class World:
         self.gcp_headers = {"Authorization": f"Bearer {env['GCP_ACCESS_TOKEN']}"}
         self.native_dns_before = {name: self.native_dns(name) for name in NATIVE_DNS}
 
-    def playbook(self, name: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    def playbook(
+        self, name: str, *extra: str, inventory: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         env = {
             **os.environ,
             **self.emulators.env,
@@ -104,7 +106,7 @@ class World:
             "ANSIBLE_NOCOWS": "1",
             "ANSIBLE_PIPELINING": "1",
         }
-        command = [str(ANSIBLE_PLAYBOOK), "-i", str(self.inventory), name, *extra]
+        command = [str(ANSIBLE_PLAYBOOK), "-i", str(inventory or self.inventory), name, *extra]
         return subprocess.run(
             command, env=env, capture_output=True, text=True, timeout=400, check=False
         )
@@ -160,6 +162,33 @@ def assert_unchanged(result: subprocess.CompletedProcess[str]) -> None:
 @pytest.fixture(scope="module")
 def world(emulators: EmulatorRun, tmp_path_factory: pytest.TempPathFactory) -> World:
     return World(emulators, tmp_path_factory.mktemp("link"))
+
+
+def test_pods_outside_the_vpc_fail_every_host_before_any_change(
+    world: World, tmp_path: Path
+) -> None:
+    """The VGW advertises only the VPC's CIDR blocks: a VPC without the pod range associated
+    stops link_clusters in its preflight, in check mode and for real, before any mutating
+    request to any cloud or cluster (the request logs)."""
+    vpc_id = world.ec2.create_vpc(CidrBlock="10.10.0.0/16")["Vpc"]["VpcId"]  # pods: no block
+    data = inventory(world.emulators.endpoints, vpc_id, network=NETWORK)
+    path = tmp_path / "clusters.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    pods = world.emulators.endpoints["kube"][AWS]["pod_cidr"]
+    mark = world.emulators.mark()
+    for mode in (["--check"], []):
+        result = world.playbook("crosscluster.link.link_clusters", *mode, inventory=path)
+        assert result.returncode != 0, result.stdout[-3000:]
+        assert (
+            f"pod_cidrs: {pods} is not inside the CIDR blocks associated with VPC {vpc_id} "
+            f"(10.10.0.0/16)"
+        ) in result.stdout
+        assert f"associate-vpc-cidr-block --vpc-id {vpc_id} --cidr-block {pods}" in result.stdout
+        assert "Preflight" in result.stdout and "Gateways -" not in result.stdout
+        assert {host: counts[2] for host, counts in recap(result).items()}[AWS] == 1
+    assert world.emulators.mutations_since(mark) == []
+    operations = {e["operation"] for e in world.emulators.requests_since(mark, service="aws")}
+    assert operations == {"DescribeVpcs"}
 
 
 def test_check_mode_before_the_first_run_makes_no_mutating_request(world: World) -> None:

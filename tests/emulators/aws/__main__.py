@@ -1,6 +1,7 @@
 """``python -m tests.emulators.aws --port P --state-dir DIR [--faults FILE]
 [--pending-seconds S] [--deleting-seconds S] [--modifying-seconds S]
-[--shuffle-tunnel-options SEED] [--region R]``: serve the AWS emulator on 127.0.0.1:P."""
+[--shuffle-tunnel-options SEED] [--notfound-seconds S] [--region R]``: serve the AWS
+emulator on 127.0.0.1:P."""
 
 from __future__ import annotations
 
@@ -37,6 +38,12 @@ def main(argv: list[str] | None = None) -> None:
         metavar="SEED",
         help="report Options.TunnelOptions in a shuffled order (seeded)",
     )
+    parser.add_argument(
+        "--notfound-seconds",
+        type=float,
+        default=0.0,
+        help="a new customer gateway, VPN gateway or VPN connection is not found by id that long",
+    )
     parser.add_argument("--region", default="eu-west-1")
     args = parser.parse_args(argv)
     args.state_dir.mkdir(parents=True, exist_ok=True)
@@ -48,6 +55,7 @@ def main(argv: list[str] | None = None) -> None:
         deleting_seconds=args.deleting_seconds,
         modifying_seconds=args.modifying_seconds,
         shuffle_seed=args.shuffle_tunnel_options,
+        notfound_seconds=args.notfound_seconds,
     )
     wrapped = Instrumented(
         app,

@@ -43,6 +43,20 @@ _REGION_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
 _READ_PREFIXES = ("Describe", "Get", "List")
 AWS_ADMIN = "/_emulator/aws/"
 
+# "Eventual consistency in the Amazon EC2 API" (EC2 developer guide): "if you run a command to
+# modify or describe the resource that you just created, its ID might not have propagated
+# throughout the system, and you will get an error responding that the resource does not
+# exist". The NotFound answer of each resource the extension hides while fresh, by id prefix
+# (EC2 API reference, "Error codes": Invalid<Resource>ID.NotFound).
+NOT_FOUND_BY_PREFIX = {
+    "cgw-": ("InvalidCustomerGatewayID.NotFound", "customerGateway"),
+    "vgw-": ("InvalidVpnGatewayID.NotFound", "vpnGateway"),
+    "vpn-": ("InvalidVpnConnectionID.NotFound", "vpnConnection"),
+}
+# Request parameters that do not name a resource to look up: filter values match (or not),
+# they are never "not found"; tag specifications of a create carry no id.
+_NOT_NAMING_PREFIXES = ("Filter.", "TagSpecification")
+
 # CreateCustomerGateway, BgpAsn: "7224 is reserved in all Regions"; 9059 in eu-west-1,
 # 10124 in ap-northeast-1, 17943 in ap-southeast-1.
 RESERVED_ASNS = {7224: None, 9059: "eu-west-1", 10124: "ap-northeast-1", 17943: "ap-southeast-1"}
@@ -112,18 +126,22 @@ class VpnRecord:
 
 @dataclass
 class Lifecycle:
-    """How long the slow VPN transitions take (seconds; 0 = at once), and the seed of the
-    Options.TunnelOptions shuffle (None = creation order). ``--pending-seconds``,
-    ``--deleting-seconds``, ``--modifying-seconds`` and ``--shuffle-tunnel-options`` set
-    them at start, ``PUT /_emulator/aws/lifecycle`` at run time."""
+    """How long the slow VPN transitions take (seconds; 0 = at once), the seed of the
+    Options.TunnelOptions shuffle (None = creation order), and how long a new customer
+    gateway, VPN gateway or VPN connection is not found by id (0 = found at once).
+    ``--pending-seconds``, ``--deleting-seconds``, ``--modifying-seconds``,
+    ``--shuffle-tunnel-options`` and ``--notfound-seconds`` set them at start,
+    ``PUT /_emulator/aws/lifecycle`` at run time."""
 
     pending_seconds: float = 0.0
     deleting_seconds: float = 0.0
     modifying_seconds: float = 0.0
     shuffle_seed: int | None = None
+    notfound_seconds: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("pending_seconds", "deleting_seconds", "modifying_seconds"):
+        seconds = ("pending_seconds", "deleting_seconds", "modifying_seconds", "notfound_seconds")
+        for name in seconds:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
@@ -143,6 +161,7 @@ class AwsEmulator:
         deleting_seconds: float = 0.0,
         modifying_seconds: float = 0.0,
         shuffle_seed: int | None = None,
+        notfound_seconds: float = 0.0,
         seed: int | None = None,
     ):
         self.moto = DomainDispatcherApplication(create_backend_app)
@@ -157,9 +176,12 @@ class AwsEmulator:
                 "deleting_seconds": deleting_seconds,
                 "modifying_seconds": modifying_seconds,
                 "shuffle_seed": shuffle_seed,
+                "notfound_seconds": notfound_seconds,
             }
         )
         self.records: dict[str, VpnRecord] = {}
+        # Id -> when it becomes visible, for the ids created with a NotFound window.
+        self.visible_at: dict[str, float] = {}
         self.model = get_service_model("ec2")
         self.handlers: dict[str, Callable[[Any, str, dict[str, Any], Environ, bytes], bytes]] = {
             "CreateVpnConnection": self.create_vpn_connection,
@@ -173,6 +195,7 @@ class AwsEmulator:
             "EnableVgwRoutePropagation": self.enable_vgw_route_propagation,
             "DisableVgwRoutePropagation": self.disable_vgw_route_propagation,
             "CreateCustomerGateway": self.create_customer_gateway,
+            "CreateVpnGateway": self.create_vpn_gateway,
             "DescribeCustomerGateways": self.describe_customer_gateways,
             "CreateTransitGatewayVpcAttachment": self.create_transit_gateway_vpc_attachment,
         }
@@ -191,9 +214,12 @@ class AwsEmulator:
             backend = ec2_backends[DEFAULT_ACCOUNT_ID][region]
             self._refresh(backend, region)
             handler = self.handlers.get(action)
-            if handler is None:
+            hidden = self._not_yet_visible(params)
+            if handler is None and hidden is None:
                 return list(self.moto(environ, start_response))
             try:
+                if hidden is not None:
+                    raise hidden
                 parsed = EC2QueryParser(self.model.operation_model(action)).parse(
                     {"values": params, "method": "POST", "headers": {}, "body": body}
                 )
@@ -252,6 +278,24 @@ class AwsEmulator:
             status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
         )
         return [data]
+
+    def _created(self, resource_id: str) -> None:
+        """Start the NotFound window of a new resource (none when notfound_seconds is 0; a
+        later change of the window leaves the ids created before alone)."""
+        if self.lifecycle.notfound_seconds > 0:
+            self.visible_at[resource_id] = time.time() + self.lifecycle.notfound_seconds
+
+    def _not_yet_visible(self, params: MultiDict[str, str]) -> Ec2Error | None:
+        """Invalid<Resource>ID.NotFound when the request names (outside its filters) an id
+        still in its NotFound window: eventual consistency (NOT_FOUND_BY_PREFIX)."""
+        now = time.time()
+        for resource_id in [i for i, at in self.visible_at.items() if at <= now]:
+            del self.visible_at[resource_id]
+        for key, value in params.items(multi=True):
+            if value in self.visible_at and not key.startswith(_NOT_NAMING_PREFIXES):
+                code, noun = NOT_FOUND_BY_PREFIX[value[: value.index("-") + 1]]
+                return Ec2Error(code, f"The {noun} ID '{value}' does not exist")
+        return None
 
     def _region(self, environ: Environ) -> str:
         match = _REGION_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
@@ -455,6 +499,7 @@ class AwsEmulator:
             },
         )
         self._apply(backend, connection, self.records[connection.id])
+        self._created(connection.id)
         return self._render("CreateVpnConnection", {"VpnConnection": connection})
 
     def delete_vpn_connection(
@@ -649,7 +694,20 @@ class AwsEmulator:
         assert match, payload
         gateway = backend.customer_gateways[match.group(1).decode()]
         gateway.bgp_asn = str(asn)
+        self._created(gateway.id)  # a new gateway only: an identical create returned above
         return self._render("CreateCustomerGateway", {"CustomerGateway": gateway})
+
+    def create_vpn_gateway(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """CreateVpnGateway, done by moto; only the new id's NotFound window is added."""
+        status, payload = self._delegate(environ, body)
+        if status != 200:
+            raise _MotoAnswer(status, payload)
+        match = re.search(rb"<vpnGatewayId>([^<]+)</vpnGatewayId>", payload)
+        assert match, payload
+        self._created(match.group(1).decode())
+        return payload
 
     def describe_customer_gateways(
         self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes

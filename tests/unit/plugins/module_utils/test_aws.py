@@ -78,6 +78,74 @@ def test_retry_delay_is_capped() -> None:
     assert sleeps == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0, 5.0]
 
 
+NOT_FOUND = "InvalidVpnConnectionID.NotFound"
+
+
+def test_retry_codes_are_retried_for_that_call_only_and_not_passed_on() -> None:
+    sleeps: list[float] = []
+    seen: list[dict[str, object]] = []
+
+    def describe(**kwargs: object) -> str:
+        seen.append(kwargs)
+        if len(seen) < 3:
+            raise AwsError(NOT_FOUND, "The vpnConnection ID 'vpn-1' does not exist", 400)
+        return "found"
+
+    wrapped = _aws.retry(attempts=5, base_delay=1.0, sleep=sleeps.append)(describe)
+    assert wrapped(retry_codes={NOT_FOUND}, VpnConnectionIds=["vpn-1"]) == "found"
+    assert seen == [{"VpnConnectionIds": ["vpn-1"]}] * 3
+    assert len(sleeps) == 2 and 0 <= sleeps[0] <= 1.0 and 0 <= sleeps[1] <= 2.0
+    # The same error without retry_codes is the answer: raised at once.
+    seen.clear()
+    with pytest.raises(AwsError, match=NOT_FOUND):
+        wrapped(VpnConnectionIds=["vpn-1"])
+    assert len(seen) == 1 and len(sleeps) == 2
+
+
+def test_retry_codes_give_up_after_attempts_with_the_api_error() -> None:
+    sleeps: list[float] = []
+    errors = [AwsError(NOT_FOUND, f"attempt {n}", 400) for n in range(10)]
+    func, calls = _flaky(errors)
+    wrapped = _aws.retry(attempts=4, sleep=sleeps.append)(func)
+    with pytest.raises(AwsError, match="attempt 3"):
+        wrapped(retry_codes=_aws.FRESH_ID_NOT_FOUND_CODES)
+    assert len(calls) == 4 and len(sleeps) == 3
+
+
+def test_default_retry_budget_is_bounded() -> None:
+    """Seven retries with the defaults, at most 51.5 s of sleep in all."""
+    sleeps: list[float] = []
+    errors = [AwsError(NOT_FOUND, "x", 400) for _unused in range(8)]
+    func, calls = _flaky(errors)
+    highest = mock.patch.object(_aws.random, "uniform", side_effect=lambda low, high: high)
+    with highest, pytest.raises(AwsError):
+        _aws.retry(sleep=sleeps.append)(func)(retry_codes={NOT_FOUND})
+    assert len(calls) == 8 and sum(sleeps) == 51.5
+
+
+def test_call_retries_retry_codes_and_passes_only_the_api_params() -> None:
+    client = mock.Mock()
+    not_found = ClientError(
+        {
+            "Error": {"Code": NOT_FOUND, "Message": "does not exist"},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        },
+        "DescribeVpnConnections",
+    )
+    client.describe_vpn_connections.side_effect = [not_found, {"VpnConnections": []}]
+    with mock.patch.object(_aws.random, "uniform", return_value=0.0):
+        answer = _aws.call(
+            client,
+            "describe_vpn_connections",
+            retry_codes=_aws.FRESH_ID_NOT_FOUND_CODES,
+            VpnConnectionIds=["vpn-1"],
+        )
+    assert answer == {"VpnConnections": []}
+    assert [c.kwargs for c in client.describe_vpn_connections.call_args_list] == [
+        {"VpnConnectionIds": ["vpn-1"]}
+    ] * 2
+
+
 def test_call_turns_client_error_into_aws_error() -> None:
     client = mock.Mock()
     client.delete_route.side_effect = ClientError(

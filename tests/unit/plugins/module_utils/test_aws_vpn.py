@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from ansible_collections.crosscluster.link.plugins.module_utils import _aws_vpn
 from ansible_collections.crosscluster.link.plugins.module_utils._aws import AwsError
+from botocore.exceptions import ClientError
 
 
 @pytest.mark.parametrize(
@@ -520,3 +521,103 @@ def test_each_tunnel_modification_waits_for_available(api, sleeps, state: str) -
         "169.254.10.0/30",
         "169.254.10.4/30",
     ]
+
+
+# -- eventual consistency: NotFound right after a create ("Eventual consistency in the Amazon
+# EC2 API"), through the real call() and its retry loop, on a scripted client.
+
+
+class _EventualEc2:
+    """A client whose fresh ids answer NotFound ``hidden`` times first, as EC2 may right
+    after a create; every call is logged as (operation, params)."""
+
+    def __init__(self, hidden: int, existing: list[dict[str, Any]] | None = None) -> None:
+        self.hidden = {"cgw-1": hidden, "vpn-2": hidden}
+        self.existing = existing or []
+        self.log: list[tuple[str, dict[str, Any]]] = []
+
+    def _not_yet(self, resource_id: str, code: str, operation: str) -> None:
+        if self.hidden.get(resource_id, 0) > 0:
+            self.hidden[resource_id] -= 1
+            raise ClientError(
+                {"Error": {"Code": code, "Message": f"'{resource_id}' does not exist"}},
+                operation,
+            )
+
+    def create_vpn_connection(self, **params: Any) -> dict[str, Any]:
+        self.log.append(("create_vpn_connection", params))
+        code = "InvalidCustomerGatewayID.NotFound"
+        self._not_yet(params["CustomerGatewayId"], code, "CreateVpnConnection")
+        return {"VpnConnection": _connection(VpnConnectionId="vpn-2", State="pending")}
+
+    def describe_vpn_connections(self, **params: Any) -> dict[str, Any]:
+        self.log.append(("describe_vpn_connections", params))
+        if "Filters" in params:
+            return {"VpnConnections": self.existing}
+        connection_id = params["VpnConnectionIds"][0]
+        code = "InvalidVpnConnectionID.NotFound"
+        self._not_yet(connection_id, code, "DescribeVpnConnections")
+        if connection_id == "vpn-2":
+            return {"VpnConnections": [_connection(VpnConnectionId="vpn-2")]}
+        raise ClientError({"Error": {"Code": code, "Message": "gone"}}, "DescribeVpnConnections")
+
+    def describe_vpn_gateways(self, **params: Any) -> dict[str, Any]:
+        self.log.append(("describe_vpn_gateways", params))
+        return {"VpnGateways": [{"VpnGatewayId": "vgw-1", "AmazonSideAsn": 64512}]}
+
+    def delete_vpn_connection(self, **params: Any) -> dict[str, Any]:
+        self.log.append(("delete_vpn_connection", params))
+        return {}
+
+    def operations(self) -> list[str]:
+        return [operation for operation, _params in self.log]
+
+
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """call()'s backoff delays are 0 (its retry loop still runs)."""
+    from ansible_collections.crosscluster.link.plugins.module_utils import _aws
+
+    monkeypatch.setattr(_aws.random, "uniform", lambda low, high: 0.0)
+
+
+def test_create_retries_notfound_of_fresh_gateways_and_of_the_new_connection(no_backoff) -> None:
+    ec2 = _EventualEc2(hidden=2)
+    result = _aws_vpn.ensure(ec2, _params(), check_mode=False)
+    assert result["changed"]
+    assert result["vpn_connection"]["vpn_connection_id"] == "vpn-2"
+    assert result["vpn_connection"]["state"] == "available"  # the Describe, not the create
+    assert ec2.operations() == [
+        "describe_vpn_connections",  # find by name (filters)
+        *["create_vpn_connection"] * 3,  # cgw-1 not found twice
+        *["describe_vpn_connections"] * 3,  # vpn-2 not found twice
+        "describe_vpn_gateways",
+    ]
+
+
+def test_create_reports_a_lasting_notfound_with_the_api_error(no_backoff) -> None:
+    ec2 = _EventualEc2(hidden=100)
+    with pytest.raises(AwsError) as raised:
+        _aws_vpn.ensure(ec2, _params(), check_mode=False)
+    assert raised.value.code == "InvalidCustomerGatewayID.NotFound"
+    assert ec2.operations().count("create_vpn_connection") == 8  # bounded by the retry loop
+
+
+def test_absent_of_a_missing_connection_is_quick(no_backoff) -> None:
+    ec2 = _EventualEc2(hidden=0)
+    result = _aws_vpn.ensure(ec2, _params(state="absent"), check_mode=False)
+    assert not result["changed"]
+    assert ec2.operations() == ["describe_vpn_connections"]
+
+
+def test_wait_for_deleted_takes_notfound_as_deleted_at_once(no_backoff, sleeps) -> None:
+    """NotFound while waiting for ``deleted`` is the answer (gone), never retried."""
+    ec2 = _EventualEc2(hidden=0, existing=[_connection()])
+    result = _aws_vpn.ensure(ec2, _params(state="absent"), check_mode=False)
+    assert result["changed"]
+    assert ec2.operations() == [
+        "describe_vpn_connections",
+        "delete_vpn_connection",
+        "describe_vpn_connections",  # vpn-1: NotFound = deleted, no retry
+    ]
+    assert sleeps == []

@@ -12,6 +12,7 @@ from ansible_collections.crosscluster.link.plugins.module_utils import _aws
 from ansible_collections.crosscluster.link.plugins.modules import (
     aws_customer_gateway,
     aws_security_group_rules,
+    aws_vpc_cidr_check,
     aws_vpc_routes,
     aws_vpn_connection,
 )
@@ -73,6 +74,11 @@ def _run(module: Any, args: dict[str, Any], capsys: pytest.CaptureFixture[str]) 
             aws_security_group_rules,
             {"name": "n", "group_ids": ["sg-1"], "protocol": "tcp", "from_port": 99999},
             "from_port=99999 is out of range",
+        ),
+        (
+            aws_vpc_cidr_check,
+            {"vpc_id": "vpc-1", "pod_cidrs": ["10.32.0.1/16"]},
+            "pod_cidrs has '10.32.0.1/16', which is not a network CIDR",
         ),
     ],
 )
