@@ -52,6 +52,11 @@ def cluster_specs(hostvars: Mapping[str, Any], hosts: Iterable[str]) -> dict[str
     return result
 
 
+def variable_names(hostvars: Mapping[str, Any], hosts: Iterable[str], prefix: str) -> list[str]:
+    """The names (never the values) of the variables starting with ``prefix`` of the hosts."""
+    return sorted({key for host in hosts for key in hostvars[host] if key.startswith(prefix)})
+
+
 class FilterModule:
     def filters(self):
-        return {"cluster_specs": cluster_specs}
+        return {"cluster_specs": cluster_specs, "variable_names": variable_names}

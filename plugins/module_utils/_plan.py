@@ -9,7 +9,9 @@ returns ``(plan, errors, warnings)``; ``plan`` is ``None`` whenever ``errors`` i
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
@@ -21,6 +23,13 @@ from ansible_collections.crosscluster.link.plugins.module_utils._cloud_facts imp
     TUNNEL_POOL,
     is_private_asn,
 )
+
+try:
+    import yaml
+
+    HAS_YAML = True
+except ImportError:  # pragma: no cover - ansible-core requires PyYAML
+    HAS_YAML = False
 
 try:
     import netaddr
@@ -49,6 +58,26 @@ KNOWN_VARS = (
 )
 # The cluster_dns role's own variables share the prefix; they are not part of the spec.
 ROLE_VAR_PREFIXES = ("cluster_dns_",)
+# The link_* variables the playbooks read (docs/inventory.md), then the facts they set.
+LINK_VARS = (
+    "link_topology",
+    "link_pairs",
+    "link_psk_secret",
+    "link_dns",
+    "link_dns_image",
+    "link_plan_file",
+    "link_report_dir",
+    "link_verify_retries",
+    "link_verify_delay",
+    "link_plan",
+    "link_cluster",
+    "link_peers",
+    "link_dns_enabled",
+    "link_checks",
+    "link_report_checks",
+)
+# A name at least this similar (difflib ratio) to a known one is taken for a misspelling.
+MISSPELLING_CUTOFF = 0.8
 # Variables every cluster needs, then the ones its provider needs on top.
 REQUIRED_VARS = ("cluster_provider", *CIDR_FIELDS, "cluster_dns_zone", "cluster_asn")
 PROVIDER_VARS = {
@@ -69,6 +98,28 @@ GCP_PROJECT_RE = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
 AWS_VPC_RE = re.compile(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")
 AWS_TGW_RE = re.compile(r"^tgw-([0-9a-f]{8}|[0-9a-f]{17})$")
 DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+# A container image reference (github.com/distribution/reference, reference.go grammar):
+# [domain[:port]/]path[:tag][@digest], path components lowercase.
+_IMAGE_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_IMAGE_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+_IMAGE_DOMAIN = rf"{_IMAGE_LABEL}(?:\.{_IMAGE_LABEL})*(?::[0-9]+)?"
+IMAGE_RE = re.compile(
+    rf"^(?:{_IMAGE_DOMAIN}/)?{_IMAGE_COMPONENT}(?:/{_IMAGE_COMPONENT})*"
+    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
+)
+
+# Ranges no cluster range may touch: they are not routable between clusters (IANA special-
+# purpose registries, RFC 6890). 169.254.0.0/16 is the tunnel pool, checked on its own.
+SPECIAL_RANGES = (
+    ("0.0.0.0/8", "'this network' (RFC 1122)"),
+    ("127.0.0.0/8", "loopback"),
+    ("224.0.0.0/4", "multicast"),
+    ("240.0.0.0/4", "reserved (RFC 1112)"),
+    ("::/127", "the unspecified and loopback addresses"),
+    ("fe80::/10", "IPv6 link-local"),
+    ("ff00::/8", "IPv6 multicast"),
+)
+PRIVATE_HINT = "use the cluster's own private range (e.g. 10.0.0.0/8 or an IPv6 ULA fd00::/8)"
 
 # ASNs. Private ranges: required for a GCP Cloud Router (Google Cloud "Cloud Router
 # overview", ASN) and for the Amazon side of a VGW or TGW (EC2 API reference,
@@ -102,17 +153,40 @@ def _missing(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
+def closest_name(name: str, known: Iterable[str]) -> str | None:
+    """The known name ``name`` is most likely a misspelling of, if any. Names are compared
+    after their prefix (``cluster_``, ``link_``), which would make any two look alike."""
+    prefix = name.split("_", 1)[0] + "_"
+    tails = {k[len(prefix) :]: k for k in known if k.startswith(prefix)}
+    tail = name[len(prefix) :]
+    matches = difflib.get_close_matches(tail, list(tails), n=1, cutoff=MISSPELLING_CUTOFF)
+    return tails[matches[0]] if matches else None
+
+
+def misspelt_link_vars(names: Iterable[str]) -> list[str]:
+    """Errors for link_* variables that look like a misspelt known one."""
+    errors = []
+    for name in sorted(set(names) - set(LINK_VARS)):
+        known = closest_name(name, LINK_VARS)
+        if known:
+            errors.append(f"variable {name} is not known: did you mean {known}? Rename it.")
+    return errors
+
+
 def parse_cidr(value: Any) -> tuple[Any, str | None]:
     """Parse one CIDR string strictly. Returns ``(IPNetwork, None)`` or ``(None, problem)``."""
     if not isinstance(value, str):
-        return None, f"{_q(value)} is not a CIDR string"
+        return None, f"{_q(value)} is not a CIDR string (e.g. '10.0.0.0/16')"
     if "/" not in value:
         return None, f"{_q(value)} has no prefix length (write it as ADDRESS/PREFIX)"
     address, prefix = value.split("/", 1)
     try:
         ip = netaddr.IPAddress(address.strip())
     except (netaddr.AddrFormatError, ValueError, TypeError):
-        return None, f"{_q(value)} is not a CIDR: {_q(address)} is not an IP address"
+        return (
+            None,
+            f"{_q(value)} is not a CIDR: {_q(address)} is not an IP address (e.g. '10.0.0.0/16')",
+        )
     width = 32 if ip.version == 4 else 128
     if not prefix.strip().isdigit() or int(prefix) > width:
         return None, (
@@ -169,7 +243,9 @@ def validate_fields(name: str, spec: Mapping[str, Any]) -> list[str]:
     provider = spec.get("cluster_provider")
     for var in REQUIRED_VARS:
         if _missing(spec.get(var)):
-            errors.append(f"cluster {_q(name)}: {var} is required but not set")
+            errors.append(
+                f"cluster {_q(name)}: {var} is required but not set; set it (docs/inventory.md)"
+            )
     if not _missing(provider) and provider not in PROVIDERS:
         errors.append(
             f"cluster {_q(name)}: cluster_provider {_q(provider)} is unknown; "
@@ -177,7 +253,7 @@ def validate_fields(name: str, spec: Mapping[str, Any]) -> list[str]:
         )
     for var in PROVIDER_VARS.get(provider, ()):
         if _missing(spec.get(var)):
-            errors.append(f"cluster {_q(name)}: {var} is required for provider {provider}")
+            errors.append(f"cluster {_q(name)}: {var} is required for provider {provider}; set it")
     errors += _validate_location(name, provider, spec)
     errors += _validate_access(name, spec)
     return errors
@@ -235,11 +311,13 @@ def _validate_location(name: str, provider: Any, spec: Mapping[str, Any]) -> lis
             )
         if not _missing(project) and not GCP_PROJECT_RE.match(str(project)):
             errors.append(
-                f"cluster {_q(name)}: cluster_project {_q(project)} is not a GCP project id"
+                f"cluster {_q(name)}: cluster_project {_q(project)} is not a GCP project id "
+                f"(6-30 lowercase letters, digits and hyphens, e.g. 'my-project-123')"
             )
         if not _missing(network) and not (NAME_RE.match(str(network)) and len(str(network)) <= 63):
             errors.append(
-                f"cluster {_q(name)}: cluster_network {_q(network)} is not a GCP network name"
+                f"cluster {_q(name)}: cluster_network {_q(network)} is not a GCP network name "
+                f"(lowercase letters, digits and hyphens, e.g. 'prod-vpc')"
             )
     return errors
 
@@ -255,7 +333,7 @@ def _validate_access(name: str, spec: Mapping[str, Any]) -> list[str]:
     for var in ("cluster_kubeconfig", "cluster_context"):
         value = spec.get(var)
         if not _missing(value) and not isinstance(value, str):
-            errors.append(f"cluster {_q(name)}: {var} must be a string, got {_q(value)}")
+            errors.append(f"cluster {_q(name)}: {var} must be a string, got {_q(value)}; quote it")
     return errors
 
 
@@ -265,9 +343,15 @@ def validate_asn(name: str, spec: Mapping[str, Any]) -> tuple[int | None, list[s
         return None, []  # reported as missing
     asn = _as_int(value)
     if asn is None:
-        return None, [f"cluster {_q(name)}: cluster_asn {_q(value)} is not an integer"]
+        return None, [
+            f"cluster {_q(name)}: cluster_asn {_q(value)} is not an integer; write the number "
+            f"alone, e.g. 64512"
+        ]
     if not 1 <= asn <= ASN_MAX:
-        return None, [f"cluster {_q(name)}: cluster_asn {asn} is out of range 1-{ASN_MAX}"]
+        return None, [
+            f"cluster {_q(name)}: cluster_asn {asn} is out of range 1-{ASN_MAX}; use a private "
+            f"ASN (64512-65534 or 4200000000-4294967294)"
+        ]
     provider = spec.get("cluster_provider")
     if provider in ("aws", "gcp") and not is_private_asn(asn):
         what = "GCP Cloud Router" if provider == "gcp" else "the Amazon side of a VGW or TGW"
@@ -298,14 +382,32 @@ def validate_cidrs(name: str, spec: Mapping[str, Any]) -> tuple[list[tuple[str, 
             if problem:
                 errors.append(f"cluster {_q(name)}: {field}: {problem}")
                 continue
+            problem = special_range_problem(network)
+            if problem:
+                errors.append(f"cluster {_q(name)}: {field}: {problem}")
+                continue
             if _overlap_kind(network, pool):
                 errors.append(
                     f"cluster {_q(name)}: {field}: {network} overlaps the tunnel address space "
-                    f"{TUNNEL_POOL} (link-local, reserved for VPN inside addresses)"
+                    f"{TUNNEL_POOL} (link-local, reserved for VPN inside addresses); "
+                    f"{PRIVATE_HINT}"
                 )
                 continue
             networks.append((field, network))
     return networks, errors
+
+
+def special_range_problem(network: Any) -> str | None:
+    """Why a cluster range cannot be routed between clusters, or None."""
+    if network.prefixlen == 0:
+        return (
+            f"{network} is the whole address space, which would route everything into the "
+            f"tunnels; list the cluster's own ranges instead"
+        )
+    for cidr, what in SPECIAL_RANGES:
+        if _overlap_kind(network, netaddr.IPNetwork(cidr)):
+            return f"{network} overlaps {cidr}, {what}, which is not routable; {PRIVATE_HINT}"
+    return None
 
 
 def validate_zone(name: str, spec: Mapping[str, Any]) -> tuple[str | None, list[str]]:
@@ -347,7 +449,8 @@ def cidr_overlaps(networks: Mapping[str, list[tuple[str, Any]]]) -> list[str]:
             continue
         where = "across clusters" if n1 != n2 else "inside one cluster"
         errors.append(
-            f"CIDR overlap ({where}): cluster {_q(n1)} {f1} {a} {kind} cluster {_q(n2)} {f2} {b}"
+            f"CIDR overlap ({where}): cluster {_q(n1)} {f1} {a} {kind} cluster {_q(n2)} {f2} {b}; "
+            f"every node, pod and service range must be disjoint: change one of them"
         )
     return errors
 
@@ -391,7 +494,10 @@ def enumerate_pairs(
             or len(pair) != 2
             or not all(isinstance(p, str) for p in pair)
         ):
-            errors.append(f"link_pairs entry {_q(pair)} is not a list of two cluster names")
+            errors.append(
+                f"link_pairs entry {_q(pair)} is not a list of two cluster names; write it as "
+                f"[cluster, cluster]"
+            )
             continue
         a, b = pair
         unknown = [p for p in (a, b) if p not in known]
@@ -402,11 +508,15 @@ def enumerate_pairs(
             )
             continue
         if a == b:
-            errors.append(f"link_pairs entry {_q(list(pair))} links cluster {_q(a)} to itself")
+            errors.append(
+                f"link_pairs entry {_q(list(pair))} links cluster {_q(a)} to itself; remove it"
+            )
             continue
         key = (a, b) if a < b else (b, a)
         if key in links:
-            errors.append(f"link_pairs entry {_q(list(pair))} duplicates the link {link_id(*key)}")
+            errors.append(
+                f"link_pairs entry {_q(list(pair))} duplicates the link {link_id(*key)}; remove one"
+            )
             continue
         links.append(key)
     return sorted(links), errors
@@ -444,8 +554,72 @@ def link_asn_errors(
                 errors.append(
                     f"link {link_id(a, b)}: cluster {_q(peer)} cluster_asn {peer_asn} is "
                     f"reserved by AWS for customer gateways {where} (AWS end: cluster "
-                    f"{_q(aws_end)}, region {region})"
+                    f"{_q(aws_end)}, region {region}); choose another private ASN"
                 )
+    return errors
+
+
+def kubeconfig_problem(path: str, context: str | None) -> str | None:
+    """Why Ansible cannot use this kubeconfig file and context, or None. Reads the file."""
+    fix = "set cluster_kubeconfig to the cluster's kubeconfig file"
+    try:
+        with open(os.path.expanduser(path), encoding="utf-8") as handle:
+            config = yaml.safe_load(handle)
+    except OSError as exc:
+        return f"cluster_kubeconfig {_q(path)} cannot be read ({exc.strerror}); {fix}"
+    except yaml.YAMLError:
+        return f"cluster_kubeconfig {_q(path)} is not YAML; {fix}"
+    if not isinstance(config, Mapping):
+        return f"cluster_kubeconfig {_q(path)} is not a kubeconfig; {fix}"
+    contexts = [c.get("name") for c in config.get("contexts") or [] if isinstance(c, Mapping)]
+    if context and context not in contexts:
+        return (
+            f"cluster_context {_q(context)} is not in {path} (contexts: "
+            f"{', '.join(map(str, contexts)) or 'none'}); set cluster_context to one of them"
+        )
+    if not context and config.get("current-context") not in contexts:
+        return (
+            f"cluster_kubeconfig {path} has no current-context; set cluster_context to one of "
+            f"{', '.join(map(str, contexts)) or 'its contexts (it has none)'}"
+        )
+    return None
+
+
+def dns_errors(
+    links: Iterable[tuple[str, str]],
+    specs: Mapping[str, Mapping[str, Any]],
+    image: Any,
+) -> list[str]:
+    """What the DNS phase needs of every linked cluster, checked before any change."""
+    linked = sorted({name for link in links for name in link})
+    if not linked:
+        return []
+    errors = []
+    if not isinstance(image, str) or not IMAGE_RE.match(image):
+        errors.append(
+            f"link_dns_image {_q(image)} is not a container image reference; use e.g. "
+            f"'registry.k8s.io/coredns/coredns:v1.15.0' or set link_dns: false"
+        )
+    for name in linked:
+        spec = specs[name]
+        for var in ("cluster_kubeconfig", "cluster_api_endpoint"):
+            if _missing(spec.get(var)):
+                errors.append(
+                    f"cluster {_q(name)}: {var} is required to link DNS; set it, or set "
+                    f"link_dns: false"
+                )
+        kubeconfig = spec.get("cluster_kubeconfig")
+        if isinstance(kubeconfig, str) and kubeconfig:
+            problem = kubeconfig_problem(kubeconfig, spec.get("cluster_context") or None)
+            if problem:
+                errors.append(f"cluster {_q(name)}: {problem}")
+        allowed = spec.get("cluster_dns_kubernetai_images") or []
+        if spec.get("cluster_dns_mode") == "patch" and image not in allowed:
+            errors.append(
+                f"cluster {_q(name)}: cluster_dns_mode patch would put {_q(image)} into the "
+                f"cluster's own DNS, but it is not in cluster_dns_kubernetai_images; verify "
+                f"the image has kubernetai and list it, or use cluster_dns_mode: resolver"
+            )
     return errors
 
 
@@ -597,7 +771,7 @@ def _name_errors(names: Mapping[str, str]) -> list[str]:
         if name in seen:
             errors.append(
                 f"cluster {_q(name)}: cluster_name is used by hosts {_q(seen[name])} and "
-                f"{_q(host)}; cluster names must be unique"
+                f"{_q(host)}; give each a unique cluster_name"
             )
         seen.setdefault(name, host)
     return errors
@@ -621,8 +795,15 @@ def _validate_clusters(
         unknown = sorted(
             k for k in spec if k not in KNOWN_VARS and not k.startswith(ROLE_VAR_PREFIXES)
         )
-        if unknown:
-            warnings.append(f"cluster {_q(name)}: unknown variable(s) {', '.join(unknown)} ignored")
+        misspelt = {k: closest_name(k, KNOWN_VARS) for k in unknown}
+        errors += [
+            f"cluster {_q(name)}: variable {k} is not known: did you mean {known}? Rename it."
+            for k, known in misspelt.items()
+            if known
+        ]
+        ignored = [k for k, known in misspelt.items() if not known]
+        if ignored:
+            warnings.append(f"cluster {_q(name)}: unknown variable(s) {', '.join(ignored)} ignored")
         errors += validate_fields(name, spec)
         asn, asn_errors = validate_asn(name, spec)
         nets, cidr_errors = validate_cidrs(name, spec)
@@ -675,11 +856,17 @@ def _plan_link(a: str, b: str, clusters: Mapping[str, Mapping[str, Any]], block:
 
 
 def build_plan(
-    specs: Mapping[str, Any], topology: Any = "full_mesh", pairs: Any = None
+    specs: Mapping[str, Any],
+    topology: Any = "full_mesh",
+    pairs: Any = None,
+    dns_image: str | None = None,
+    link_vars: Iterable[str] = (),
 ) -> tuple[dict[str, Any] | None, list[str], list[str]]:
     """Validate everything, then enumerate links and allocate tunnels.
 
-    ``specs`` maps inventory host -> its ``cluster_*`` variables. Returns
+    ``specs`` maps inventory host -> its ``cluster_*`` variables. With ``dns_image`` (the DNS
+    phase will run) every linked cluster's kubeconfig is read and checked too. ``link_vars``
+    are the names of the ``link_*`` variables set (misspellings are errors). Returns
     ``(plan, errors, warnings)``; all errors are collected, and "not supported yet"
     transports are reported after every other rule.
     """
@@ -693,6 +880,10 @@ def build_plan(
     link_pairs, pair_errors = enumerate_pairs(clusters, topology, pairs)
     errors += pair_errors
     errors += link_asn_errors(link_pairs, clusters)
+    errors += misspelt_link_vars(link_vars)
+    if dns_image is not None:
+        by_name = {names[host]: spec for host, spec in specs.items() if isinstance(spec, Mapping)}
+        errors += dns_errors(link_pairs, by_name, dns_image)
     errors += pool_errors(topology, len(link_pairs))
     errors += unsupported_errors(link_pairs, clusters)
     if errors:

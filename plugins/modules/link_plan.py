@@ -11,7 +11,7 @@ version_added: 0.1.0
 author: crosscluster.link contributors (@crosscluster)
 description:
   - Validates every cluster's C(cluster_*) variables and the topology, reporting all problems
-    together, then enumerates the links and allocates each tunnel's /30 inside CIDR from
+    together (a variable that looks like a misspelt known one is an error naming the known one), then enumerates the links and allocates each tunnel's /30 inside CIDR from
     C(169.254.0.0/16).
   - Runs on the controller and calls no cloud or cluster API. The plan is deterministic (the
     same inventory always gives the same plan), so runs are idempotent without a state store.
@@ -41,6 +41,23 @@ options:
       - Ignored, with a warning, when O(topology=full_mesh).
     type: list
     elements: raw
+  dns_image:
+    description:
+      - The resolver image of the DNS phase (C(link_dns_image)). When set, DNS will be linked:
+        every linked cluster then needs C(cluster_kubeconfig) (a readable kubeconfig file with
+        C(cluster_context), or a current context) and C(cluster_api_endpoint), and the image
+        must be a valid reference (and listed in C(cluster_dns_kubernetai_images) for a
+        cluster with C(cluster_dns_mode=patch)).
+      - This reads the kubeconfig files on the controller; it still calls no API.
+    type: str
+  link_variables:
+    description:
+      - Names (never values) of the C(link_*) variables set for the cluster hosts. A name that
+        looks like a misspelt known variable (for example C(link_topolgy)) is an error naming
+        the known one.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - crosscluster.link._attributes
   - crosscluster.link._attributes.INFO_MODULE
@@ -152,13 +169,21 @@ def main() -> None:
             "clusters": {"type": "dict", "required": True},
             "topology": {"type": "str", "default": "full_mesh"},
             "pairs": {"type": "list", "elements": "raw"},
+            "dns_image": {"type": "str"},
+            "link_variables": {"type": "list", "elements": "str", "default": []},
         },
         supports_check_mode=True,
     )
     if not HAS_NETADDR:
         module.fail_json(msg=missing_required_lib("netaddr"))
     params = module.params
-    plan, errors, warnings = build_plan(params["clusters"], params["topology"], params["pairs"])
+    plan, errors, warnings = build_plan(
+        params["clusters"],
+        params["topology"],
+        params["pairs"],
+        dns_image=params["dns_image"],
+        link_vars=params["link_variables"],
+    )
     for warning in warnings:
         module.warn(warning)
     if errors:

@@ -5,9 +5,9 @@ security group, a GKE network with pod and service secondary ranges, three Kuber
 servers. The cycle, in file order (the tests share one emulator world):
 
 0. link with ``--check`` before anything exists: no mutating request;
-1. link: success; every GCP tunnel ESTABLISHED and BGP peer UP; two AWS VPN connections with
-   the planned inside CIDRs, ASNs and customer gateways; routes, firewall and security-group
-   rules; DNS resolvers; the Markdown and JUnit reports;
+1. link (``-vvv``): success; every GCP tunnel ESTABLISHED and BGP peer UP; two AWS VPN
+   connections with the planned inside CIDRs, ASNs and customer gateways; routes, firewall and
+   security-group rules; DNS resolvers; the Markdown and JUnit reports;
 2. link again: ``changed=0`` for every host;
 3. link with ``--check``: no mutating request in the emulators' log;
 4. verify_link alone, after a BGP peer is removed and a resolver's remote token replaced
@@ -16,6 +16,10 @@ servers. The cycle, in file order (the tests share one emulator world):
 5. unlink: everything the collection made is gone, the seeded VPC/SG/network remain and the
    native DNS configuration is back byte for byte;
 6. unlink again: ``changed=0``.
+
+After 1, the ``-vvv`` output of that run and every file it or the emulators wrote are scanned
+for the secrets (link secret, tunnel keys, reader tokens, kubeconfig credentials): they may
+appear only in the Kubernetes Secrets meant to hold them and in the emulators' own storage.
 
 Everything is read back straight from the emulators' APIs (boto3, Compute REST, Kubernetes
 client), not from the collection's own modules.
@@ -42,6 +46,7 @@ import dns.rcode
 import pytest
 import requests
 import yaml
+from ansible_collections.crosscluster.link.plugins.filter.tunnel_psk import tunnel_psk
 from kubernetes import client as kube_client
 from kubernetes import config as kube_config
 
@@ -94,9 +99,11 @@ class World:
         self.gcp_region = gcp["region"]
         self.gcp_headers = {"Authorization": f"Bearer {env['GCP_ACCESS_TOKEN']}"}
         self.native_dns_before = {name: self.native_dns(name) for name in NATIVE_DNS}
+        self.psk_secret: str = data["all"]["children"]["clusters"]["vars"]["link_psk_secret"]
+        self.outputs: list[str] = []  # stdout + stderr of the -vvv link run
 
     def playbook(
-        self, name: str, *extra: str, inventory: Path | None = None
+        self, name: str, *extra: str, inventory: Path | None = None, timeout: float = 400
     ) -> subprocess.CompletedProcess[str]:
         env = {
             **os.environ,
@@ -108,7 +115,7 @@ class World:
         }
         command = [str(ANSIBLE_PLAYBOOK), "-i", str(inventory or self.inventory), name, *extra]
         return subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=400, check=False
+            command, env=env, capture_output=True, text=True, timeout=timeout, check=False
         )
 
     @property
@@ -205,9 +212,16 @@ def test_check_mode_before_the_first_run_makes_no_mutating_request(world: World)
 
 
 def test_link_clusters_builds_and_verifies_the_link(world: World) -> None:
+    # -vvv (for test_link_run_leaks_no_secret) prints every module's arguments and result:
+    # slower, on a shared machine much slower.
     result = world.playbook(
-        "crosscluster.link.link_clusters", "-e", f"link_plan_file={world.plan_file}"
+        "crosscluster.link.link_clusters",
+        "-vvv",
+        "-e",
+        f"link_plan_file={world.plan_file}",
+        timeout=1200,
     )
+    world.outputs.append(result.stdout + result.stderr)
     assert_ok(result)
     plan = world.plan
     (link,) = plan["links"]
@@ -429,6 +443,81 @@ def test_reader_token_can_watch_what_dns_needs_and_nothing_else(
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}
     assert status("POST", "/api/v1/namespaces/default/configmaps", json=body) == 403
     assert status("DELETE", "/api/v1/namespaces/default/services/kubernetes") == 403
+
+
+def secret_values(world: World) -> dict[str, str]:
+    """Description -> value of every secret the -vvv link run handled."""
+    found = {"link_psk_secret": world.psk_secret}
+    for link in world.plan["links"]:
+        for tunnel in link["tunnels"]:
+            found[f"PSK {tunnel['id']}"] = tunnel_psk(world.psk_secret, tunnel["id"])
+    for connection in world.ec2.describe_vpn_connections()["VpnConnections"]:
+        for index, option in enumerate(connection.get("Options", {}).get("TunnelOptions", [])):
+            if option.get("PreSharedKey"):
+                found[f"PSK {connection['VpnConnectionId']}/{index}"] = option["PreSharedKey"]
+    for reader_of, remote in ((AWS, GCP), (GCP, AWS)):
+        core = kube_client.CoreV1Api(world.kube(remote))
+        name = f"crosscluster-link-dns-reader-{reader_of}-token"
+        token = base64.b64decode(core.read_namespaced_secret(name, "kube-system").data["token"])
+        found[f"reader token {remote}/{name}"] = token.decode()
+    for name, api in world.emulators.endpoints["kube"].items():
+        config = yaml.safe_load(Path(api["kubeconfig"]).read_text())
+        for user in config["users"]:
+            for key in ("token", "client-key-data", "password"):
+                if user["user"].get(key):
+                    found[f"kubeconfig {name} {user['name']} {key}"] = user["user"][key]
+    assert len(found) >= 1 + 4 + 2 + 3, sorted(found)
+    return found
+
+
+def secret_holders(world: World) -> set[Path]:
+    """Where the secrets belong: the clusters' storage, credentials and Secret volumes, the
+    inventory (link_psk_secret is its input)."""
+    kube = world.emulators.state_dir / "kube"
+    allowed = {world.inventory}
+    for name in world.emulators.endpoints["kube"]:
+        base = kube / name
+        allowed |= {base / "etcd", base / "pki", base / "kubeconfig"}
+        allowed.add(base / "controller-manager.kubeconfig")
+        pods = kube_client.CoreV1Api(world.kube(name)).list_pod_for_all_namespaces().items
+        for pod in pods:
+            directory = base / "node" / "pods" / f"{pod.metadata.namespace}_{pod.metadata.name}"
+            for volume in pod.spec.volumes or []:
+                if volume.secret is not None:
+                    allowed |= {
+                        directory / "volumes" / volume.name,
+                        directory / "subpath" / volume.name,
+                    }
+    return allowed
+
+
+def test_link_run_leaks_no_secret(world: World) -> None:
+    # -vvv prints every module's arguments and results: no secret may be among them, nor in
+    # any file the run, its modules or the clusters (pod logs, root filesystems) wrote.
+    secrets = secret_values(world)
+    forms = {
+        form: what
+        for what, value in secrets.items()
+        for form in (value, base64.b64encode(value.encode()).decode())
+    }
+    assert world.outputs, "the -vvv link run did not happen"
+    leaks = [f"-vvv output: {what}" for form, what in forms.items() if form in world.outputs[0]]
+    allowed = secret_holders(world)
+    roots = (world.emulators.state_dir, world.inventory.parent)
+    scanned = 0
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_symlink() or not path.is_file():
+                continue
+            if any(path == a or a in path.parents for a in allowed):
+                continue
+            if path.name == "coredns" and path.parent.name == "rootfs":
+                continue  # the CoreDNS binary copied into each pod
+            content = path.read_bytes()
+            scanned += 1
+            leaks += [f"{path}: {what}" for form, what in forms.items() if form.encode() in content]
+    assert scanned > 20
+    assert leaks == []
 
 
 def test_link_clusters_check_mode_makes_no_mutating_request(world: World) -> None:

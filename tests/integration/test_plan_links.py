@@ -49,7 +49,9 @@ def test_pairs_plan_written_as_json(tmp_path: Path) -> None:
     result = run_plan("-vvv", "-e", f"link_plan_file={out}")
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"cluster_provider": "aws"' in result.stdout  # the arguments are visible ...
-    assert "link_psk_secret" not in result.stdout  # ... and hold no secret variable
+    # ... and hold no secret: link_psk_secret is there by name only (link_variables).
+    assert SECRET not in result.stdout
+    assert '"link_psk_secret": ' not in result.stdout
     plan = json.loads(out.read_text())
 
     assert sorted(plan["clusters"]) == ["aws-euw1", "gcp-euw1", "gcp-euw4"]

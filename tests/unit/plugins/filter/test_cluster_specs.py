@@ -5,6 +5,7 @@ from __future__ import annotations
 from ansible_collections.crosscluster.link.plugins.filter.cluster_specs import (
     FilterModule,
     cluster_specs,
+    variable_names,
 )
 
 
@@ -25,6 +26,16 @@ def test_selects_only_cluster_variables_of_the_given_hosts() -> None:
         "aws1": {"cluster_provider": "aws", "cluster_asn": 64512},
         "gcp1": {"cluster_provider": "gcp"},
     }
+
+
+def test_variable_names_gives_names_never_values() -> None:
+    hostvars = {
+        "aws1": {"link_psk_secret": "vaulted-value", "link_topolgy": "pairs", "cluster_asn": 1},
+        "gcp1": {"link_topolgy": "pairs", "link_dns": False},
+        "other": {"link_other": 1},
+    }
+    names = variable_names(hostvars, ["aws1", "gcp1"], "link_")
+    assert names == ["link_dns", "link_psk_secret", "link_topolgy"]
 
 
 def test_registered_as_filter() -> None:
