@@ -62,7 +62,7 @@ unit: setup components
 	$(BIN)/python -m pytest -q tests/unit tests/emulators tests/kube
 
 integration: setup components
-	$(BIN)/python -m pytest -q tests/integration
+	$(BIN)/python -m pytest -q --durations=12 tests/integration
 
 # Every role's molecule scenarios (extensions/molecule/<scenario>/molecule.yml), against
 # the emulators each scenario starts and stops itself on free ports: two run at a time,

@@ -14,12 +14,12 @@ whose traffic then has no way back. Read-only.
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 from ansible_collections.crosscluster.link.plugins.module_utils._aws import AwsError, call
 
 if TYPE_CHECKING:  # annotations only: module_utils also run on older target Pythons
-    Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+    Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]  # noqa: UP007
 
 # The options whose ranges must lie inside the VPC, in the order they are reported.
 CIDR_OPTIONS = ("node_cidrs", "pod_cidrs")

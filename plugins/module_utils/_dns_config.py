@@ -495,6 +495,10 @@ class Health:
 
 
 RELOAD_ERRORS = ("Restart failed", "Error during parsing")
+# What CoreDNS's reload plugin logs once it runs a configuration, at start and after each
+# reload (plugin/reload/reload.go): "[INFO] plugin/reload: Running configuration SHA512 = ..."
+RELOADED = "plugin/reload: Running configuration SHA512"
+LOG_INTERVAL = 5.0  # seconds between two reads of the DNS pods' logs while holding
 
 
 def _selector(dep: dict[str, Any]) -> str:
@@ -525,12 +529,28 @@ def pod_logs(kube: Kube, namespace: str, name: str) -> dict[str, str]:
     return out
 
 
+def _since(before: dict[str, str], pod: str, text: str) -> str:
+    return text[len(before[pod]) :] if text.startswith(before.get(pod, "\0")) else text
+
+
+def reloaded(before: dict[str, str], after: dict[str, str]) -> bool:
+    """Whether every CoreDNS container that runs the reload plugin (it logged RELOADED) has
+    tried a new configuration since ``before``: logged RELOADED again, or a failed reload.
+    False when none does (kube-dns, a Corefile without ``reload``): then only the whole
+    reload window tells."""
+    watched = {pod: text for pod, text in after.items() if RELOADED in text}
+    return bool(watched) and all(
+        any(mark in _since(before, pod, text) for mark in (RELOADED, *RELOAD_ERRORS))
+        for pod, text in watched.items()
+    )
+
+
 def reload_errors(before: dict[str, str], after: dict[str, str]) -> list[str]:
     """Errors CoreDNS logged since ``before``: a failed reload keeps the old Corefile running
     and only logs (coredns.io/plugins/reload), so readiness alone does not show it."""
     errors: list[str] = []
     for pod, text in sorted(after.items()):
-        new = text[len(before[pod]) :] if text.startswith(before.get(pod, "\0")) else text
+        new = _since(before, pod, text)
         errors += [
             f"pod {pod}: {line.strip()}"
             for line in new.splitlines()
@@ -602,20 +622,27 @@ def wait_healthy(
     sleep: Callable[[float], None] = time.sleep,
     interval: float = 1.0,
 ) -> Health:
-    """Wait for the rollout, stay ready for ``hold`` seconds (the reload window), and find
-    no reload error in the DNS pods' logs.
+    """Wait for the rollout, stay ready until every DNS pod has reloaded the change (read
+    from its log, every LOG_INTERVAL seconds) or for ``hold`` seconds (the reload window),
+    and find no reload error in the DNS pods' logs.
 
     CoreDNS's ``reload`` plugin picks up a changed Corefile by itself a while after the
-    ConfigMap changes (coredns.io/plugins/reload): a pod that is ready now can fail later.
+    ConfigMap changes (coredns.io/plugins/reload: every 30 s +- 15 s, after the kubelet has
+    synced the volume): a pod that is ready now can fail later.
     """
     start = clock()
     deadline = start + max(timeout, hold)
     hold_until = start + hold
+    next_logs = start + LOG_INTERVAL
     last = health(kube, namespace, name)
     while not last.crashing:
         now = clock()
         if last.ready and now >= hold_until:
             break
+        if last.ready and logs_before is not None and now >= next_logs:
+            next_logs = now + LOG_INTERVAL
+            if reloaded(logs_before, pod_logs(kube, namespace, name)):
+                break
         if now >= deadline:
             return last
         sleep(interval)

@@ -68,7 +68,7 @@ options:
     default: 0
 seealso:
   - module: crosscluster.link.k8s_dns_config_info
-  - role: crosscluster.link.cluster_dns
+  - module: crosscluster.link.k8s_dns_config
 """
 
 EXAMPLES = r"""

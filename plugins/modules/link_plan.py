@@ -11,7 +11,8 @@ version_added: 0.1.0
 author: crosscluster.link contributors (@crosscluster)
 description:
   - Validates every cluster's C(cluster_*) variables and the topology, reporting all problems
-    together (a variable that looks like a misspelt known one is an error naming the known one), then enumerates the links and allocates each tunnel's /30 inside CIDR from
+    together (a variable that looks like a misspelt known one is an error naming the known
+    one), then enumerates the links and allocates each tunnel's /30 inside CIDR from
     C(169.254.0.0/16).
   - Runs on the controller and calls no cloud or cluster API. The plan is deterministic (the
     same inventory always gives the same plan), so runs are idempotent without a state store.
@@ -43,8 +44,8 @@ options:
     elements: raw
   dns_image:
     description:
-      - The resolver image of the DNS phase (C(link_dns_image)). When set, DNS will be linked:
-        every linked cluster then needs C(cluster_kubeconfig) (a readable kubeconfig file with
+      - The resolver image of the DNS phase (C(link_dns_image)). When set, DNS will be linked,
+        so every linked cluster then needs C(cluster_kubeconfig) (a readable kubeconfig file with
         C(cluster_context), or a current context) and C(cluster_api_endpoint), and the image
         must be a valid reference (and listed in C(cluster_dns_kubernetai_images) for a
         cluster with C(cluster_dns_mode=patch)).

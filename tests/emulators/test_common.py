@@ -141,7 +141,7 @@ def test_admin_endpoints_set_and_clear_faults_and_are_not_logged(wrapped):
 
 def test_free_ports_are_below_the_ephemeral_range_distinct_and_bindable():
     ephemeral_floor = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    ports = [free_port() for _ in range(50)]
+    ports = [free_port() for _attempt in range(50)]
     assert len(set(ports)) == len(ports)
     assert all(PORT_FLOOR <= port < ephemeral_floor for port in ports)
     for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):

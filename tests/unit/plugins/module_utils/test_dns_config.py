@@ -389,6 +389,51 @@ def test_wait_holds_through_the_reload_window_and_reads_logs() -> None:
     assert not result.ready and "Restart failed" in result.reason
 
 
+RUNNING = "[INFO] plugin/reload: Running configuration SHA512 = 1a2b\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ({"p1/c": RUNNING}, {"p1/c": RUNNING + "[INFO] Reloading\n" + RUNNING}, True),
+        ({"p1/c": RUNNING}, {"p1/c": RUNNING + "[INFO] Reloading\n"}, False),
+        ({"p1/c": RUNNING}, {"p1/c": RUNNING + "[ERROR] Restart failed: x\n"}, True),
+        ({"p1/c": RUNNING}, {"p2/c": RUNNING}, True),  # a new pod started on the new file
+        ({"p1/c": RUNNING, "p2/c": RUNNING}, {"p1/c": RUNNING * 2, "p2/c": RUNNING}, False),
+        ({"p1/kubedns": "I0101 sync\n"}, {"p1/kubedns": "I0101 sync\nI0102 sync\n"}, False),
+    ],
+)
+def test_reloaded_when_every_coredns_container_tried_the_new_file(
+    before: dict[str, str], after: dict[str, str], expected: bool
+) -> None:
+    assert dns.reloaded(before, after) is expected
+
+
+def test_wait_ends_the_hold_once_every_pod_reloaded() -> None:
+    kube = cluster("kubeadm")
+    kube.pods = [pod("p1", True)]
+    kube.logs["p1/coredns"] = RUNNING
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+        if now[0] >= 12:
+            kube.logs["p1/coredns"] = RUNNING + "[INFO] Reloading\n" + RUNNING
+
+    result = dns.wait_healthy(
+        kube,
+        NS,
+        "coredns",
+        300,
+        90,
+        {"p1/coredns": RUNNING},
+        clock=lambda: now[0],
+        sleep=sleep,  # type: ignore[arg-type]
+    )
+    assert result.ready
+    assert 12 <= now[0] <= 12 + dns.LOG_INTERVAL + 1  # not the whole 90 s window
+
+
 @pytest.mark.parametrize(
     ("objects", "expected"),
     [
