@@ -1,0 +1,74 @@
+# Copyright: crosscluster.link contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.crosscluster.link.plugins.module_utils._link_checks import (
+    aws_checks,
+    gcp_checks,
+)
+
+DOCUMENTATION = r"""
+name: link_checks
+short_description: The verify checks of one cluster's end of its links
+version_added: 0.2.0
+description:
+  - Takes the status one side reads (the result of M(crosscluster.link.aws_vpn_connection_info)
+    or M(crosscluster.link.gcp_vpn_info)) and returns, for every link of the plan with this
+    cluster on that side, one check per planned resource, with what the plan expects, what the
+    status shows and whether they agree.
+  - AWS - both VPN connections V(available); each planned tunnel present (matched by its inside
+    CIDR) with the planned inside addresses and ASN, and C(UP). GCP - each planned tunnel
+    C(ESTABLISHED) and its BGP peer C(UP).
+options:
+  _input:
+    description: The side's status (a registered result of the C(_info) module).
+    type: dict
+    required: true
+  plan:
+    description: The plan (M(crosscluster.link.link_plan)'s C(plan)).
+    type: dict
+    required: true
+  cluster:
+    description: The cluster whose end is checked.
+    type: str
+    required: true
+  side:
+    description: Which cloud's end.
+    type: str
+    required: true
+    choices: [aws, gcp]
+"""
+
+EXAMPLES = r"""
+- name: Check the GCP end of the links of gcp-euw1
+  ansible.builtin.set_fact:
+    checks: "{{ gcp_status | crosscluster.link.link_checks(link_plan, 'gcp-euw1', 'gcp') }}"
+"""
+
+RETURN = r"""
+_value:
+  description: >-
+    The checks, each with C(link), C(cluster), C(name), C(expected), C(actual), C(ok) and
+    C(summary) (C(NAME: expected X, got Y)).
+  type: list
+  elements: dict
+"""
+
+SIDES = {"aws": aws_checks, "gcp": gcp_checks}
+
+
+def link_checks(status: dict[str, Any], plan: dict[str, Any], cluster: str, side: str) -> list:
+    if side not in SIDES:
+        raise AnsibleFilterError(f"link_checks: side must be one of {sorted(SIDES)}, not {side!r}")
+    if not isinstance(plan, dict) or "links" not in plan:
+        raise AnsibleFilterError("link_checks: plan must be the plan of link_plan (with links)")
+    return SIDES[side](plan, cluster, status if isinstance(status, dict) else {})
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {"link_checks": link_checks}

@@ -1,0 +1,64 @@
+# Copyright: crosscluster.link contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.crosscluster.link.plugins.module_utils._link_wiring import wiring
+
+DOCUMENTATION = r"""
+name: link_wiring
+short_description: What one cluster's roles take from the plan and from its linked peers
+version_added: 0.2.0
+description:
+  - The cross-cloud hand-over of C(link_clusters), for one cluster. Returns a dictionary -
+  - C(peer_gateways) - link id -> C({interface_ips}) of the GCP HA VPN gateway (fact
+    C(gcp_vpn_gateway) of the GCP host), for the links where the cluster is the AWS side;
+    links whose gateway has not both IPs yet are left out.
+  - C(peer_tunnels) - link id -> the AWS side of the link (fact C(aws_vpn_links) of the AWS
+    host), for the links where the cluster is the GCP side.
+  - C(tunnels_ready) - whether every tunnel of every link of the cluster has an AWS outside IP.
+  - C(dns_remotes) - every linked cluster as a remote of the C(cluster_dns) role (name, zone,
+    api_endpoint, kubeconfig, context).
+options:
+  _input:
+    description: The C(hostvars) magic variable.
+    type: dict
+    required: true
+  plan:
+    description: The plan (M(crosscluster.link.link_plan)'s C(plan)).
+    type: dict
+    required: true
+  cluster:
+    description: The cluster, by its name in the plan.
+    type: str
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: The GCP gateway IPs the AWS side of each link needs
+  ansible.builtin.set_fact:
+    aws_vpn_peer_gateways: "{{ (hostvars | crosscluster.link.link_wiring(link_plan, link_cluster)).peer_gateways }}"
+"""
+
+RETURN = r"""
+_value:
+  description: C(peer_gateways), C(peer_tunnels), C(tunnels_ready) and C(dns_remotes).
+  type: dict
+"""
+
+
+def link_wiring(hostvars: Mapping[str, Any], plan: dict[str, Any], cluster: str) -> dict[str, Any]:
+    if not isinstance(plan, Mapping) or "clusters" not in plan or "links" not in plan:
+        raise AnsibleFilterError("link_wiring: plan must be the plan of link_plan")
+    if cluster not in plan["clusters"]:
+        raise AnsibleFilterError(f"link_wiring: cluster {cluster!r} is not in the plan")
+    return wiring(plan, hostvars, cluster)
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {"link_wiring": link_wiring}

@@ -1,0 +1,113 @@
+"""The verify checks of each side of a link, from the plan and that side's status."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.crosscluster.link.plugins.filter.link_checks import link_checks
+
+LINK = "aws-euw1--gcp-euw1"
+
+
+def tunnel(index: int, letter: str, aws_tunnel: int) -> dict:
+    return {
+        "id": f"{LINK}-t{index}",
+        "inside_cidr": f"169.254.10.{index * 4}/30",
+        "aws_inside_address": f"169.254.10.{index * 4 + 1}",
+        "gcp_inside_address": f"169.254.10.{index * 4 + 2}",
+        "aws_asn": 64512,
+        "gcp_asn": 65010,
+        "aws_vpn_connection": letter,
+        "aws_tunnel": aws_tunnel,
+        "gcp_vpn_interface": index % 2,
+    }
+
+
+PLAN = {
+    "links": [
+        {
+            "id": LINK,
+            "aws_cluster": "aws-euw1",
+            "gcp_cluster": "gcp-euw1",
+            "tunnels": [tunnel(0, "a", 1), tunnel(1, "a", 2), tunnel(2, "b", 1), tunnel(3, "b", 2)],
+        }
+    ]
+}
+
+
+def aws_tunnel(t: dict, status: str = "UP") -> dict:
+    return {
+        "inside_cidr": t["inside_cidr"],
+        "aws_inside_address": t["aws_inside_address"],
+        "customer_inside_address": t["gcp_inside_address"],
+        "aws_asn": t["aws_asn"],
+        "status": status,
+    }
+
+
+def test_aws_all_up_and_as_planned_passes_with_tunnels_in_any_order() -> None:
+    tunnels = PLAN["links"][0]["tunnels"]
+    status = {
+        "vpn_connections": [
+            {
+                "name": f"{LINK}-a",
+                "state": "available",
+                "tunnels": [aws_tunnel(t) for t in tunnels[1::-1]],
+            },
+            {
+                "name": f"{LINK}-b",
+                "state": "available",
+                "tunnels": [aws_tunnel(t) for t in tunnels[2:]],
+            },
+            {"name": f"{LINK}-b", "state": "deleted", "tunnels": []},
+        ]
+    }
+    checks = link_checks(status, PLAN, "aws-euw1", "aws")
+    assert len(checks) == 6 and all(c["ok"] for c in checks)
+    assert checks[1]["name"] == f"AWS tunnel {LINK}-t0 ({LINK}-a tunnel 1)"
+    assert checks[1]["expected"] == "UP 169.254.10.0/30 169.254.10.1/169.254.10.2 AS 64512"
+
+
+def test_aws_down_tunnel_missing_connection_and_wrong_asn_fail_naming_them() -> None:
+    tunnels = PLAN["links"][0]["tunnels"]
+    wrong_asn = aws_tunnel(tunnels[1]) | {"aws_asn": 64999}
+    status = {
+        "vpn_connections": [
+            {
+                "name": f"{LINK}-a",
+                "state": "available",
+                "tunnels": [aws_tunnel(tunnels[0], "DOWN"), wrong_asn],
+            }
+        ]
+    }
+    failed = {
+        c["name"]: c["actual"] for c in link_checks(status, PLAN, "aws-euw1", "aws") if not c["ok"]
+    }
+    assert failed[f"AWS tunnel {LINK}-t0 ({LINK}-a tunnel 1)"].startswith("DOWN ")
+    assert failed[f"AWS tunnel {LINK}-t1 ({LINK}-a tunnel 2)"].endswith("AS 64999")
+    assert failed[f"AWS VPN connection {LINK}-b"] == "missing"
+    assert failed[f"AWS tunnel {LINK}-t2 ({LINK}-b tunnel 1)"] == "missing - -/- AS -"
+
+
+def test_gcp_checks_each_tunnel_and_peer() -> None:
+    names = [f"xcl-{t['id']}" for t in PLAN["links"][0]["tunnels"]]
+    status = {
+        "tunnels": [{"name": n, "status": "ESTABLISHED"} for n in names],
+        "bgp_peers": [{"name": n, "status": "UP"} for n in names[:3]],
+    }
+    checks = link_checks(status, PLAN, "gcp-euw1", "gcp")
+    assert len(checks) == 8
+    failed = [c["summary"] for c in checks if not c["ok"]]
+    assert failed == [
+        f"GCP BGP peer {names[3]} (169.254.10.14 AS 65010 -> 169.254.10.13 AS 64512): "
+        "expected UP, got missing"
+    ]
+    assert checks[0]["name"] == f"GCP tunnel {names[0]} (interface 0)"
+
+
+def test_a_cluster_on_neither_side_has_no_checks_and_bad_arguments_are_refused() -> None:
+    assert link_checks({}, PLAN, "onprem-lab", "gcp") == []
+    with pytest.raises(AnsibleFilterError, match="side must be one of"):
+        link_checks({}, PLAN, "aws-euw1", "azure")
+    with pytest.raises(AnsibleFilterError, match="plan must be the plan"):
+        link_checks({}, {}, "aws-euw1", "aws")
