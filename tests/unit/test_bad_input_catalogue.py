@@ -105,10 +105,10 @@ CATALOGUE: list[Case] = [
     Case(
         "inventory",
         gcp(cluster_pod_cidrs=["10.32.128.0/17"]),
-        ("cluster 'aws-euw1' cluster_pod_cidrs 10.32.0.0/13 contains cluster 'gcp-euw1' cluster_pod_cidrs", "disjoint"),
+        ("cluster 'aws-euw1' cluster_pod_cidrs 10.32.0.0/16 contains cluster 'gcp-euw1' cluster_pod_cidrs", "disjoint"),
     ),
     Case("inventory", gcp(cluster_service_cidrs=["10.0.0.0/8"]), ("is inside cluster 'gcp-euw1' cluster_service_cidrs 10.0.0.0/8",)),
-    Case("inventory", aws(cluster_service_cidrs=["10.32.0.0/16"]), ("CIDR overlap (inside one cluster)", "cluster_pod_cidrs 10.32.0.0/13 contains")),
+    Case("inventory", aws(cluster_service_cidrs=["10.32.128.0/17"]), ("CIDR overlap (inside one cluster)", "cluster_pod_cidrs 10.32.0.0/16 contains")),
     # --- ASNs ---------------------------------------------------------------------------
     Case("inventory", aws(cluster_asn="AS64512"), ("cluster_asn 'AS64512' is not an integer", "e.g. 64512")),
     Case("inventory", aws(cluster_asn=0), ("cluster_asn 0 is out of range", "use a private ASN")),
