@@ -20,6 +20,7 @@ import argparse
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -166,9 +167,9 @@ def inventory(
                         "link_pairs": [["aws-euw1", "gcp-euw1"]],
                         "link_psk_secret": "demo-secret-not-for-production",
                         "link_dns_image": DNS_IMAGE,
-                        # The node agent starts pods at once and CoreDNS is ready within
-                        # seconds: no need for the 90 s reload window real clusters get.
-                        "cluster_dns_reload_window": 4,
+                        # No cluster_dns_reload_window: the native CoreDNS reloads a changed
+                        # Corefile after 30 s +- 15 s, as in a cluster; k8s_dns_config waits
+                        # until every DNS pod logged the reload (90 s at most).
                         "cluster_dns_rollout_timeout": 60,
                         # The emulated tunnels come up at once: poll every 2 s, not 10.
                         "link_verify_delay": 2,
@@ -246,6 +247,7 @@ def show_dns(endpoints: dict[str, Any]) -> None:
         ips = sorted(str(r) for rrset in answer.answer for r in rrset)
         if ips:
             break
+        time.sleep(1)
     print(f"\n$ dig @{host} -p {port} {name} +short   # aws-euw1's own cluster DNS")
     print("\n".join(ips) or "(no answer)")
     print(
