@@ -66,6 +66,12 @@ options:
         judges from two samples O(interval) apart.
     type: int
     default: 0
+  settle:
+    description:
+      - Seconds a remote must show no new error before it counts as served, within
+        O(wait_timeout) (client-go retries a failing list or watch at most 30 seconds apart).
+    type: int
+    default: 30
 seealso:
   - module: crosscluster.link.k8s_dns_config_info
   - module: crosscluster.link.k8s_dns_config
@@ -128,6 +134,8 @@ checks:
   elements: dict
 """
 
+import time
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._dns_remotes import (
     Counts,
@@ -165,10 +173,15 @@ def remote_specs(remotes: list[dict]) -> list[tuple[str, str, str]]:
 class Sampler:
     """Samples the resolver pods' counters; each sample is judged against the one before."""
 
-    def __init__(self, kube: Kube, namespace: str, name: str, port: int, remotes: list) -> None:
+    def __init__(
+        self, kube: Kube, namespace: str, name: str, port: int, remotes: list, settle: float
+    ) -> None:
         self.kube, self.namespace, self.name, self.port = kube, namespace, name, port
         self.remotes = remotes
-        self.previous: dict[str, Counts] = {}
+        self.settle = settle
+        # each pod's first sample: an error count that grows past it at any time fails
+        self.baseline: dict[str, Counts] = {}
+        self.started = time.monotonic()
         self.samples = 0
 
     def sample(self) -> tuple[dict[str, Counts], str]:
@@ -200,14 +213,18 @@ class Sampler:
                 states.append(RemoteState(name, zone, host, served=False, cause=problem))
                 continue
             views = [
-                judge(name, zone, host, self.previous.get(pod, {}), c) for pod, c in counts.items()
+                judge(name, zone, host, self.baseline.get(pod, {}), c) for pod, c in counts.items()
             ]
             states.append(worst(views))
-        self.previous = counts
+        for pod, c in counts.items():
+            self.baseline.setdefault(pod, c)
         return states
 
     def final(self, states: list[RemoteState]) -> bool:
-        return self.samples > 1 and all(s.definitive for s in states)
+        """Refused (401, 403) is final at once; served only after ``settle`` seconds without
+        a new error (a failing list or watch is retried at most 30 s apart by client-go)."""
+        settled = time.monotonic() - self.started >= self.settle
+        return self.samples > 1 and all(s.definitive and (settled or not s.served) for s in states)
 
 
 def main() -> None:
@@ -222,6 +239,7 @@ def main() -> None:
             "metrics_port": {"type": "int", "default": 9153},
             "interval": {"type": "float", "default": 5},
             "wait_timeout": {"type": "int", "default": 0},
+            "settle": {"type": "int", "default": 30},
         },
         supports_check_mode=True,
     )
@@ -231,7 +249,7 @@ def main() -> None:
         if p["interval"] <= 0 or p["wait_timeout"] < 0:
             raise ValueError("interval must be above 0 and wait_timeout at least 0 seconds")
         kube = load_client(p["kubeconfig"], p["context"])
-        sampler = Sampler(kube, p["namespace"], p["name"], p["metrics_port"], remotes)
+        sampler = Sampler(kube, p["namespace"], p["name"], p["metrics_port"], remotes, p["settle"])
         # at least two samples: a verdict needs what changed between them
         timeout = max(p["wait_timeout"], p["interval"])
         states = poll(sampler.step, sampler.final, timeout, p["interval"])
