@@ -9,12 +9,15 @@ request counter, ``coredns_kubernetes_rest_client_requests_total{code, method, h
 (CoreDNS plugin/kubernetes/metrics.go): one series per remote API host and status code, the
 code ``<error>`` when no HTTP answer came back (client-go rest/request.go). A remote is
 served when its host has answered 2xx and no error count grew while we watched; 401, 403
-and ``<error>`` name the cause. Pure functions: the module reads the metrics (pods/proxy).
+and ``<error>`` name the cause. Pure code: the module reads the pods and their metrics
+(pods/proxy) and hands each sample to a ``Judgement``.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -75,6 +78,8 @@ class RemoteState:
     served: bool
     cause: str = ""
     codes: dict[str, float] = field(default_factory=dict)
+    # served for long enough that a failing retry would have shown (see Judgement)
+    settled: bool = False
 
     @property
     def definitive(self) -> bool:
@@ -101,8 +106,72 @@ def judge(name: str, zone: str, host: str, before: Counts, after: Counts) -> Rem
 
 
 def worst(states: list[RemoteState]) -> RemoteState:
-    """A remote over every resolver pod: served only if every pod serves it."""
-    return next((s for s in states if not s.served), states[0])
+    """A remote over every resolver pod: served only if every pod serves it, settled only
+    if every pod's view is."""
+    return next(
+        (s for s in states if not s.served), next((s for s in states if not s.settled), states[0])
+    )
+
+
+def running_since(pod: dict) -> float | None:
+    """Epoch seconds when the youngest container of a running pod started; None for a pod
+    that is not running, has no IP yet or is terminating (it has the old configuration)."""
+    status = pod.get("status") or {}
+    if status.get("phase") != "Running" or not status.get("podIP"):
+        return None
+    if pod.get("metadata", {}).get("deletionTimestamp"):
+        return None
+    starts = [
+        ((c.get("state") or {}).get("running") or {}).get("startedAt")
+        for c in status.get("containerStatuses") or []
+    ]
+    if not starts or not all(starts):
+        return None
+    # RFC 3339 in UTC, whole seconds (metav1.Time): one second is added for the truncation
+    return max(calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ")) for s in starts) + 1.0
+
+
+class Judgement:
+    """Each remote over successive samples of every resolver pod's counters.
+
+    A pod's first sample is its baseline: an error count that grows past it fails at any
+    time. Refused (401, 403) is a verdict from the second sample on. Served becomes final
+    (settled) once no new error showed for ``settle`` seconds, the longest gap between two
+    client-go retries of a failing list or watch: watched that long here, or the pod has run
+    that long and its counters hold no error at all (a re-run then answers at once).
+    """
+
+    def __init__(self, remotes: list[tuple[str, str, str]], settle: float, now: float) -> None:
+        self.remotes, self.settle, self.started = remotes, settle, now
+        self.baseline: dict[str, Counts] = {}
+        self.samples = 0
+
+    def step(
+        self, pods: dict[str, tuple[float, Counts]], problem: str, now: float
+    ) -> list[RemoteState]:
+        """Judge one sample: pod -> (running since, counters); ``problem`` names why there is
+        no pod to judge when ``pods`` is empty."""
+        self.samples += 1
+        watched = self.samples > 1 and now - self.started >= self.settle
+        states = []
+        for name, zone, host in self.remotes:
+            if not pods:
+                states.append(RemoteState(name, zone, host, served=False, cause=problem))
+                continue
+            views = []
+            for pod, (since, counts) in pods.items():
+                view = judge(name, zone, host, self.baseline.get(pod, {}), counts)
+                clean = not any(n for code, n in view.codes.items() if not code.startswith("2"))
+                view.settled = view.served and (watched or (clean and now - since >= self.settle))
+                views.append(view)
+            states.append(worst(views))
+        for pod, (_, counts) in pods.items():
+            self.baseline.setdefault(pod, counts)
+        return states
+
+    def final(self, states: list[RemoteState]) -> bool:
+        """Every remote settled, or refused as seen in a second sample."""
+        return all(s.settled if s.served else (s.definitive and self.samples > 1) for s in states)
 
 
 def as_check(cluster: str, state: RemoteState) -> dict[str, object]:

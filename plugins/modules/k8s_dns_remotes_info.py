@@ -13,10 +13,11 @@ description:
     plugin per remote zone, as the C(crosscluster.link.cluster_dns) role deploys it) through
     the API server's C(pods/proxy), and judges each remote from the plugin's client-go request
     counter C(coredns_kubernetes_rest_client_requests_total) for that remote's API host.
-  - A remote is served when its API host has answered 2xx and no error count grew between two
-    samples O(interval) seconds apart. Otherwise the cause is named - C(Unauthorized (401)) for a
-    token the remote refuses, C(Forbidden (403)) for a reader without list or watch permission,
-    C(unreachable) when no HTTP answer came back.
+  - A remote is served when its API host has answered 2xx and no error count grew between
+    samples O(interval) seconds apart, for O(settle) seconds - watched here, or the pod has run
+    that long with no error in its counters at all (a re-run answers in one sample). Otherwise
+    the cause is named - C(Unauthorized (401)) for a token the remote refuses, C(Forbidden (403))
+    for a reader without list or watch permission, C(unreachable) when no HTTP answer came back.
   - A Ready resolver pod does not mean its remotes are served; this module is the check that
     does. A remote that breaks after it was served shows once its client retries (client-go
     backs off up to 30 seconds, and an open watch lasts minutes).
@@ -70,6 +71,7 @@ options:
     description:
       - Seconds a remote must show no new error before it counts as served, within
         O(wait_timeout) (client-go retries a failing list or watch at most 30 seconds apart).
+        A pod that has run this long without any error counts at once.
     type: int
     default: 30
 seealso:
@@ -139,12 +141,12 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._dns_remotes import (
     Counts,
+    Judgement,
     RemoteState,
     api_host,
     as_check,
-    judge,
     parse_requests,
-    worst,
+    running_since,
 )
 from ansible_collections.crosscluster.link.plugins.module_utils._k8s import (
     K8sError,
@@ -170,61 +172,22 @@ def remote_specs(remotes: list[dict]) -> list[tuple[str, str, str]]:
     return specs
 
 
-class Sampler:
-    """Samples the resolver pods' counters; each sample is judged against the one before."""
-
-    def __init__(
-        self, kube: Kube, namespace: str, name: str, port: int, remotes: list, settle: float
-    ) -> None:
-        self.kube, self.namespace, self.name, self.port = kube, namespace, name, port
-        self.remotes = remotes
-        self.settle = settle
-        # each pod's first sample: an error count that grows past it at any time fails
-        self.baseline: dict[str, Counts] = {}
-        self.started = time.monotonic()
-        self.samples = 0
-
-    def sample(self) -> tuple[dict[str, Counts], str]:
-        selector = f"app.kubernetes.io%2Fname%3D{self.name}"
-        pods = self.kube.items(f"/api/v1/namespaces/{self.namespace}/pods?labelSelector={selector}")
-        running = [
-            p["metadata"]["name"]
-            for p in pods
-            if (p.get("status") or {}).get("phase") == "Running"
-            and p["status"].get("podIP")
-            and not p["metadata"].get("deletionTimestamp")  # terminating: the old view
-        ]
-        counts: dict[str, Counts] = {}
-        problem = f"no running pod of {self.namespace}/{self.name}"
-        for pod in running:
-            path = f"/api/v1/namespaces/{self.namespace}/pods/{pod}:{self.port}/proxy/metrics"
-            try:
-                counts[pod] = parse_requests(self.kube.text(path))
-            except K8sError as exc:
-                problem = f"the metrics of pod {pod} cannot be read: {exc}"
-        return counts, problem
-
-    def step(self) -> list[RemoteState]:
-        counts, problem = self.sample()
-        self.samples += 1
-        states = []
-        for name, zone, host in self.remotes:
-            if not counts:
-                states.append(RemoteState(name, zone, host, served=False, cause=problem))
-                continue
-            views = [
-                judge(name, zone, host, self.baseline.get(pod, {}), c) for pod, c in counts.items()
-            ]
-            states.append(worst(views))
-        for pod, c in counts.items():
-            self.baseline.setdefault(pod, c)
-        return states
-
-    def final(self, states: list[RemoteState]) -> bool:
-        """Refused (401, 403) is final at once; served only after ``settle`` seconds without
-        a new error (a failing list or watch is retried at most 30 s apart by client-go)."""
-        settled = time.monotonic() - self.started >= self.settle
-        return self.samples > 1 and all(s.definitive and (settled or not s.served) for s in states)
+def sample(kube: Kube, namespace: str, name: str, port: int) -> tuple[dict, str]:
+    """Each running resolver pod's start and request counters, or why there is none."""
+    selector = f"app.kubernetes.io%2Fname%3D{name}"
+    pods: dict[str, tuple[float, Counts]] = {}
+    problem = f"no running pod of {namespace}/{name}"
+    for pod in kube.items(f"/api/v1/namespaces/{namespace}/pods?labelSelector={selector}"):
+        since = running_since(pod)
+        if since is None:
+            continue
+        pod_name = pod["metadata"]["name"]
+        path = f"/api/v1/namespaces/{namespace}/pods/{pod_name}:{port}/proxy/metrics"
+        try:
+            pods[pod_name] = (since, parse_requests(kube.text(path)))
+        except K8sError as exc:
+            problem = f"the metrics of pod {pod_name} cannot be read: {exc}"
+    return pods, problem
 
 
 def main() -> None:
@@ -249,10 +212,15 @@ def main() -> None:
         if p["interval"] <= 0 or p["wait_timeout"] < 0:
             raise ValueError("interval must be above 0 and wait_timeout at least 0 seconds")
         kube = load_client(p["kubeconfig"], p["context"])
-        sampler = Sampler(kube, p["namespace"], p["name"], p["metrics_port"], remotes, p["settle"])
-        # at least two samples: a verdict needs what changed between them
+        judgement = Judgement(remotes, p["settle"], time.time())
+
+        def step() -> list[RemoteState]:
+            pods, problem = sample(kube, p["namespace"], p["name"], p["metrics_port"])
+            return judgement.step(pods, problem, time.time())
+
+        # at least two samples unless settled at once: a refusal needs what changed between them
         timeout = max(p["wait_timeout"], p["interval"])
-        states = poll(sampler.step, sampler.final, timeout, p["interval"])
+        states = poll(step, judgement.final, timeout, p["interval"])
     except (K8sError, ValueError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(

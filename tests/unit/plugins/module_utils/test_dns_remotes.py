@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from ansible_collections.crosscluster.link.plugins.module_utils._dns_remotes import (
+    Judgement,
     api_host,
     as_check,
     judge,
     parse_requests,
+    running_since,
     worst,
 )
 from ansible_collections.crosscluster.link.plugins.module_utils._wait import poll
@@ -102,3 +104,85 @@ def test_poll_stops_when_done_or_at_the_deadline_without_oversleeping() -> None:
     now[0], slept[:] = 0.0, []
     result = poll(lambda: next(calls), lambda n: False, 12, 5, sleep, lambda: now[0])
     assert slept == [5, 5, 2] and now[0] == 12
+
+
+REMOTES = [("gcp", "gcp.local", HOST)]
+OK = {HOST: {"200": 6.0}}
+
+
+def test_a_young_pod_is_served_only_after_settle_seconds_watched() -> None:
+    judgement = Judgement(REMOTES, settle=30, now=1000.0)
+    pods = {"dns-0": (995.0, OK)}
+    (first,) = judgement.step(pods, "", now=1000.0)
+    assert first.served and not first.settled and not judgement.final([first])
+    (later,) = judgement.step(pods, "", now=1020.0)
+    assert not judgement.final([later])
+    (settled,) = judgement.step(pods, "", now=1030.0)
+    assert settled.settled and judgement.final([settled])
+
+
+def test_an_old_pod_without_any_error_is_settled_in_one_sample() -> None:
+    judgement = Judgement(REMOTES, settle=30, now=1000.0)
+    (state,) = judgement.step({"dns-0": (900.0, OK)}, "", now=1000.0)
+    assert state.settled and judgement.final([state])
+
+
+def test_an_old_pod_with_an_old_error_is_watched_for_settle_seconds() -> None:
+    judgement = Judgement(REMOTES, settle=30, now=1000.0)
+    pods = {"dns-0": (900.0, {HOST: {"200": 6.0, "<error>": 1.0}})}
+    judgement.step(pods, "", now=1000.0)
+    (state,) = judgement.step(pods, "", now=1005.0)
+    assert state.served and not state.settled and not judgement.final([state])
+    (state,) = judgement.step(pods, "", now=1030.0)
+    assert state.settled
+
+
+def test_a_refused_watch_between_samples_is_never_served() -> None:
+    # list answered, the watch refused and retried with back-off: 403 grows past the baseline
+    judgement = Judgement(REMOTES, settle=30, now=1000.0)
+    judgement.step({"dns-0": (999.0, {HOST: {"200": 3.0, "403": 1.0}})}, "", now=1000.0)
+    quiet = {"dns-0": (999.0, {HOST: {"200": 3.0, "403": 1.0}})}
+    judgement.step(quiet, "", now=1010.0)
+    (state,) = judgement.step({"dns-0": (999.0, {HOST: {"200": 3.0, "403": 2.0}})}, "", 1031.0)
+    assert state.cause.startswith("Forbidden") and judgement.final([state])
+
+
+def test_a_refusal_is_final_from_the_second_sample() -> None:
+    judgement = Judgement(REMOTES, settle=30, now=1000.0)
+    pods = {"dns-0": (999.0, {HOST: {"401": 2.0}})}
+    (state,) = judgement.step(pods, "", now=1000.0)
+    assert state.cause.startswith("Unauthorized") and not judgement.final([state])
+    (state,) = judgement.step(pods, "", now=1005.0)
+    assert judgement.final([state])
+
+
+def test_no_pod_names_the_problem_and_waits() -> None:
+    judgement = Judgement(REMOTES, settle=30, now=1000.0)
+    (state,) = judgement.step({}, "no running pod of ns/dns", now=1000.0)
+    assert state.cause == "no running pod of ns/dns" and not judgement.final([state])
+
+
+def test_every_pod_must_be_settled() -> None:
+    judgement = Judgement(REMOTES, settle=30, now=1000.0)
+    (state,) = judgement.step({"old": (900.0, OK), "new": (998.0, OK)}, "", now=1000.0)
+    assert state.served and not state.settled
+
+
+def test_running_since_is_the_youngest_container_start_plus_truncation() -> None:
+    pod = {
+        "metadata": {"name": "dns-0"},
+        "status": {
+            "phase": "Running",
+            "podIP": "10.0.0.5",
+            "containerStatuses": [
+                {"state": {"running": {"startedAt": "2026-12-01T17:00:00Z"}}},
+                {"state": {"running": {"startedAt": "2026-12-01T17:00:10Z"}}},
+            ],
+        },
+    }
+    assert running_since(pod) == 1796144410.0 + 1.0
+    pod["metadata"]["deletionTimestamp"] = "2026-12-01T17:01:00Z"
+    assert running_since(pod) is None
+    assert running_since({"metadata": {}, "status": {"phase": "Pending"}}) is None
+    waiting = {"phase": "Running", "podIP": "10.0.0.5", "containerStatuses": [{"state": {}}]}
+    assert running_since({"metadata": {}, "status": waiting}) is None
