@@ -103,8 +103,10 @@ class World:
         self.outputs: list[str] = []  # stdout + stderr of the -vvv link run
 
     def playbook(
-        self, name: str, *extra: str, inventory: Path | None = None, timeout: float = 400
+        self, name: str, *extra: str, inventory: Path | None = None, timeout: float = 1500
     ) -> subprocess.CompletedProcess[str]:
+        # a bound for a hung run, not a target: an idle re-run takes about 2 minutes, and CI
+        # runs this beside the other gates on two cores
         env = {
             **os.environ,
             **self.emulators.env,
@@ -219,7 +221,7 @@ def test_link_clusters_builds_and_verifies_the_link(world: World) -> None:
         "-vvv",
         "-e",
         f"link_plan_file={world.plan_file}",
-        timeout=1200,
+        timeout=2400,
     )
     world.outputs.append(result.stdout + result.stderr)
     assert_ok(result)
@@ -554,7 +556,21 @@ def test_verify_link_alone_fails_when_a_bgp_peer_is_gone(world: World) -> None:
     config["users"][0]["user"]["token"] = "not-the-reader-token"
     encoded = base64.b64encode(yaml.safe_dump(config).encode()).decode()
     core.patch_namespaced_secret(secret_name, RESOLVER_NS, {"data": {"kubeconfig": encoded}})
+    old = {p.metadata.name for p in core.list_namespaced_pod(RESOLVER_NS).items}
     core.delete_collection_namespaced_pod(RESOLVER_NS, label_selector=RESOLVER_PODS)
+
+    def restarted() -> bool:
+        pods = core.list_namespaced_pod(RESOLVER_NS, label_selector=RESOLVER_PODS).items
+        return bool(pods) and all(
+            p.metadata.name not in old
+            and p.status.phase == "Running"
+            and all(c.ready for c in p.status.container_statuses or [])
+            for p in pods
+        )
+
+    # verify's own wait is short (20 x 1 s, for the BGP checks): the restart is this test's
+    # precondition, so it is waited for here, with room for a loaded machine
+    waiting.eventually("the AWS resolver restarted and Ready", restarted, timeout=300.0)
     mark = world.emulators.mark()
     result = world.playbook(
         "crosscluster.link.verify_link", "-e", "link_verify_retries=20", "-e", "link_verify_delay=1"

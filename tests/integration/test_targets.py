@@ -60,7 +60,7 @@ def test_target(target: str, emulators, tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1800,  # a bound for a hung run: CI runs the gates side by side on two cores
         check=False,
     )
     assert result.returncode == 0, failed_tasks(result.stdout) + result.stderr[-3000:]
