@@ -165,7 +165,7 @@ class Judgement:
                 view.settled = view.served and (watched or (clean and now - since >= self.settle))
                 views.append(view)
             states.append(worst(views))
-        for pod, (_, counts) in pods.items():
+        for pod, (_since, counts) in pods.items():
             self.baseline.setdefault(pod, counts)
         return states
 

@@ -29,6 +29,7 @@ from ansible.module_utils.common.dict_transformations import (
     recursive_diff,
 )
 from ansible_collections.crosscluster.link.plugins.module_utils._cloud_facts import is_private_asn
+from ansible_collections.crosscluster.link.plugins.module_utils._compare import contains
 
 try:
     import google.auth
@@ -427,21 +428,16 @@ def relative_link(value: str) -> str:
     return value[index:] if index >= 0 else value
 
 
-def matches(desired: Any, current: Any) -> bool:
-    """Whether ``current`` already has every field of ``desired`` (unset fields ignored)."""
-    if isinstance(desired, dict):
-        if not isinstance(current, dict):
-            return False
-        return all(matches(v, current.get(k)) for k, v in desired.items())
-    if isinstance(desired, list):
-        if current is None:
-            current = []  # the API omits empty lists
-        if not isinstance(current, list) or len(desired) != len(current):
-            return False
-        return all(matches(d, c) for d, c in zip(desired, current, strict=True))
+def same_value(desired: Any, current: Any) -> bool:
+    """Scalars as Compute Engine returns them: a resource link full or relative."""
     if isinstance(desired, str) and isinstance(current, str) and "projects/" in desired:
         return relative_link(desired) == relative_link(current)
     return bool(desired == current)
+
+
+def matches(desired: Any, current: Any) -> bool:
+    """Whether ``current`` already has every field of ``desired`` (unset fields ignored)."""
+    return contains(desired, current, same_value)
 
 
 def changed_fields(desired: dict[str, Any], current: dict[str, Any]) -> list[str]:

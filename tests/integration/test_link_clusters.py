@@ -322,7 +322,11 @@ def test_link_clusters_builds_and_verifies_the_link(world: World) -> None:
 
 
 def test_link_clusters_again_changes_nothing(world: World) -> None:
+    mark = world.emulators.mark()
     assert_unchanged(world.playbook("crosscluster.link.link_clusters"))
+    # and sends no mutating request at all: no cloud call, no Kubernetes write that the
+    # API server would find a no-op (the role compares before it writes)
+    assert world.emulators.mutations_since(mark) == []
 
 
 def test_resolver_service_keeps_udp_and_tcp_53_after_the_second_link(world: World) -> None:

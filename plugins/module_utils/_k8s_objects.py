@@ -1,0 +1,155 @@
+# Copyright: crosscluster.link contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Create or update Kubernetes objects only where they differ: a re-run is reads only.
+
+An object is left alone when every field of its definition already has that value on the
+server (the server adds defaults and status, so the live object is a superset). Otherwise
+it is created (POST) or updated with a JSON merge patch of the definition (RFC 7386,
+``application/merge-patch+json``): lists are replaced whole, so a Service keeps both its
+UDP and TCP port 53 (a strategic merge would merge them by port, kubernetes/kubernetes#47249).
+An existing object is changed only if it carries the owner labels: never one this collection
+did not create.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ansible_collections.crosscluster.link.plugins.module_utils._compare import contains
+from ansible_collections.crosscluster.link.plugins.module_utils._k8s import Kube
+
+# (apiVersion, kind) -> (API prefix, resource, namespaced): the kinds the collection writes
+# (Kubernetes API reference, "Workloads", "Service", "Config and Storage", "Authorization").
+KINDS: dict[tuple[str, str], tuple[str, str, bool]] = {
+    ("v1", "Namespace"): ("/api/v1", "namespaces", False),
+    ("v1", "ConfigMap"): ("/api/v1", "configmaps", True),
+    ("v1", "Secret"): ("/api/v1", "secrets", True),
+    ("v1", "Service"): ("/api/v1", "services", True),
+    ("v1", "ServiceAccount"): ("/api/v1", "serviceaccounts", True),
+    ("apps/v1", "Deployment"): ("/apis/apps/v1", "deployments", True),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): (
+        "/apis/rbac.authorization.k8s.io/v1",
+        "clusterroles",
+        False,
+    ),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): (
+        "/apis/rbac.authorization.k8s.io/v1",
+        "clusterrolebindings",
+        False,
+    ),
+}
+HIDDEN = "<hidden>"
+
+
+@dataclass(frozen=True)
+class Ref:
+    kind: str
+    namespace: str
+    name: str
+    collection: str  # POST here
+
+    @property
+    def path(self) -> str:
+        return f"{self.collection}/{self.name}"
+
+    def __str__(self) -> str:
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {where}{self.name}"
+
+
+def ref(index: int, definition: Any) -> Ref:
+    """Where a definition lives; ValueError naming the entry and field otherwise."""
+    if not isinstance(definition, dict):
+        raise ValueError(f"definitions[{index}] must be a mapping (one Kubernetes object)")
+    key = (str(definition.get("apiVersion", "")), str(definition.get("kind", "")))
+    if key not in KINDS:
+        known = ", ".join(f"{v} {k}" for v, k in KINDS)
+        raise ValueError(
+            f"definitions[{index}]: apiVersion {key[0]!r} kind {key[1]!r} is not supported; "
+            f"use one of: {known}"
+        )
+    prefix, resource, namespaced = KINDS[key]
+    metadata = definition.get("metadata") or {}
+    name, namespace = metadata.get("name"), metadata.get("namespace")
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"definitions[{index}].metadata.name is required")
+    if namespaced and (not isinstance(namespace, str) or not namespace):
+        raise ValueError(
+            f"definitions[{index}].metadata.namespace is required: {key[1]} is namespaced"
+        )
+    if not namespaced and namespace:
+        raise ValueError(
+            f"definitions[{index}].metadata.namespace must be omitted: {key[1]} is cluster-wide"
+        )
+    collection = (
+        f"{prefix}/namespaces/{namespace}/{resource}" if namespaced else f"{prefix}/{resource}"
+    )
+    return Ref(key[1], namespace or "", name, collection)
+
+
+def project(desired: Any, live: Any) -> Any:
+    """``live`` cut down to the fields ``desired`` gives: the 'before' of a diff."""
+    if isinstance(desired, dict) and isinstance(live, dict):
+        return {k: project(v, live[k]) for k, v in desired.items() if k in live}
+    if isinstance(desired, list) and isinstance(live, list):
+        return [project(d, v) for d, v in zip(desired, live, strict=False)] + live[len(desired) :]
+    return live
+
+
+def masked(obj: Any, kind: str) -> Any:
+    """A Secret with its values hidden, for diffs and results."""
+    if kind != "Secret" or not isinstance(obj, dict):
+        return obj
+    return {
+        k: (
+            {name: HIDDEN for name in v}
+            if k in ("data", "stringData") and isinstance(v, dict)
+            else v
+        )
+        for k, v in obj.items()
+    }
+
+
+def owned(live: dict[str, Any], owner_labels: dict[str, str]) -> bool:
+    labels = (live.get("metadata") or {}).get("labels") or {}
+    return all(labels.get(k) == v for k, v in owner_labels.items())
+
+
+def ensure(
+    kube: Kube, definitions: list[dict[str, Any]], owner_labels: dict[str, str], check_mode: bool
+) -> tuple[bool, list[dict[str, str]], list[dict[str, Any]]]:
+    """(changed, one result per object, diffs). Every definition is checked and every object
+    read before the first write, so a foreign object stops the run before anything changes."""
+    refs = [ref(i, d) for i, d in enumerate(definitions)]
+    lives = [kube.get(r.path) for r in refs]
+    for r, live in zip(refs, lives, strict=True):
+        if live is not None and not owned(live, owner_labels):
+            raise ValueError(
+                f"{r} exists and was not created by crosscluster.link (it lacks the labels "
+                f"{owner_labels}): rename or remove it; nothing was changed"
+            )
+    results, diffs = [], []
+    for r, desired, live in zip(refs, definitions, lives, strict=True):
+        if live is None:
+            action, before = "created", {}
+            if not check_mode:
+                kube.create(r.collection, desired)
+        elif contains(desired, live):
+            action, before = "unchanged", None
+        else:
+            action, before = "updated", project(desired, live)
+            if not check_mode:
+                kube.request("PATCH", r.path, desired, content_type="application/merge-patch+json")
+        results.append({"kind": r.kind, "namespace": r.namespace, "name": r.name, "action": action})
+        if before is not None:
+            diffs.append(
+                {
+                    "before_header": str(r),
+                    "after_header": str(r),
+                    "before": masked(before, r.kind),
+                    "after": masked(desired, r.kind),
+                }
+            )
+    changed = any(r["action"] != "unchanged" for r in results)
+    return changed, results, diffs
