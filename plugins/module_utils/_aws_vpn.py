@@ -30,6 +30,7 @@ from ansible_collections.crosscluster.link.plugins.module_utils._cloud_facts imp
     AWS_RESERVED_TUNNEL_CIDRS,
     TUNNEL_POOL,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._wait import poll
 
 # Valid values from the EC2 API reference, VpnTunnelOptionsSpecification
 # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpnTunnelOptionsSpecification.html).
@@ -556,29 +557,31 @@ def wait_for(
     there, or when the connection can no longer become available, AwsError WaitTimeout
     says what it is and ``advice``."""
     sleep, clock = sleep or _sleep, clock or _clock
-    deadline = clock() + timeout
-    interval = POLL_FIRST
-    while True:
+
+    def step() -> dict[str, Any] | None:
         connection = _get(client, connection_id)
         if connection is None and target == "deleted":
             return {"VpnConnectionId": connection_id, "State": "deleted"}
-        state = connection.get("State") if connection else "not found yet"
-        if connection is not None and state == target:
-            return connection
+        state = connection.get("State") if connection else None
         if target == "available" and state in ("deleting", "deleted"):
             raise AwsError(
                 "WaitTimeout",
                 f"VPN connection {connection_id} is {state}: it will not become available",
             )
-        now = clock()
-        if now >= deadline:
-            raise AwsError(
-                "WaitTimeout",
-                f"VPN connection {connection_id} is {state} after waiting {timeout:g}s for "
-                f"'{target}': {advice}",
-            )
-        sleep(min(interval, deadline - now))
-        interval = min(interval * 2, POLL_MAX)
+        return connection
+
+    def reached(connection: dict[str, Any] | None) -> bool:
+        return connection is not None and connection.get("State") == target
+
+    found = poll(step, reached, timeout, POLL_FIRST, sleep, clock, max_interval=POLL_MAX)
+    if found is not None and reached(found):
+        return found
+    state = found.get("State") if found else "not found yet"
+    raise AwsError(
+        "WaitTimeout",
+        f"VPN connection {connection_id} is {state} after waiting {timeout:g}s for "
+        f"'{target}': {advice}",
+    )
 
 
 def wait_available(

@@ -1,8 +1,10 @@
 # Copyright: crosscluster.link contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """One way to wait: call ``step`` every ``interval`` seconds until ``done`` says its result
-is final or ``timeout`` seconds have passed, never sleeping past the deadline. The caller
-decides what a result that is not final at the deadline means."""
+is final or ``timeout`` seconds have passed, never sleeping past the deadline. With
+``max_interval`` the interval doubles after each sleep up to it (a cloud resource that takes
+minutes is not read every second). The caller decides what a result that is not final at
+the deadline means; ``step`` raises to stop early (a state that cannot reach the target)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ def poll(
     interval: float,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    max_interval: float | None = None,
 ) -> T:
     deadline = clock() + timeout
     while True:
@@ -28,3 +31,5 @@ def poll(
         if done(result) or now >= deadline:
             return result
         sleep(min(interval, deadline - now))
+        if max_interval is not None:
+            interval = min(interval * 2, max_interval)
