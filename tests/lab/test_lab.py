@@ -1,0 +1,119 @@
+"""The datapath lab against linked emulators (``make lab-test``; root, strongSwan and FRR).
+
+The emulators are started and linked once for the module, as the demo does (its link
+playbook with ``link_dns=false``: DNS is not what the lab checks). Expected counts come
+from the emulators' own state, never from the lab's output.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.demo import __main__ as demo
+from tests.emulators import launcher
+from tests.lab import netns, sources
+from tests.lab.lab import Lab, Result, Summary
+
+PREFIX = "xcl-labt-"  # not make lab's prefix: the two may run side by side
+READY = (
+    os.geteuid() == 0
+    and all(Path(p).exists() for p in ("/usr/lib/ipsec/charon", "/usr/lib/frr/bgpd"))
+    and all(shutil.which(t) for t in ("swanctl", "vtysh", "ping"))
+)
+pytestmark = pytest.mark.skipif(
+    not READY, reason="the lab needs root, strongSwan, FRR and ping (make lab-packages)"
+)
+
+
+def link(state: Path) -> None:
+    """What ``python -m tests.demo --keep`` does, without the DNS phase."""
+    endpoints = launcher.up(state)
+    env = {**os.environ, **launcher.environment(state, endpoints)}
+    vpc_id = demo.seed_aws(endpoints["aws"], env, [endpoints["kube"]["aws-euw1"]["pod_cidr"]])
+    gcp_kube = endpoints["kube"]["gcp-euw1"]
+    demo.seed_gcp(endpoints["gcp"], env, gcp_kube["pod_cidr"], gcp_kube["service_cidr"])
+    inventory = state / "clusters.yml"
+    inventory.write_text(yaml.safe_dump(demo.inventory(endpoints, vpc_id), sort_keys=False))
+    rc = demo.ansible_playbook(inventory, "link_clusters", env, "-e", "link_dns=false")
+    assert rc == 0, "link_clusters failed against the emulators"
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    state = tmp_path_factory.mktemp("lab")
+    try:
+        link(state)
+        yield state
+    finally:
+        launcher.down(state)
+
+
+def run_lab(state: Path, timeout: float) -> Summary:
+    lab = Lab(PREFIX, state / "lab", sources.gateways(state), sources.pod_specs(state))
+    try:
+        lab.build()
+        return lab.check(timeout=timeout)
+    finally:
+        lab.teardown()
+        assert netns.namespaces(PREFIX) == []
+
+
+def aws_tunnels(state: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(connection id, TunnelOption) of every AWS tunnel, as the AWS emulator has them."""
+    ec2 = sources.ec2_client(state)
+    return [
+        (c["VpnConnectionId"], t)
+        for c in ec2.describe_vpn_connections()["VpnConnections"]
+        for t in c["Options"]["TunnelOptions"]
+    ]
+
+
+def down(results: list[Result]) -> list[str]:
+    return [r.name for r in results if not r.ok]
+
+
+def test_every_tunnel_session_and_pod_pair_is_up(linked: Path) -> None:
+    tunnels = aws_tunnels(linked)
+    summary = run_lab(linked, timeout=90)
+    assert len(tunnels) == 4  # the reference topology: 2 connections x 2 tunnels
+    assert summary.lines() == [
+        f"{len(tunnels)}/{len(tunnels)} tunnels established",
+        f"{len(tunnels)}/{len(tunnels)} BGP sessions established",
+        "2/2 pod-to-pod",
+    ], [r for r in summary.tunnels + summary.sessions + summary.pod_to_pod if not r.ok]
+
+
+def test_a_psk_changed_on_one_aws_tunnel_takes_exactly_that_tunnel_down(linked: Path) -> None:
+    ec2 = sources.ec2_client(linked)
+    connection_id, tunnel = aws_tunnels(linked)[1]
+    outside, inside = tunnel["OutsideIpAddress"], tunnel["TunnelInsideCidr"]
+    original = tunnel["PreSharedKey"]
+
+    def set_psk(psk: str) -> None:
+        ec2.modify_vpn_tunnel_options(
+            VpnConnectionId=connection_id,
+            VpnTunnelOutsideIpAddress=outside,
+            TunnelOptions={"PreSharedKey": psk},
+        )
+
+    set_psk("Lab.wrong." + original[:20])  # the AWS side only: GCP keeps its secret
+    try:
+        summary = run_lab(linked, timeout=45)
+    finally:
+        set_psk(original)
+    broken = down(summary.tunnels)
+    assert len(broken) == 1 and broken[0].startswith(f"{connection_id}:{outside} <-> "), broken
+    aws_inside = str(next(ipaddress.ip_network(inside).hosts()))  # AWS takes the first host
+    sessions = down(summary.sessions)
+    assert len(sessions) == 1 and aws_inside in sessions[0].split(" <-> "), sessions
+    assert summary.lines()[:2] == ["3/4 tunnels established", "3/4 BGP sessions established"]
+    # The three other tunnels still carry every pod pair.
+    assert summary.lines()[2] == "2/2 pod-to-pod"
