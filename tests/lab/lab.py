@@ -188,7 +188,11 @@ class Lab:
         for ends in groups.values():
             names = " <-> ".join(c.end.name for c in ends)
             ok = len(ends) == 2 and all(swan.established(c) for c in ends)
-            results.append(Result(names, ok, "" if len(ends) == 2 else "one end only"))
+            detail = "" if len(ends) == 2 else "one end only"
+            if not ok and not detail:
+                causes = {f"{c.end.name}: {swan.diagnosis(c)}" for c in ends if swan.diagnosis(c)}
+                detail = "; ".join(sorted(causes))
+            results.append(Result(names, ok, detail))
         return results
 
     def sessions(self) -> list[Result]:

@@ -87,9 +87,9 @@ swanctl {{
 
 def swanctl_conf(charon: Charon) -> str:
     """swanctl.conf(5): one IKE SA and one CHILD_SA 0.0.0.0/0 <-> 0.0.0.0/0 (route-based,
-    as both clouds negotiate), PSK authentication with the outside IPs as identities (AWS
-    and Cloud VPN both use the gateway's IP address as its IKE ID), ``encap = yes`` (UDP
-    encapsulation of ESP: REFERENCE "Tooling offline")."""
+    as both clouds negotiate; neither does MOBIKE), PSK authentication with the outside IPs
+    as identities (AWS and Cloud VPN both use the gateway's IP address as its IKE ID),
+    ``encap = yes`` (UDP encapsulation of ESP: REFERENCE "Tooling offline")."""
     end = charon.end
     start = "start" if end.initiate else "none"
     psk = end.psk.replace("\\", "\\\\").replace('"', '\\"')
@@ -101,6 +101,7 @@ def swanctl_conf(charon: Charon) -> str:
     local_port = {charon.port}
     remote_port = {charon.peer_port}
     encap = yes
+    mobike = no
     proposals = {end.proposal.ike}
     dpd_delay = 10s
     keyingtries = 0
@@ -190,3 +191,28 @@ def established(charon: Charon) -> bool:
     """The IKE SA is ESTABLISHED and its CHILD_SA INSTALLED (swanctl --list-sas)."""
     out = swanctl(charon, "--list-sas", "--raw", check=False)
     return "state=ESTABLISHED" in out and "state=INSTALLED" in out
+
+
+# charon log lines (ike = 2) -> the likely cause of a tunnel that is down, latest wins.
+CAUSES = (
+    ("MAC mismatched", "pre-shared key mismatch"),
+    ("AUTHENTICATION_FAILED", "pre-shared key mismatch (peer refused our AUTH)"),
+    ("NO_PROPOSAL_CHOSEN", "proposal mismatch"),
+    ("no acceptable proposal", "proposal mismatch"),
+    ("no IKE config found", "the peer has no tunnel for these addresses"),
+    ("giving up after", "no answer from the peer"),
+    ("retransmit", "no answer from the peer yet"),
+)
+
+
+def diagnosis(charon: Charon) -> str:
+    """The likely cause of a down tunnel, from this end's charon log ("" if none seen)."""
+    path = charon.directory / "charon.log"
+    text = path.read_text(errors="replace") if path.exists() else ""
+    found = ""
+    for line in text.splitlines():
+        for marker, cause in CAUSES:
+            if marker in line:
+                found = cause
+                break
+    return found

@@ -196,3 +196,26 @@ def test_bgpd_conf_advertises_per_neighbour_and_sets_multipath(ecmp: bool, paths
     assert "  network 10.10.0.0/16" in text
     assert f"  maximum-paths {paths}" in text
     assert "ip prefix-list out0 seq 5 permit 10.10.0.0/16" in text
+
+
+@pytest.mark.parametrize(
+    ("log", "cause"),
+    [
+        ("", ""),
+        (
+            "12[IKE] tried 1 shared key for 'a' - 'b', but MAC mismatched\n",
+            "pre-shared key mismatch",
+        ),
+        (
+            "01[IKE] sending retransmit 1 of request message ID 0, seq 1\n"
+            "02[IKE] received NO_PROPOSAL_CHOSEN notify error\n",
+            "proposal mismatch",
+        ),
+    ],
+)
+def test_diagnosis_names_the_latest_cause_in_the_charon_log(
+    tmp_path: Path, log: str, cause: str
+) -> None:
+    (tmp_path / "charon.log").write_text(log)
+    charon = swan.Charon(end("a0", "1.1.1.1", "2.2.2.2", "", ""), "ns", 1, 1, tmp_path)
+    assert swan.diagnosis(charon) == cause
