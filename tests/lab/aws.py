@@ -114,6 +114,38 @@ def tgw_routes(ec2: Any, tgw: dict[str, Any], connection_id: str) -> list[str]:
     ]
 
 
+def vpc_routes(ec2: Any, vpc_id: str, gateway_id: str) -> tuple[str, ...]:
+    """What the VPC's main route table sends to ``gateway_id`` or keeps local: its active
+    routes to that VGW/TGW and its local ones, and everything the VGW learned when it
+    propagates the VGW's routes (Amazon VPC User Guide, "Route tables": subnets without an
+    explicit association use the main route table; "Route propagation")."""
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+    main = next(
+        (t for t in tables["RouteTables"] if any(a.get("Main") for a in t.get("Associations", []))),
+        None,
+    )
+    if main is None:
+        return ()
+    allowed = [
+        r["DestinationCidrBlock"]
+        for r in main.get("Routes", [])
+        if r.get("DestinationCidrBlock")
+        and r.get("State", "active") == "active"
+        and (r.get("GatewayId") in ("local", gateway_id) or r.get("TransitGatewayId") == gateway_id)
+    ]
+    if any(p.get("GatewayId") == gateway_id for p in main.get("PropagatingVgws", [])):
+        allowed.append("0.0.0.0/0")
+    return tuple(dict.fromkeys(allowed))
+
+
+def tgw_vpc(ec2: Any, tgw_id: str) -> str:
+    """The VPC attached to the TGW (the cluster's pods live there), "" if none."""
+    attachments = ec2.describe_transit_gateway_vpc_attachments(
+        Filters=[{"Name": "transit-gateway-id", "Values": [tgw_id]}]
+    )["TransitGatewayVpcAttachments"]
+    return next((a["VpcId"] for a in attachments if a.get("State") == "available"), "")
+
+
 def gateways(ec2: Any) -> list[Gateway]:
     """Every VGW and TGW with VPN connections that AWS has provisioned (available, or
     modifying: the tunnels keep running meanwhile), each with its tunnel ends."""
@@ -136,7 +168,7 @@ def gateways(ec2: Any) -> list[Gateway]:
                 Gateway(
                     cloud="aws",
                     name=tgw_id,
-                    network=tgw_id,
+                    network=tgw_vpc(ec2, tgw_id),
                     asn=int(options.get("AmazonSideAsn", 64512)),
                     # VpnEcmpSupport (TransitGatewayOptions): "enable" by default.
                     ecmp=options.get("VpnEcmpSupport", "enable") == "enable",
@@ -167,4 +199,7 @@ def gateways(ec2: Any) -> list[Gateway]:
             end = tunnel_end(connection["VpnConnectionId"], tunnel, customer, advertised)
             gateway.tunnels.append(end)
             gateway.public_ips.append(end.public_ip)
+    for gateway in found.values():
+        if gateway.network:
+            gateway.vpc_routes = vpc_routes(ec2, gateway.network, gateway.name)
     return list(found.values())

@@ -171,7 +171,7 @@ class Lab:
                     pods.address(spec.pod_cidr, n),
                     gateway_ns,
                 )
-                pods.plug(pod, f"p{len(self.pods)}")
+                pods.plug(pod, f"p{len(self.pods)}", self.gateways[index].vpc_routes)
                 pods.serve(pod, self.workdir / f"{pod.ns}.probe.log")
                 self.pods.append(pod)
 

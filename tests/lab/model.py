@@ -54,6 +54,10 @@ class Gateway:
     keepalive: int  # BGP keepalive seconds; hold time is three times it
     public_ips: list[str] = field(default_factory=list)
     tunnels: list[TunnelEnd] = field(default_factory=list)
+    # AWS: the destinations the VPC route table of the pods sends to this gateway or keeps
+    # local ("0.0.0.0/0" when it propagates the gateway's BGP routes); None: the network
+    # uses what its router learned as it is (GCP: dynamic routes of the Cloud Router).
+    vpc_routes: tuple[str, ...] | None = None
 
     @property
     def advertised(self) -> list[str]:

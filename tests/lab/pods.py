@@ -31,16 +31,24 @@ def address(pod_cidr: str, index: int) -> str:
     return str(net.network_address + 10 + index)
 
 
-def plug(pod: Pod, link: str) -> None:
+def plug(pod: Pod, link: str, vpc_routes: tuple[str, ...] | None = None) -> None:
     """Pod ``eth0`` <-> ``link`` in the gateway namespace. The pod routes everything
     on-link to eth0 and the gateway answers ARP for it (proxy ARP), as a routed CNI does;
-    the gateway routes the pod's /32 to the veth."""
+    the gateway routes the pod's /32 to the veth. With ``vpc_routes`` (AWS) the pod's
+    packets reach the gateway's routes only for those destinations, as the VPC route table
+    says (ip-rule(8): ``iif LINK to PREFIX lookup main``, then ``unreachable``)."""
     netns.add(pod.ns)
     netns.veth(pod.ns, "eth0", pod.gateway_ns, link)
     netns.ip("addr", "add", f"{pod.ip}/32", "dev", "eth0", ns=pod.ns)
     netns.ip("route", "add", "default", "dev", "eth0", ns=pod.ns)
     netns.run("sysctl", "-qw", f"net.ipv4.conf.{link}.proxy_arp=1", ns=pod.gateway_ns)
     netns.ip("route", "add", f"{pod.ip}/32", "dev", link, ns=pod.gateway_ns)
+    if vpc_routes is None:
+        return
+    for n, prefix in enumerate(vpc_routes):
+        rule = ("iif", link, "to", prefix, "lookup", "main", "pref", str(1000 + n))
+        netns.ip("rule", "add", *rule, ns=pod.gateway_ns)
+    netns.ip("rule", "add", "iif", link, "unreachable", "pref", "1999", ns=pod.gateway_ns)
 
 
 def _probe(pod: Pod, *args: str) -> list[str]:

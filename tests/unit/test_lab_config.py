@@ -219,3 +219,37 @@ def test_diagnosis_names_the_latest_cause_in_the_charon_log(
     (tmp_path / "charon.log").write_text(log)
     charon = swan.Charon(end("a0", "1.1.1.1", "2.2.2.2", "", ""), "ns", 1, 1, tmp_path)
     assert swan.diagnosis(charon) == cause
+
+
+class FakeEc2:
+    def __init__(self, tables: list[dict[str, Any]]) -> None:
+        self.tables = tables
+
+    def describe_route_tables(self, Filters: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"RouteTables": self.tables}
+
+
+MAIN_ROUTES = [
+    {"DestinationCidrBlock": "10.10.0.0/16", "GatewayId": "local", "State": "active"},
+    {"DestinationCidrBlock": "10.48.0.0/14", "GatewayId": "vgw-1", "State": "active"},
+    {"DestinationCidrBlock": "10.99.0.0/16", "GatewayId": "vgw-1", "State": "blackhole"},
+    {"DestinationCidrBlock": "10.7.0.0/16", "GatewayId": "igw-1", "State": "active"},
+]
+
+
+@pytest.mark.parametrize(
+    ("propagating", "expected"),
+    [
+        ([], ("10.10.0.0/16", "10.48.0.0/14")),
+        ([{"GatewayId": "vgw-1"}], ("10.10.0.0/16", "10.48.0.0/14", "0.0.0.0/0")),
+        ([{"GatewayId": "vgw-other"}], ("10.10.0.0/16", "10.48.0.0/14")),
+    ],
+)
+def test_vpc_routes_follow_the_main_route_table(
+    propagating: list[dict[str, str]], expected: tuple[str, ...]
+) -> None:
+    tables = [
+        {"Associations": [{"Main": False}], "Routes": [{"DestinationCidrBlock": "10.1.0.0/16"}]},
+        {"Associations": [{"Main": True}], "Routes": MAIN_ROUTES, "PropagatingVgws": propagating},
+    ]
+    assert aws.vpc_routes(FakeEc2(tables), "vpc-1", "vgw-1") == expected
