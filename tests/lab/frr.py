@@ -92,7 +92,8 @@ def start(frr: Frr, timeout: float = 20) -> None:
     ``frr`` user, so their directory is writable by it."""
     d = frr.directory
     d.mkdir(parents=True, exist_ok=True)
-    d.chmod(0o777)
+    for path in (d.parent, d):
+        path.chmod(0o777)
     (d / "zebra.conf").write_text(f"hostname {frr.ns}\n")
     (d / "bgpd.conf").write_text(bgpd_conf(frr))
     frr.processes.append(_daemon(frr, "zebra"))

@@ -8,6 +8,8 @@ per tunnel end and FRR; ``pod-<cluster>-<n>`` are the pods behind their cluster'
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,6 +76,13 @@ class Lab:
     pods: list[pods.Pod] = field(default_factory=list)
 
     @property
+    def frr_dir(self) -> Path:
+        """FRR's runtime files (pid files, sockets, logs): the daemons run as user ``frr``,
+        which must reach them, so under the world-traversable temporary directory; copied
+        into ``workdir`` at teardown."""
+        return Path(tempfile.gettempdir()) / f"{self.prefix}frr"
+
+    @property
     def inet(self) -> str:
         return f"{self.prefix}inet"
 
@@ -84,6 +93,7 @@ class Lab:
 
     def build(self) -> None:
         netns.cleanup(self.prefix)  # what an interrupted earlier run may have left
+        shutil.rmtree(self.frr_dir, ignore_errors=True)
         self.workdir.mkdir(parents=True, exist_ok=True)
         netns.add(self.inet)
         netns.bridge(self.inet, "br0")
@@ -104,9 +114,7 @@ class Lab:
         self.say(f"lab: starting FRR (zebra + bgpd) in {len(self.gateways)} gateway namespaces")
         for index, gateway in enumerate(self.gateways):
             ns = self.gateway_ns(index)
-            router = frr.Frr(
-                gateway, ns, self.workdir / ns / "frr", router_id=gateway.public_ips[0]
-            )
+            router = frr.Frr(gateway, ns, self.frr_dir / ns, router_id=gateway.public_ips[0])
             frr.start(router)
             self.routers.append(router)
         self._pods()
@@ -240,3 +248,10 @@ class Lab:
 
     def teardown(self) -> None:
         netns.cleanup(self.prefix)
+        for router in self.routers:
+            target = self.workdir / router.ns / "frr"
+            target.mkdir(parents=True, exist_ok=True)
+            for path in router.directory.glob("*"):
+                if path.suffix in (".conf", ".log", ".out"):
+                    shutil.copy(path, target)
+        shutil.rmtree(self.frr_dir, ignore_errors=True)
