@@ -89,9 +89,10 @@ molecule: setup components
 demo: setup components
 	$(BIN)/python -m tests.demo --state-dir $(STATE)
 
-# The datapath lab (docs/lab.md): start and link the emulated clouds as the demo does, realise
-# every VPN endpoint from the emulators' own state with strongSwan and FRR in network
-# namespaces, check tunnels, BGP and pod-to-pod traffic, print the summary and remove it all.
+# The datapath lab (docs/lab.md): start and link the emulated clouds as the demo does
+# (without the DNS phase), realise every VPN endpoint from the emulators' own state with
+# strongSwan and FRR in network namespaces, check tunnels, BGP and pod-to-pod traffic, print
+# the summary and remove it all (also on failure or interrupt).
 # Needs root; installs the packages with apt-get when they are missing.
 LAB_STATE ?= $(CURDIR)/.state/lab
 LAB_ARGS ?=

@@ -8,7 +8,8 @@ strongSwan and FRR in network namespaces, puts pods behind each cluster's gatewa
     N/M pod-to-pod
 
 and removes everything it started; exits 1 when any N < M. With ``--link`` it first starts
-and links the emulators (``python -m tests.demo --keep``) and stops them at the end.
+and links the emulators as the demo does (``tests/lab/emulated.py``: without the DNS phase)
+and stops them at the end.
 """
 
 from __future__ import annotations
@@ -88,11 +89,11 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.link:
-            from tests.demo.__main__ import main as demo
+            from tests.lab.emulated import link
 
-            rc = demo(["--state-dir", str(state_dir), "--keep"])
+            rc = link(state_dir)
             if rc != 0:
-                print(f"lab: linking the emulated clouds failed (rc {rc})", file=sys.stderr)
+                print(f"lab: link_clusters failed against the emulators (rc {rc})", file=sys.stderr)
                 return rc
         summary = run_lab(state_dir, args.prefix, args.pods, args.timeout)
         return 0 if summary.ok else 1

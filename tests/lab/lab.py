@@ -103,6 +103,8 @@ class Lab:
         self.say(f"lab: starting {len(self.charons)} charons (one per tunnel end)")
         for charon in self.charons:
             swan.start(charon)
+        if len({(c.ns, c.tun) for c in self.charons}) != len(self.charons):
+            raise netns.LabError("two charons report the same TUN device: see their charon.log")
         for charon in self.charons:
             if charon.end.inside:
                 netns.ip("addr", "add", charon.end.inside, "dev", charon.tun, ns=charon.ns)

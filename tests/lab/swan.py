@@ -14,6 +14,7 @@ clouds' state.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ def strongswan_conf(charon: Charon) -> str:
       path = {d}/charon.log
       time_format = %T
       flush_line = yes
+      append = no
       default = 1
       ike = 2
       cfg = 2
@@ -139,7 +141,8 @@ def start(charon: Charon, timeout: float = 20) -> None:
     """Start charon in its namespace with a private /run (its pid file is /run/charon.pid:
     one charon per mount namespace), and wait for its TUN device and vici socket."""
     d = charon.directory
-    (d / "run").mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(d, ignore_errors=True)  # an earlier run's log names another TUN device
+    (d / "run").mkdir(parents=True)
     charon.conf.write_text(strongswan_conf(charon))
     (d / "swanctl.conf").write_text(swanctl_conf(charon))
     (d / "swanctl.conf").chmod(0o600)

@@ -1,7 +1,7 @@
 """The datapath lab against linked emulators (``make lab-test``; root, strongSwan and FRR).
 
-The emulators are started and linked once for the module, as the demo does (its link
-playbook with ``link_dns=false``: DNS is not what the lab checks). Expected counts come
+The emulators are started and linked once for the module (``tests/lab/emulated.py``: as
+the demo does, without the DNS phase). Expected counts come
 from the emulators' own state, never from the lab's output.
 """
 
@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.demo import __main__ as demo
 from tests.emulators import launcher
 from tests.lab import netns, sources
+from tests.lab.emulated import link
 from tests.lab.lab import Lab, Result, Summary
 
 PREFIX = "xcl-labt-"  # not make lab's prefix: the two may run side by side
@@ -33,24 +32,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def link(state: Path) -> None:
-    """What ``python -m tests.demo --keep`` does, without the DNS phase."""
-    endpoints = launcher.up(state)
-    env = {**os.environ, **launcher.environment(state, endpoints)}
-    vpc_id = demo.seed_aws(endpoints["aws"], env, [endpoints["kube"]["aws-euw1"]["pod_cidr"]])
-    gcp_kube = endpoints["kube"]["gcp-euw1"]
-    demo.seed_gcp(endpoints["gcp"], env, gcp_kube["pod_cidr"], gcp_kube["service_cidr"])
-    inventory = state / "clusters.yml"
-    inventory.write_text(yaml.safe_dump(demo.inventory(endpoints, vpc_id), sort_keys=False))
-    rc = demo.ansible_playbook(inventory, "link_clusters", env, "-e", "link_dns=false")
-    assert rc == 0, "link_clusters failed against the emulators"
-
-
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     state = tmp_path_factory.mktemp("lab")
     try:
-        link(state)
+        assert link(state) == 0, "link_clusters failed against the emulators"
         yield state
     finally:
         launcher.down(state)
