@@ -121,8 +121,22 @@ def vtysh(frr: Frr, command: str) -> Any:
         return {}
 
 
-def peers(frr: Frr) -> dict[str, dict[str, Any]]:
-    """neighbour IP -> its entry of ``show bgp ipv4 unicast summary json`` (state, pfxRcd)."""
-    summary = vtysh(frr, "show bgp ipv4 unicast summary json")
-    result: dict[str, dict[str, Any]] = summary.get("peers", {})
+def neighbours(frr: Frr) -> dict[str, dict[str, Any]]:
+    """neighbour IP -> its entry of ``show bgp neighbors json`` (bgpState,
+    lastNotificationReason, ...)."""
+    result: dict[str, dict[str, Any]] = vtysh(frr, "show bgp neighbors json")
     return result
+
+
+def diagnosis(entry: dict[str, Any]) -> str:
+    """Why a session is not Established, from its ``show bgp neighbors json`` entry: the last
+    NOTIFICATION (e.g. "OPEN Message Error/Bad Peer AS": ASN mismatch), else its state
+    (Active/Connect: no TCP session, the tunnel is down or an inside address differs)."""
+    if not entry:
+        return "not configured"
+    reason = entry.get("lastNotificationReason", "")
+    if "Bad Peer AS" in reason:
+        return f"ASN mismatch ({reason})"
+    if reason:
+        return reason
+    return f"{entry.get('bgpState', 'unknown')}: no BGP connection (tunnel down or inside address mismatch)"

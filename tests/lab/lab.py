@@ -214,11 +214,20 @@ class Lab:
                 if end.inside and end.peer_inside_ip:
                     pair = frozenset((end.inside_ip, end.peer_inside_ip))
                     groups.setdefault(pair, []).append((router, end.peer_inside_ip))
-        states = {id(r): frr.peers(r) for r in self.routers}
+        states = {id(r): frr.neighbours(r) for r in self.routers}
         results = []
         for pair, ends in groups.items():
-            up = [states[id(r)].get(peer, {}).get("state") == "Established" for r, peer in ends]
-            results.append(Result(" <-> ".join(sorted(pair)), len(ends) == 2 and all(up)))
+            entries = [(r, states[id(r)].get(peer, {})) for r, peer in ends]
+            up = [e.get("bgpState") == "Established" for _unused, e in entries]
+            ok = len(ends) == 2 and all(up)
+            detail = "" if len(ends) == 2 else "one end only"
+            if not ok and not detail:
+                detail = "; ".join(
+                    f"{r.gateway.cloud}: {frr.diagnosis(e)}"
+                    for (r, e), u in zip(entries, up, strict=True)
+                    if not u
+                )
+            results.append(Result(" <-> ".join(sorted(pair)), ok, detail))
         return results
 
     def pod_to_pod(self) -> list[Result]:

@@ -7,6 +7,7 @@ from the emulators' own state, never from the lab's output.
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import os
 import shutil
@@ -103,3 +104,35 @@ def test_a_psk_changed_on_one_aws_tunnel_takes_exactly_that_tunnel_down(linked: 
     assert summary.lines()[:2] == ["3/4 tunnels established", "3/4 BGP sessions established"]
     # The three other tunnels still carry every pod pair.
     assert summary.lines()[2] == "2/2 pod-to-pod"
+
+
+def patch_router(state: Path, router: dict[str, Any], peers: list[dict[str, Any]]) -> None:
+    """routers.patch of the BGP peers (JSON merge patch: the list is replaced whole), then
+    the operation waited for."""
+    api, _unused = sources.gcp_api(state)
+    response = api.session.patch(router["selfLink"], json={"bgpPeers": peers}, timeout=30)
+    response.raise_for_status()
+    api.session.post(response.json()["selfLink"] + "/wait", timeout=60).raise_for_status()
+
+
+def test_a_peer_asn_changed_on_one_cloud_router_peer_takes_exactly_that_session_down(
+    linked: Path,
+) -> None:
+    api, region = sources.gcp_api(linked)
+    router = next(r for r in api.items(f"regions/{region}/routers") if r.get("bgpPeers"))
+    peers = router["bgpPeers"]
+    wrong = copy.deepcopy(peers)
+    wrong[2]["peerAsn"] = int(wrong[2]["peerAsn"]) + 1  # the GCP side only: AWS keeps its ASN
+    patch_router(linked, router, wrong)
+    try:
+        summary = run_lab(linked, timeout=45)
+    finally:
+        patch_router(linked, router, peers)
+    assert down(summary.tunnels) == []
+    sessions = down(summary.sessions)
+    assert len(sessions) == 1 and peers[2]["peerIpAddress"] in sessions[0].split(" <-> ")
+    assert summary.lines() == [
+        "4/4 tunnels established",
+        "3/4 BGP sessions established",
+        "2/2 pod-to-pod",
+    ]
