@@ -139,4 +139,5 @@ def diagnosis(entry: dict[str, Any]) -> str:
         return f"ASN mismatch ({reason})"
     if reason:
         return reason
-    return f"{entry.get('bgpState', 'unknown')}: no BGP connection (tunnel down or inside address mismatch)"
+    state = entry.get("bgpState", "unknown")
+    return f"{state}: no BGP connection (tunnel down or inside address mismatch)"

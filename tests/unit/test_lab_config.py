@@ -253,3 +253,15 @@ def test_vpc_routes_follow_the_main_route_table(
         {"Associations": [{"Main": True}], "Routes": MAIN_ROUTES, "PropagatingVgws": propagating},
     ]
     assert aws.vpc_routes(FakeEc2(tables), "vpc-1", "vgw-1") == expected
+
+
+@pytest.mark.parametrize(
+    ("entry", "cause"),
+    [
+        ({}, "not configured"),
+        ({"bgpState": "Idle", "lastNotificationReason": "OPEN Message Error/Bad Peer AS"}, "ASN"),
+        ({"bgpState": "Active"}, "Active: no BGP connection (tunnel down or inside address"),
+    ],
+)
+def test_bgp_diagnosis(entry: dict[str, Any], cause: str) -> None:
+    assert frr.diagnosis(entry).startswith(cause)
