@@ -5,6 +5,7 @@ reloads) takes minutes. ``launcher.down(state)`` stops them."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import yaml
@@ -14,10 +15,14 @@ from tests.emulators import launcher
 
 
 def link(state: Path) -> int:
-    """Start the emulators in ``state``, seed them like the demo, write ``clusters.yml`` and
-    run ``crosscluster.link.link_clusters`` on it; returns the playbook's exit code."""
-    state.mkdir(parents=True, exist_ok=True)
+    """Start the emulators in a fresh ``state`` (what it held is removed), seed them like
+    the demo, write ``clusters.yml`` and run ``crosscluster.link.link_clusters`` on it;
+    returns the playbook's exit code."""
     launcher.down(state)
+    # A fresh directory: a Kubernetes cluster restarted on its old etcd data fails to start
+    # (its kube-dns Service's cluster IP is still allocated).
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True)
     print(f"lab: starting the emulated clouds in {state} ...", flush=True)
     endpoints = launcher.up(state)
     env = {**os.environ, **launcher.environment(state, endpoints)}
