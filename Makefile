@@ -95,7 +95,7 @@ demo: setup components
 # the summary and remove it all (also on failure or interrupt).
 # Needs root; installs the packages with apt-get when they are missing.
 LAB_STATE ?= $(CURDIR)/.state/lab
-LAB_ARGS ?=
+LAB_ARGS ?= --failover
 LAB_PACKAGES := strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins frr iputils-ping
 lab: setup components lab-packages
 	$(BIN)/python -m tests.lab --state-dir $(LAB_STATE) --link $(LAB_ARGS)

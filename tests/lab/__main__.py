@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.lab import sources
+from tests.lab.failover import run as run_failover
 from tests.lab.lab import Lab, Summary
 from tests.lab.netns import LabError
 
@@ -49,7 +50,9 @@ def report(lab: Lab, summary: Summary) -> None:
         print(line)
 
 
-def run_lab(state_dir: Path, prefix: str, pods: int, timeout: float) -> Summary:
+def run_lab(
+    state_dir: Path, prefix: str, pods: int, timeout: float, failover: bool = False
+) -> Summary:
     gateways = sources.gateways(state_dir)
     specs = sources.pod_specs(state_dir)
     for gateway in gateways:
@@ -65,6 +68,11 @@ def run_lab(state_dir: Path, prefix: str, pods: int, timeout: float) -> Summary:
         print(f"lab: built in {time.monotonic() - started:.0f}s; waiting for tunnels and BGP")
         summary = lab.check(timeout=timeout)
         report(lab, summary)
+        if failover and summary.ok:
+            print("lab: failover: cutting the tunnel that carries the first pod pair")
+            result = run_failover(lab)
+            print(result.line())
+            summary.failover_ok = result.ok
         return summary
     finally:
         lab.teardown()
@@ -78,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="namespace name prefix")
     parser.add_argument("--pods", type=int, default=1, help="pods per cluster")
     parser.add_argument("--timeout", type=float, default=90, help="seconds to wait for tunnels")
+    parser.add_argument(
+        "--failover", action="store_true", help="then cut one tunnel, time the failover, restore"
+    )
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         print("lab: needs root (network namespaces)", file=sys.stderr)
@@ -95,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             if rc != 0:
                 print(f"lab: link_clusters failed against the emulators (rc {rc})", file=sys.stderr)
                 return rc
-        summary = run_lab(state_dir, args.prefix, args.pods, args.timeout)
+        summary = run_lab(state_dir, args.prefix, args.pods, args.timeout, args.failover)
         return 0 if summary.ok else 1
     except LabError as exc:
         print(f"lab: {exc}", file=sys.stderr)

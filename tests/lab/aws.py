@@ -69,6 +69,8 @@ def tunnel_end(
         # StartupAction "add" (the default): AWS waits for the customer gateway to start
         # the IKE negotiation; "start": AWS starts it (VpnTunnelOptionsSpecification).
         initiate=tunnel.get("StartupAction", "add") == "start",
+        # DPDTimeoutAction: "clear" (the default: end the IKE session), "none", "restart".
+        dpd_action="restart" if tunnel.get("DpdTimeoutAction") == "restart" else "clear",
         advertised=tuple(advertised),
     )
 

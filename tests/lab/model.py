@@ -36,6 +36,9 @@ class TunnelEnd:
     # Prefixes this side advertises on this session (a Cloud Router peer can override the
     # router's advertisements).
     advertised: tuple[str, ...] = ()
+    # swanctl.conf dpd_action when the peer stops answering: restart (negotiate again) or
+    # clear (close and wait for the peer).
+    dpd_action: str = "restart"
 
     @property
     def inside_ip(self) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.emulators import launcher
-from tests.lab import netns, sources
+from tests.lab import failover, netns, sources
 from tests.lab.emulated import link
 from tests.lab.lab import Lab, Result, Summary
 
@@ -136,3 +136,17 @@ def test_a_peer_asn_changed_on_one_cloud_router_peer_takes_exactly_that_session_
         "3/4 BGP sessions established",
         "2/2 pod-to-pod",
     ]
+
+
+def test_failover_reroutes_around_a_cut_tunnel_and_the_tunnel_comes_back(linked: Path) -> None:
+    lab = Lab(PREFIX, linked / "lab", sources.gateways(linked), sources.pod_specs(linked))
+    try:
+        lab.build()
+        assert lab.check(timeout=90).ok
+        result = failover.run(lab, timeout=120)
+    finally:
+        lab.teardown()
+    assert result.ok, result.line()
+    # Detection is DPD (tunnel) and the BGP hold time (AWS: 30 s) -- not at once, not never.
+    assert result.traffic_back is not None and 5 < result.traffic_back < 100, result.line()
+    assert result.tunnel_back is not None and result.tunnel_back < 60, result.line()

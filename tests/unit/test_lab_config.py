@@ -265,3 +265,14 @@ def test_vpc_routes_follow_the_main_route_table(
 )
 def test_bgp_diagnosis(entry: dict[str, Any], cause: str) -> None:
     assert frr.diagnosis(entry).startswith(cause)
+
+
+def test_failover_line_says_never_for_what_did_not_happen() -> None:
+    from tests.lab.failover import Failover
+
+    result = Failover("a <-> b", traffic_back=31.04, rerouted=30.5, tunnel_down=24.0)
+    assert not result.ok
+    assert result.line() == (
+        "failover a <-> b: traffic back after 31.0s, rerouted after 30.5s, tunnel down after "
+        "24.0s; restored: tunnel up after never, BGP after never"
+    )
