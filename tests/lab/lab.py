@@ -133,7 +133,9 @@ class Lab:
         for g, gateway in enumerate(self.gateways):
             for t, end in enumerate(gateway.tunnels):
                 pair = frozenset((end.public_ip, end.peer_public_ip))
-                port = by_pair.setdefault(pair, next(counter))
+                if pair not in by_pair:
+                    by_pair[pair] = next(counter)
+                port = by_pair[pair]
                 if port in used.setdefault(g, set()):
                     port = next(counter)  # the same pair twice on one gateway
                 used[g].add(port)
