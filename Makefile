@@ -13,7 +13,7 @@ export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
 export ANSIBLE_NOCOWS := 1
 export PYTHONPATH := $(BUILD):$(CURDIR)
 
-.PHONY: setup components test demo lint sanity unit integration molecule build clean
+.PHONY: setup components test demo lint sanity unit integration molecule build clean lab lab-test lab-packages
 
 setup: $(STAMP) $(COLL)
 
@@ -88,6 +88,31 @@ molecule: setup components
 
 demo: setup components
 	$(BIN)/python -m tests.demo --state-dir $(STATE)
+
+# The datapath lab (docs/lab.md): start and link the emulated clouds as the demo does
+# (without the DNS phase), realise every VPN endpoint from the emulators' own state with
+# strongSwan and FRR in network namespaces, check tunnels, BGP and pod-to-pod traffic, print
+# the summary and remove it all (also on failure or interrupt).
+# Needs root; installs the packages with apt-get when they are missing.
+LAB_STATE ?= $(CURDIR)/.state/lab
+LAB_ARGS ?= --failover
+LAB_PACKAGES := strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins frr iputils-ping
+lab: setup components lab-packages
+	$(BIN)/python -m tests.lab --state-dir $(LAB_STATE) --link $(LAB_ARGS)
+
+# The lab's pytest (all up, and a wrong PSK on one AWS tunnel takes exactly that tunnel down).
+lab-test: setup components lab-packages
+	$(BIN)/python -m pytest -q tests/lab
+
+lab-packages:
+	@if [ "$$(id -u)" != 0 ]; then echo "lab: needs root (network namespaces, strongSwan, FRR)"; exit 1; fi
+	@missing=""; for p in $(LAB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "lab: installing$$missing with apt-get (progress below)"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y$$missing; \
+	else echo "lab: packages present ($(LAB_PACKAGES))"; fi
 
 # Figures for the link workflow on the emulated clouds with injected waits (not a test:
 # nothing is asserted). Writes docs/benchmarks.md; see that page for how to read it.

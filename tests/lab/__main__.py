@@ -1,0 +1,120 @@
+"""``python -m tests.lab --state-dir DIR [--link]``: the datapath lab (docs/lab.md).
+
+Reads every VPN endpoint from the running, linked emulators of DIR, realises it with
+strongSwan and FRR in network namespaces, puts pods behind each cluster's gateway, prints
+
+    N/M tunnels established
+    N/M BGP sessions established
+    N/M pod-to-pod
+
+and removes everything it started; exits 1 when any N < M. With ``--link`` it first starts
+and links the emulators as the demo does (``tests/lab/emulated.py``: without the DNS phase)
+and stops them at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.lab import sources
+from tests.lab.failover import run as run_failover
+from tests.lab.lab import Lab, Summary
+from tests.lab.netns import LabError
+
+DEFAULT_PREFIX = "xcl-lab-"
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the finally blocks, which clean up
+
+
+def report(lab: Lab, summary: Summary) -> None:
+    for title, results in (
+        ("tunnel", summary.tunnels),
+        ("bgp", summary.sessions),
+        ("pod", summary.pod_to_pod),
+    ):
+        for result in results:
+            mark = "ok  " if result.ok else "FAIL"
+            print(
+                f"  {mark} {title:<6} {result.name}"
+                + (f" ({result.detail})" if result.detail else "")
+            )
+    for line in summary.lines():
+        print(line)
+
+
+def run_lab(
+    state_dir: Path, prefix: str, pods: int, timeout: float, failover: bool = False
+) -> Summary:
+    gateways = sources.gateways(state_dir)
+    specs = sources.pod_specs(state_dir)
+    for gateway in gateways:
+        advertised = ", ".join(gateway.advertised) or "nothing"
+        print(
+            f"lab: {gateway.cloud} {gateway.name}: ASN {gateway.asn}, "
+            f"{len(gateway.tunnels)} tunnels, advertises {advertised}"
+        )
+    lab = Lab(prefix, state_dir / "lab", gateways, specs, pods_per_cluster=pods)
+    try:
+        started = time.monotonic()
+        lab.build()
+        print(f"lab: built in {time.monotonic() - started:.0f}s; waiting for tunnels and BGP")
+        summary = lab.check(timeout=timeout)
+        report(lab, summary)
+        if failover and summary.ok:
+            print("lab: failover: cutting the tunnel that carries the first pod pair")
+            result = run_failover(lab)
+            print(result.line())
+            summary.failover_ok = result.ok
+        return summary
+    finally:
+        lab.teardown()
+        print(f"lab: removed the {prefix}* namespaces and their processes")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.lab", description=__doc__.split("\n")[0])
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--link", action="store_true", help="start and link the emulators first")
+    parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="namespace name prefix")
+    parser.add_argument("--pods", type=int, default=1, help="pods per cluster")
+    parser.add_argument("--timeout", type=float, default=90, help="seconds to wait for tunnels")
+    parser.add_argument(
+        "--failover", action="store_true", help="then cut one tunnel, time the failover, restore"
+    )
+    args = parser.parse_args(argv)
+    if os.geteuid() != 0:
+        print("lab: needs root (network namespaces)", file=sys.stderr)
+        return 2
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
+    state_dir: Path = args.state_dir.resolve()
+    from tests.emulators import launcher
+
+    try:
+        if args.link:
+            from tests.lab.emulated import link
+
+            rc = link(state_dir)
+            if rc != 0:
+                print(f"lab: link_clusters failed against the emulators (rc {rc})", file=sys.stderr)
+                return rc
+        summary = run_lab(state_dir, args.prefix, args.pods, args.timeout, args.failover)
+        return 0 if summary.ok else 1
+    except LabError as exc:
+        print(f"lab: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if args.link:
+            launcher.down(state_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+""" "Pods": namespaces with an address from a cluster's pod range behind its gateway
+namespace, and the probes between them (ICMP with ping(8), TCP with ``probe.py``)."""
+
+from __future__ import annotations
+
+import ipaddress
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.lab import netns
+
+REPO = Path(__file__).resolve().parents[2]
+TCP_PORT = 7777
+
+
+@dataclass
+class Pod:
+    cluster: str
+    ns: str
+    ip: str
+    gateway_ns: str
+    server: subprocess.Popen[bytes] | None = None
+
+
+def address(pod_cidr: str, index: int) -> str:
+    """The index-th pod's address: the range's 10th host onwards (clear of the gateway
+    addresses a CNI would reserve at the start)."""
+    net = ipaddress.ip_network(pod_cidr)
+    return str(net.network_address + 10 + index)
+
+
+def plug(pod: Pod, link: str, vpc_routes: tuple[str, ...] | None = None) -> None:
+    """Pod ``eth0`` <-> ``link`` in the gateway namespace. The pod routes everything
+    on-link to eth0 and the gateway answers ARP for it (proxy ARP), as a routed CNI does;
+    the gateway routes the pod's /32 to the veth. With ``vpc_routes`` (AWS) the pod's
+    packets reach the gateway's routes only for those destinations, as the VPC route table
+    says (ip-rule(8): ``iif LINK to PREFIX lookup main``, then ``unreachable``)."""
+    netns.add(pod.ns)
+    netns.veth(pod.ns, "eth0", pod.gateway_ns, link)
+    netns.ip("addr", "add", f"{pod.ip}/32", "dev", "eth0", ns=pod.ns)
+    netns.ip("route", "add", "default", "dev", "eth0", ns=pod.ns)
+    netns.run("sysctl", "-qw", f"net.ipv4.conf.{link}.proxy_arp=1", ns=pod.gateway_ns)
+    netns.ip("route", "add", f"{pod.ip}/32", "dev", link, ns=pod.gateway_ns)
+    if vpc_routes is None:
+        return
+    for n, prefix in enumerate(vpc_routes):
+        rule = ("iif", link, "to", prefix, "lookup", "main", "pref", str(1000 + n))
+        netns.ip("rule", "add", *rule, ns=pod.gateway_ns)
+    netns.ip("rule", "add", "iif", link, "unreachable", "pref", "1999", ns=pod.gateway_ns)
+
+
+def _probe(pod: Pod, *args: str) -> list[str]:
+    return ["ip", "netns", "exec", pod.ns, sys.executable, "-m", "tests.lab.probe", *args]
+
+
+def serve(pod: Pod, log: Path) -> None:
+    pod.server = subprocess.Popen(
+        _probe(pod, "serve", str(TCP_PORT)),
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def ping(source: Pod, target: Pod) -> bool:
+    result = subprocess.run(
+        ["ip", "netns", "exec", source.ns, "ping", "-c", "1", "-W", "2", "-q", target.ip],
+        capture_output=True,
+        timeout=10,
+        check=False,
+    )
+    return result.returncode == 0
+
+
+def connect(source: Pod, target: Pod) -> bool:
+    result = subprocess.run(
+        _probe(source, "connect", target.ip, str(TCP_PORT)),
+        cwd=REPO,
+        capture_output=True,
+        timeout=15,
+        check=False,
+    )
+    return result.returncode == 0

@@ -1,0 +1,152 @@
+"""The datapath lab against linked emulators (``make lab-test``; root, strongSwan and FRR).
+
+The emulators are started and linked once for the module (``tests/lab/emulated.py``: as
+the demo does, without the DNS phase). Expected counts come
+from the emulators' own state, never from the lab's output.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.emulators import launcher
+from tests.lab import failover, netns, sources
+from tests.lab.emulated import link
+from tests.lab.lab import Lab, Result, Summary
+
+PREFIX = "xcl-labt-"  # not make lab's prefix: the two may run side by side
+READY = (
+    os.geteuid() == 0
+    and all(Path(p).exists() for p in ("/usr/lib/ipsec/charon", "/usr/lib/frr/bgpd"))
+    and all(shutil.which(t) for t in ("swanctl", "vtysh", "ping"))
+)
+pytestmark = pytest.mark.skipif(
+    not READY, reason="the lab needs root, strongSwan, FRR and ping (make lab-packages)"
+)
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    state = tmp_path_factory.mktemp("lab")
+    try:
+        assert link(state) == 0, "link_clusters failed against the emulators"
+        yield state
+    finally:
+        launcher.down(state)
+
+
+def run_lab(state: Path, timeout: float) -> Summary:
+    lab = Lab(PREFIX, state / "lab", sources.gateways(state), sources.pod_specs(state))
+    try:
+        lab.build()
+        return lab.check(timeout=timeout)
+    finally:
+        lab.teardown()
+        assert netns.namespaces(PREFIX) == []
+
+
+def aws_tunnels(state: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(connection id, TunnelOption) of every AWS tunnel, as the AWS emulator has them."""
+    ec2 = sources.ec2_client(state)
+    return [
+        (c["VpnConnectionId"], t)
+        for c in ec2.describe_vpn_connections()["VpnConnections"]
+        for t in c["Options"]["TunnelOptions"]
+    ]
+
+
+def down(results: list[Result]) -> list[str]:
+    return [r.name for r in results if not r.ok]
+
+
+def test_every_tunnel_session_and_pod_pair_is_up(linked: Path) -> None:
+    tunnels = aws_tunnels(linked)
+    summary = run_lab(linked, timeout=90)
+    assert len(tunnels) == 4  # the reference topology: 2 connections x 2 tunnels
+    assert summary.lines() == [
+        f"{len(tunnels)}/{len(tunnels)} tunnels established",
+        f"{len(tunnels)}/{len(tunnels)} BGP sessions established",
+        "2/2 pod-to-pod",
+    ], [r for r in summary.tunnels + summary.sessions + summary.pod_to_pod if not r.ok]
+
+
+def test_a_psk_changed_on_one_aws_tunnel_takes_exactly_that_tunnel_down(linked: Path) -> None:
+    ec2 = sources.ec2_client(linked)
+    connection_id, tunnel = aws_tunnels(linked)[1]
+    outside, inside = tunnel["OutsideIpAddress"], tunnel["TunnelInsideCidr"]
+    original = tunnel["PreSharedKey"]
+
+    def set_psk(psk: str) -> None:
+        ec2.modify_vpn_tunnel_options(
+            VpnConnectionId=connection_id,
+            VpnTunnelOutsideIpAddress=outside,
+            TunnelOptions={"PreSharedKey": psk},
+        )
+
+    set_psk("Lab.wrong." + original[:20])  # the AWS side only: GCP keeps its secret
+    try:
+        summary = run_lab(linked, timeout=45)
+    finally:
+        set_psk(original)
+    broken = down(summary.tunnels)
+    assert len(broken) == 1 and broken[0].startswith(f"{connection_id}:{outside} <-> "), broken
+    aws_inside = str(next(ipaddress.ip_network(inside).hosts()))  # AWS takes the first host
+    sessions = down(summary.sessions)
+    assert len(sessions) == 1 and aws_inside in sessions[0].split(" <-> "), sessions
+    assert summary.lines()[:2] == ["3/4 tunnels established", "3/4 BGP sessions established"]
+    # The three other tunnels still carry every pod pair.
+    assert summary.lines()[2] == "2/2 pod-to-pod"
+
+
+def patch_router(state: Path, router: dict[str, Any], peers: list[dict[str, Any]]) -> None:
+    """routers.patch of the BGP peers (JSON merge patch: the list is replaced whole), then
+    the operation waited for."""
+    api, _unused = sources.gcp_api(state)
+    response = api.session.patch(router["selfLink"], json={"bgpPeers": peers}, timeout=30)
+    response.raise_for_status()
+    api.session.post(response.json()["selfLink"] + "/wait", timeout=60).raise_for_status()
+
+
+def test_a_peer_asn_changed_on_one_cloud_router_peer_takes_exactly_that_session_down(
+    linked: Path,
+) -> None:
+    api, region = sources.gcp_api(linked)
+    router = next(r for r in api.items(f"regions/{region}/routers") if r.get("bgpPeers"))
+    peers = router["bgpPeers"]
+    wrong = copy.deepcopy(peers)
+    wrong[2]["peerAsn"] = int(wrong[2]["peerAsn"]) + 1  # the GCP side only: AWS keeps its ASN
+    patch_router(linked, router, wrong)
+    try:
+        summary = run_lab(linked, timeout=45)
+    finally:
+        patch_router(linked, router, peers)
+    assert down(summary.tunnels) == []
+    sessions = down(summary.sessions)
+    assert len(sessions) == 1 and peers[2]["peerIpAddress"] in sessions[0].split(" <-> ")
+    assert summary.lines() == [
+        "4/4 tunnels established",
+        "3/4 BGP sessions established",
+        "2/2 pod-to-pod",
+    ]
+
+
+def test_failover_reroutes_around_a_cut_tunnel_and_the_tunnel_comes_back(linked: Path) -> None:
+    lab = Lab(PREFIX, linked / "lab", sources.gateways(linked), sources.pod_specs(linked))
+    try:
+        lab.build()
+        assert lab.check(timeout=90).ok
+        result = failover.run(lab, timeout=120)
+    finally:
+        lab.teardown()
+    assert result.ok, result.line()
+    # Detection is DPD (tunnel) and the BGP hold time (AWS: 30 s) -- not at once, not never.
+    assert result.traffic_back is not None and 5 < result.traffic_back < 100, result.line()
+    assert result.tunnel_back is not None and result.tunnel_back < 60, result.line()
