@@ -80,7 +80,9 @@ def run_lab(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.lab", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.lab", description=__doc__.split("\n", maxsplit=1)[0]
+    )
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--link", action="store_true", help="start and link the emulators first")
     parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="namespace name prefix")
