@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import signal
 import ssl
 import subprocess
@@ -163,6 +164,9 @@ class ControlPlane:
             )
         )
         etcd_port, peer_port, api_port = free_port(), free_port(), free_port()
+        # every start is a new cluster (new PKI, ports, seed): an earlier run's etcd data would
+        # make the seed fail (its Services hold the same cluster IPs), e.g. a second make demo
+        shutil.rmtree(self.dir / "etcd", ignore_errors=True)
         etcd = self.spawn(
             "etcd",
             [
