@@ -33,9 +33,10 @@ $(COLL):
 	ln -sfn $(CURDIR) $(COLL)
 
 # The gates are independent (each starts its own emulators on free ports), so they run
-# side by side; -O keeps each gate's output together.
+# side by side; -O keeps each gate's output together. The two long ones (molecule, then
+# integration) start first; lint, sanity and unit share the third slot.
 test: setup components
-	$(MAKE) --no-print-directory -j 3 -O lint sanity unit integration molecule
+	$(MAKE) --no-print-directory -j 3 -O molecule integration lint sanity unit
 
 lint: setup
 	$(BIN)/ruff check .
