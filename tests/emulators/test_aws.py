@@ -873,3 +873,77 @@ def test_latency_injection(ec2, faults):
     ec2.describe_vpcs()
     fast = time.monotonic() - start
     assert slow >= 0.4 and fast < 0.4
+
+
+# -- observed telemetry (lab only: PUT|DELETE /_emulator/aws/observed)
+
+
+def admin(run: Any, name: str, method: str = "GET", body: Any = None) -> dict[str, Any]:
+    request = urllib.request.Request(
+        run.endpoints["aws"]["endpoint_url"] + f"/_emulator/aws/{name}",
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+        return answer
+
+
+def telemetry(ec2: Any, vpn_id: str) -> dict[str, dict[str, Any]]:
+    return {t["OutsideIpAddress"]: t for t in describe(ec2, vpn_id)["VgwTelemetry"]}
+
+
+def test_observed_telemetry_replaces_the_derived_one_until_forgotten(ec2, network, aws_emulator):
+    vpn_id = new_vpn(ec2, network)["VpnConnectionId"]
+    first, second = telemetry(ec2, vpn_id)
+    derived = telemetry(ec2, vpn_id)[first]
+    down = {
+        "VpnConnectionId": vpn_id,
+        "OutsideIpAddress": first,
+        "Status": "DOWN",
+        "StatusMessage": "IPSEC IS DOWN",
+        "AcceptedRouteCount": 0,
+    }
+    try:
+        answer = admin(aws_emulator, "observed", "PUT", {"tunnels": [down]})
+        assert down in answer["tunnels"]
+        seen = telemetry(ec2, vpn_id)
+        assert (seen[first]["Status"], seen[first]["StatusMessage"]) == ("DOWN", "IPSEC IS DOWN")
+        assert seen[first]["LastStatusChange"] > derived["LastStatusChange"]
+        assert seen[second]["Status"] == "UP"  # not observed: derived
+        # The same status again keeps LastStatusChange; a new one moves it.
+        time.sleep(1.1)
+        admin(aws_emulator, "observed", "PUT", {"tunnels": [down | {"StatusMessage": "x"}]})
+        assert telemetry(ec2, vpn_id)[first]["LastStatusChange"] == seen[first]["LastStatusChange"]
+        up = down | {"Status": "UP", "StatusMessage": "3 BGP ROUTES", "AcceptedRouteCount": 3}
+        admin(aws_emulator, "observed", "PUT", {"tunnels": [up]})
+        now = telemetry(ec2, vpn_id)[first]
+        assert (now["Status"], now["AcceptedRouteCount"]) == ("UP", 3)
+        assert now["LastStatusChange"] > seen[first]["LastStatusChange"]
+    finally:
+        admin(aws_emulator, "observed", "DELETE")
+    assert telemetry(ec2, vpn_id)[first] == derived
+    assert admin(aws_emulator, "observed") == {"tunnels": []}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"VpnConnectionId": "vpn-00000000000000000"},
+        {"OutsideIpAddress": "203.0.113.99"},
+        {"Status": "ESTABLISHED"},
+        {"AcceptedRouteCount": -1},
+        {"AcceptedRouteCount": True},
+        {"StatusMessage": 3},
+    ],
+)
+def test_observed_telemetry_is_validated_all_or_nothing(ec2, network, aws_emulator, change):
+    vpn_id = new_vpn(ec2, network)["VpnConnectionId"]
+    first, second = telemetry(ec2, vpn_id)
+    good = {"VpnConnectionId": vpn_id, "OutsideIpAddress": first, "Status": "DOWN"}
+    bad = {"VpnConnectionId": vpn_id, "OutsideIpAddress": second, "Status": "DOWN"} | change
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        admin(aws_emulator, "observed", "PUT", {"tunnels": [good, bad]})
+    assert caught.value.code == 400
+    assert admin(aws_emulator, "observed") == {"tunnels": []}
+    assert {t["Status"] for t in telemetry(ec2, vpn_id).values()} == {"UP"}

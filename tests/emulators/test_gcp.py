@@ -710,3 +710,84 @@ def test_learned_routes_hook_rejects_a_bad_body(gcp: Server) -> None:
     response = requests.put(gcp.base + "/_emulator/gcp/learned-routes", json={}, timeout=5)
     assert response.status_code == 400
     assert requests.get(gcp.base + "/_emulator/gcp/learned-routes", timeout=5).ok
+
+
+def _observe(gcp: Server, body: dict[str, Any], method: str = "PUT") -> requests.Response:
+    return requests.request(method, gcp.base + "/_emulator/gcp/observed", json=body, timeout=5)
+
+
+def test_observed_status_replaces_the_derived_one_until_forgotten(gcp: Server) -> None:
+    _topology(gcp, "seen")
+    scope = {"project": "seen", "region": REGION}
+    body = {
+        "tunnels": [
+            scope | {"tunnel": "t1", "status": "AUTHORIZATION_ERROR", "detailedStatus": "bad PSK"}
+        ],
+        "bgpPeers": [
+            scope | {"router": "cr", "peer": "peer-t1", "status": "DOWN", "state": "Connect"},
+            scope | {"router": "cr", "peer": "peer-t2", "status": "DOWN", "state": "Active"},
+            scope
+            | {"router": "cr", "peer": "peer-t3", "status": "UP", "state": "Established"}
+            | {"numLearnedRoutes": 1, "learnedRoutes": ["10.40.0.0/16"]},
+        ],
+    }
+    try:
+        assert _observe(gcp, body).ok
+        tunnel = gcp.ok("GET", "seen", f"regions/{REGION}/vpnTunnels/t1")
+        assert (tunnel["status"], tunnel["detailedStatus"]) == ("AUTHORIZATION_ERROR", "bad PSK")
+        assert _statuses(gcp, "seen")["t0"] == "ESTABLISHED"  # not observed: derived
+        peers = _peers(gcp, "seen")
+        assert (peers["peer-t1"]["status"], peers["peer-t1"]["state"]) == ("DOWN", "Connect")
+        assert peers["peer-t1"]["advertisedRoutes"] == []
+        assert (peers["peer-t2"]["status"], peers["peer-t2"]["state"]) == ("DOWN", "Active")
+        assert peers["peer-t3"]["numLearnedRoutes"] == 1
+        assert peers["peer-t0"]["status"] == "UP"
+        result = gcp.ok("GET", "seen", f"regions/{REGION}/routers/cr/getRouterStatus")["result"]
+        assert [(r["destRange"], r["nextHopIp"]) for r in result["bestRoutes"]] == [
+            ("10.40.0.0/16", "169.254.13.1")
+        ]
+    finally:
+        assert _observe(gcp, {}, "DELETE").json() == {"tunnels": [], "bgpPeers": []}
+    assert set(_statuses(gcp, "seen").values()) == {"ESTABLISHED"}
+    assert {p["status"] for p in _peers(gcp, "seen").values()} == {"UP"}
+
+
+@pytest.mark.parametrize(
+    ("project", "bad"),
+    list(
+        enumerate(
+            [
+                {"tunnels": [{"tunnel": "t0", "status": "UP"}]},
+                {"tunnels": [{"tunnel": "nope", "status": "ESTABLISHED"}]},
+                {
+                    "bgpPeers": [
+                        {"router": "cr", "peer": "nope", "status": "UP", "state": "Established"}
+                    ]
+                },
+                {"bgpPeers": [{"router": "cr", "peer": "peer-t0", "status": "UP", "state": "Up"}]},
+                {"bgpPeers": [{"router": "cr", "peer": "peer-t0", "status": "ESTABLISHED"}]},
+                {
+                    "bgpPeers": [
+                        {"router": "cr", "peer": "peer-t0", "status": "UP", "state": "Established"}
+                        | {"numLearnedRoutes": -1}
+                    ]
+                },
+            ]
+        )
+    ),
+)
+def test_observed_status_is_validated_all_or_nothing(
+    gcp: Server, project: int, bad: dict[str, Any]
+) -> None:
+    name = f"badseen{project}"
+    _topology(gcp, name)
+    good = {"project": name, "region": REGION, "tunnel": "t1", "status": "FIRST_HANDSHAKE"}
+    scoped = {
+        kind: [{"project": name, "region": REGION} | e for e in entries]
+        for kind, entries in bad.items()
+    }
+    body = {"tunnels": [good, *scoped.get("tunnels", [])], "bgpPeers": scoped.get("bgpPeers", [])}
+    response = _observe(gcp, body)
+    assert response.status_code == 400, response.text
+    assert _observe(gcp, {}, "GET").json() == {"tunnels": [], "bgpPeers": []}
+    assert _statuses(gcp, name)["t1"] == "ESTABLISHED"

@@ -122,6 +122,9 @@ class VpnRecord:
     # When a ``modifying`` connection becomes available again, a ``deleting`` one deleted.
     modified_at: float = 0.0
     deleted_at: float = 0.0
+    # Outside IP -> the VgwTelemetry fields a datapath observed (lab only, set through
+    # ``PUT /_emulator/aws/observed``); they replace the derived ones while the connection is up.
+    observed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -256,23 +259,31 @@ class AwsEmulator:
         return updated
 
     def admin(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
-        """``GET|PUT /_emulator/aws/lifecycle`` (JSON Lifecycle fields); not logged."""
+        """``GET|PUT /_emulator/aws/lifecycle`` (JSON Lifecycle fields) and
+        ``GET|PUT|DELETE /_emulator/aws/observed`` (observed telemetry); not logged."""
         name = environ.get("PATH_INFO", "")[len(AWS_ADMIN) :]
         method = environ.get("REQUEST_METHOD", "GET")
         status, payload = "200 OK", {}
-        if name != "lifecycle":
-            status, payload = "404 Not Found", {"error": f"no admin endpoint {name!r}"}
-        else:
-            try:
-                if method in ("PUT", "POST"):
-                    length = int(environ.get("CONTENT_LENGTH") or 0)
-                    body = json.loads(environ["wsgi.input"].read(length) or b"{}")
-                    if not isinstance(body, dict):
-                        raise ValueError("the body must be a JSON object of lifecycle fields")
-                    self.set_lifecycle(body)
-                payload = dict(self.lifecycle.__dict__)
-            except ValueError as exc:
-                status, payload = "400 Bad Request", {"error": str(exc)}
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+            with self.lock:
+                if name == "lifecycle":
+                    if method in ("PUT", "POST"):
+                        if not isinstance(body, dict):
+                            raise ValueError("the body must be a JSON object of lifecycle fields")
+                        self.set_lifecycle(body)
+                    payload = dict(self.lifecycle.__dict__)
+                elif name == "observed":
+                    if method in ("PUT", "POST"):
+                        self.observe(body)
+                    elif method == "DELETE":
+                        self.forget_observations()
+                    payload = {"tunnels": self.observations()}
+                else:
+                    status, payload = "404 Not Found", {"error": f"no admin endpoint {name!r}"}
+        except ValueError as exc:
+            status, payload = "400 Bad Request", {"error": str(exc)}
         data = json.dumps(payload).encode()
         start_response(
             status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
@@ -365,17 +376,7 @@ class AwsEmulator:
             "TunnelOptions": self._reported_order(record.tunnels),
         }
         connection.Routes = record.routes
-        up = connection.state in ("available", "modifying")
-        connection.VgwTelemetry = [
-            {
-                "OutsideIpAddress": tunnel["OutsideIpAddress"],
-                "Status": "UP" if up else "DOWN",
-                "StatusMessage": "" if up or connection.state != "pending" else "IPSEC IS DOWN",
-                "LastStatusChange": datetime.fromtimestamp(record.changed_at, UTC),
-                "AcceptedRouteCount": len(record.routes) if up else 0,
-            }
-            for tunnel in record.tunnels
-        ]
+        connection.VgwTelemetry = [self._telemetry(connection, record, t) for t in record.tunnels]
         customer = backend.customer_gateways[connection.customer_gateway_id]
         if connection.transit_gateway_id:
             gateway_field = ("transit_gateway_id", connection.transit_gateway_id)
@@ -396,6 +397,77 @@ class AwsEmulator:
             static_routes_only=record.static_routes_only,
             tunnels=record.tunnels,
         )
+
+    @staticmethod
+    def _telemetry(connection: Any, record: VpnRecord, tunnel: dict[str, Any]) -> dict[str, Any]:
+        """VgwTelemetry of one tunnel (API_VgwTelemetry: Status UP | DOWN, StatusMessage,
+        AcceptedRouteCount, LastStatusChange). Derived from the connection's state, unless a
+        datapath observed the tunnel (``observed``, lab only) while the connection is up."""
+        up = connection.state in ("available", "modifying")
+        derived = {
+            "OutsideIpAddress": tunnel["OutsideIpAddress"],
+            "Status": "UP" if up else "DOWN",
+            "StatusMessage": "" if up or connection.state != "pending" else "IPSEC IS DOWN",
+            "LastStatusChange": datetime.fromtimestamp(record.changed_at, UTC),
+            "AcceptedRouteCount": len(record.routes) if up else 0,
+        }
+        seen = record.observed.get(tunnel["OutsideIpAddress"]) if up else None
+        if seen is None:
+            return derived
+        return derived | {
+            **{k: seen[k] for k in ("Status", "StatusMessage", "AcceptedRouteCount")},
+            "LastStatusChange": datetime.fromtimestamp(seen["changed_at"], UTC),
+        }
+
+    def observe(self, body: Any) -> list[dict[str, Any]]:
+        """``PUT /_emulator/aws/observed``: ``{"tunnels": [{VpnConnectionId,
+        OutsideIpAddress, Status, StatusMessage, AcceptedRouteCount}]}``, what a datapath (the
+        lab's strongSwan and FRR) reports of each tunnel; replaces the earlier observation of
+        those tunnels. LastStatusChange moves only when the Status changes ("updated when
+        changes in IKE (Phase 1), IPSec (Phase 2), or BGP status are detected",
+        API_VgwTelemetry)."""
+        if not isinstance(body, dict) or not isinstance(body.get("tunnels"), list):
+            raise ValueError('the body must be {"tunnels": [...]}')
+        checked = [self._observation(entry) for entry in body["tunnels"]]  # all or nothing
+        now = time.time()
+        for record, outside, seen in checked:
+            before = record.observed.get(outside)
+            same = before is not None and before["Status"] == seen["Status"]
+            record.observed[outside] = seen | {"changed_at": before["changed_at"] if same else now}
+        return self.observations()
+
+    def _observation(self, entry: Any) -> tuple[VpnRecord, str, dict[str, Any]]:
+        if not isinstance(entry, dict):
+            raise ValueError(f"each observation must be an object, got {entry!r}")
+        record = self.records.get(str(entry.get("VpnConnectionId")))
+        if record is None:
+            raise ValueError(f"no VPN connection {entry.get('VpnConnectionId')!r}")
+        outside = entry.get("OutsideIpAddress")
+        if outside not in [t["OutsideIpAddress"] for t in record.tunnels]:
+            raise ValueError(f"{record.connection_id} has no tunnel with outside IP {outside!r}")
+        status, message = entry.get("Status"), entry.get("StatusMessage", "")
+        count = entry.get("AcceptedRouteCount", 0)
+        if status not in ("UP", "DOWN"):  # API_VgwTelemetry, status: UP | DOWN
+            raise ValueError(f"Status must be UP or DOWN, got {status!r}")
+        if not isinstance(message, str):
+            raise ValueError(f"StatusMessage must be a string, got {message!r}")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"AcceptedRouteCount must be an integer >= 0, got {count!r}")
+        seen = {"Status": status, "StatusMessage": message, "AcceptedRouteCount": count}
+        return record, str(outside), seen
+
+    def observations(self) -> list[dict[str, Any]]:
+        return [
+            {"VpnConnectionId": r.connection_id, "OutsideIpAddress": ip}
+            | {k: v for k, v in seen.items() if k != "changed_at"}
+            for r in self.records.values()
+            for ip, seen in sorted(r.observed.items())
+        ]
+
+    def forget_observations(self) -> None:
+        """``DELETE /_emulator/aws/observed``: back to the derived telemetry."""
+        for record in self.records.values():
+            record.observed.clear()
 
     def _reported_order(self, tunnels: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Options.TunnelOptions in creation order, or shuffled (seeded) with shuffle_seed:

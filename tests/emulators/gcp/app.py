@@ -35,6 +35,28 @@ RESOURCES = {
 }
 PREFIX = "/compute/v1/"
 GCP_ADMIN = "/_emulator/gcp/"
+# VpnTunnel.status, as the Compute Engine API reference (VpnTunnel) lists it.
+TUNNEL_STATUSES = frozenset(
+    {
+        "PROVISIONING",
+        "WAITING_FOR_FULL_CONFIG",
+        "FIRST_HANDSHAKE",
+        "ESTABLISHED",
+        "NETWORK_ERROR",
+        "AUTHORIZATION_ERROR",
+        "NEGOTIATION_FAILURE",
+        "DEPROVISIONING",
+        "FAILED",
+        "NO_INCOMING_PACKETS",
+        "REJECTED",
+        "ALLOCATING_RESOURCES",
+        "STOPPED",
+        "PEER_IDENTITY_MISMATCH",
+        "TS_NARROWING_NOT_ALLOWED",
+    }
+)
+# RFC 4271 section 8.2.2 (the BGP finite state machine), as Cloud Router reports them.
+BGP_STATES = ("Idle", "Connect", "Active", "OpenSent", "OpenConfirm", "Established")
 # Request parameters every Google API accepts (discovery "parameters").
 STANDARD_PARAMS = set(schema.discovery()["parameters"]) | {"access_token"}
 
@@ -359,15 +381,83 @@ class ComputeApp:
                     payload = self.get_learned()
                 elif name == "state":
                     payload = {"/".join(k): v for k, v in self.compute.store.items()}
+                elif name == "observed" and method in ("PUT", "POST"):
+                    payload = self.observe(body)
+                elif name == "observed" and method == "DELETE":
+                    self.compute.observed_tunnels.clear()
+                    self.compute.observed_peers.clear()
+                    payload = self.observations()
+                elif name == "observed":
+                    payload = self.observations()
                 else:
                     status, payload = "404 Not Found", {"error": f"no admin endpoint {name!r}"}
-        except (ValueError, KeyError, TypeError) as exc:
-            status, payload = "400 Bad Request", {"error": f"bad learned-routes body: {exc}"}
+        except (ValueError, KeyError, TypeError, AttributeError, ApiError) as exc:
+            status, payload = "400 Bad Request", {"error": f"bad {name} body: {exc}"}
         data = _dump(payload)
         start_response(
             status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
         )
         return [data]
+
+    def observe(self, body: Any) -> dict[str, Any]:
+        """``{"tunnels": [{"project", "region", "tunnel", "status", "detailedStatus"}],
+        "bgpPeers": [{"project", "region", "router", "peer", "status", "state",
+        "numLearnedRoutes", "learnedRoutes": [...]}]}``: what a datapath (the lab's strongSwan
+        and FRR) reports of each tunnel and BGP session; replaces the earlier observation of
+        those. All or nothing: one bad entry changes nothing."""
+        tunnels = [self._tunnel_observation(e) for e in body.get("tunnels", [])]
+        peers = [self._peer_observation(e) for e in body.get("bgpPeers", [])]
+        self.compute.observed_tunnels.update(tunnels)
+        self.compute.observed_peers.update(peers)
+        return self.observations()
+
+    def _scope(self, entry: dict[str, Any]) -> tuple[str, str]:
+        return (
+            entry.get("project", self.compute_defaults["project"]),
+            entry.get("region", self.compute_defaults["region"]),
+        )
+
+    def _tunnel_observation(self, entry: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        project, region = self._scope(entry)
+        tunnel = self.compute.get(project, region, "vpnTunnels", str(entry["tunnel"]))
+        status, detail = entry["status"], entry.get("detailedStatus", "")
+        # VpnTunnel.status (Compute Engine API reference, VpnTunnel): the documented values.
+        if status not in TUNNEL_STATUSES:
+            raise ValueError(f"tunnel status must be one of {sorted(TUNNEL_STATUSES)}: {status!r}")
+        if not isinstance(detail, str):
+            raise ValueError(f"detailedStatus must be a string, got {detail!r}")
+        return tunnel["selfLink"], {"status": status, "detailedStatus": detail}
+
+    def _peer_observation(self, entry: dict[str, Any]) -> tuple[tuple[str, str], dict[str, Any]]:
+        project, region = self._scope(entry)
+        router = self.compute.get(project, region, "routers", str(entry["router"]))
+        name = str(entry["peer"])
+        if name not in [p["name"] for p in router.get("bgpPeers", [])]:
+            raise ValueError(f"router {router['name']!r} has no BGP peer {name!r}")
+        status, state = entry["status"], entry["state"]
+        learned, count = entry.get("learnedRoutes", []), entry.get("numLearnedRoutes", 0)
+        # RouterStatusBgpPeerStatus (routers.getRouterStatus): status UP | DOWN | UNKNOWN;
+        # state "BGP state as specified in RFC1771" (the RFC 4271 FSM states).
+        if status not in ("UP", "DOWN", "UNKNOWN"):
+            raise ValueError(f"BGP peer status must be UP, DOWN or UNKNOWN, got {status!r}")
+        if state not in BGP_STATES:
+            raise ValueError(f"BGP state must be one of {list(BGP_STATES)}, got {state!r}")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"numLearnedRoutes must be an integer >= 0, got {count!r}")
+        if not isinstance(learned, list) or not all(isinstance(r, str) for r in learned):
+            raise ValueError(f"learnedRoutes must be a list of prefixes, got {learned!r}")
+        seen = {"status": status, "state": state, "numLearnedRoutes": count}
+        return (router["selfLink"], name), seen | {"learnedRoutes": learned}
+
+    def observations(self) -> dict[str, Any]:
+        c = self.compute
+        return {
+            "tunnels": [{"selfLink": k} | v for k, v in sorted(c.observed_tunnels.items())],
+            "bgpPeers": [
+                {"router": router, "peer": peer} | v
+                for (router, peer), v in sorted(c.observed_peers.items())
+            ],
+        }
 
     def set_learned(self, body: Any) -> dict[str, Any]:
         """``{"routes": [{"project", "region", "router", "peer", "prefixes": [...]}]}``

@@ -193,6 +193,12 @@ class Compute:
     # (router rel, peer name) -> learned prefixes; (router rel, peer name) -> up since
     learned: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     up_since: dict[tuple[str, str], float] = field(default_factory=dict)
+    # What a datapath observed (lab only, ``PUT /_emulator/gcp/observed``): tunnel self link
+    # -> {status, detailedStatus}; (router self link, peer name) -> {status, state,
+    # numLearnedRoutes, learnedRoutes}. They replace the derived status of a tunnel or peer
+    # whose configuration is complete (a derived ESTABLISHED / UP).
+    observed_tunnels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    observed_peers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
@@ -497,8 +503,9 @@ class Compute:
                 return router, iface
         return router, None
 
-    def tunnel_status(self, tunnel: Resource) -> tuple[str, str]:
-        """VpnTunnel.status / detailedStatus derived from the configuration.
+    def tunnel_status(self, tunnel: Resource, observed: bool = True) -> tuple[str, str]:
+        """VpnTunnel.status / detailedStatus derived from the configuration, or (with
+        ``observed``) what a datapath observed of a tunnel whose configuration is complete.
 
         HA VPN tunnels with dynamic routing need the HA gateway interface, the peer
         gateway interface, the Cloud Router, a router interface linked to the tunnel and
@@ -534,6 +541,9 @@ class Compute:
                 "FIRST_HANDSHAKE",
                 f"Waiting for full config: no BGP peer on router interface '{iface['name']}'.",
             )
+        seen = self.observed_tunnels.get(tunnel["selfLink"]) if observed else None
+        if seen is not None:
+            return seen["status"], seen["detailedStatus"]
         return "ESTABLISHED", "Tunnel is up and running."
 
     def peer_status(self, router: Resource, peer: Resource) -> Resource:
@@ -551,13 +561,21 @@ class Compute:
             and in_range(peer.get("peerIpAddress"), net)
             and local != peer.get("peerIpAddress")
         )
-        up = (
-            tunnel_up
+        configured = (
+            tunnel is not None
+            and self.tunnel_status(tunnel, observed=False)[0] == "ESTABLISHED"
             and addresses_ok
             and peer.get("peerAsn") is not None
             and peer.get("enable", "TRUE") == "TRUE"
         )
+        up = configured and tunnel_up
         key = (router["selfLink"], peer["name"])
+        # BGP session states (Cloud Router "BGP session states"): Established when up;
+        # Active while the transport is up but the session is misconfigured.
+        state = "Established" if up else ("Active" if tunnel_up else "Idle")
+        seen = self.observed_peers.get(key) if configured else None
+        if seen is not None:
+            up, state = seen["status"] == "UP", seen["state"]
         if up:
             self.up_since.setdefault(key, time.time())
         else:
@@ -566,10 +584,8 @@ class Compute:
             "name": peer["name"],
             "ipAddress": local,
             "peerIpAddress": peer.get("peerIpAddress", ""),
-            "status": "UP" if up else "DOWN",
-            # BGP session states (Cloud Router "BGP session states"): Established when up;
-            # Active while the transport is up but the session is misconfigured.
-            "state": "Established" if up else ("Active" if tunnel_up else "Idle"),
+            "status": seen["status"] if seen else ("UP" if up else "DOWN"),
+            "state": state,
             "enableIpv4": True,
             "md5AuthEnabled": False,
             "numLearnedRoutes": 0,
@@ -581,8 +597,17 @@ class Compute:
             seconds = int(time.time() - self.up_since[key])
             status["uptime"] = format_uptime(seconds)
             status["uptimeSeconds"] = str(seconds)
-            status["numLearnedRoutes"] = len(self.learned.get(key, []))
+            learned = len(self.learned_from(key))
+            status["numLearnedRoutes"] = seen["numLearnedRoutes"] if seen else learned
         return status
+
+    def learned_from(self, key: tuple[str, str]) -> list[str]:
+        """What the peer ``key`` (router self link, peer name) learned: observed by a
+        datapath, else what ``learned-routes`` set."""
+        seen = self.observed_peers.get(key)
+        if seen is not None:
+            return list(seen["learnedRoutes"])
+        return self.learned.get(key, [])
 
     def subnet_ranges(self, router: Resource) -> list[str]:
         """Ranges of the subnets in the router's region and network, primary and secondary
@@ -626,7 +651,7 @@ class Compute:
         for peer, status in zip(router.get("bgpPeers", []), peers, strict=True):
             if status["status"] != "UP":
                 continue
-            for prefix in self.learned.get((router["selfLink"], peer["name"]), []):
+            for prefix in self.learned_from((router["selfLink"], peer["name"])):
                 best.append(
                     {
                         "kind": "compute#route",
