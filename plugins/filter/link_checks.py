@@ -23,6 +23,10 @@ description:
   - AWS - both VPN connections V(available); each planned tunnel present (matched by its inside
     CIDR) with the planned inside addresses and ASN, and C(UP). GCP - each planned tunnel
     C(ESTABLISHED) and its BGP peer C(UP).
+  - A failing check names its likely cause (C(cause)) - a tunnel that is down
+    C(pre-shared key or proposal mismatch) (IKE fails), a BGP session down on an established
+    tunnel C(ASN or inside address mismatch); or what else the status says (connection not
+    available, incomplete configuration, no packets from the peer).
 options:
   _input:
     description: The side's status (a registered result of the C(_info) module).
@@ -52,8 +56,9 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description: >-
-    The checks, each with C(link), C(cluster), C(name), C(expected), C(actual), C(ok) and
-    C(summary) (C(NAME: expected X, got Y)).
+    The checks, each with C(link), C(cluster), C(name), C(expected), C(actual), C(ok),
+    C(cause) (the likely cause of a failing check, empty when it passes) and C(summary)
+    (C(NAME: expected X, got Y), then C((likely cause: CAUSE)) when it fails).
   type: list
   elements: dict
 """

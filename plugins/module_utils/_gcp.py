@@ -1134,6 +1134,9 @@ def vpn_status(
                     "linked_vpn_tunnel": (peer.get("linkedVpnTunnel") or "").rsplit("/", 1)[-1],
                     "num_learned_routes": peer.get("numLearnedRoutes", 0),
                     "learned_routes": learned,
+                    "advertised_routes": [
+                        r.get("destRange") for r in peer.get("advertisedRoutes", [])
+                    ],
                 }
             )
     return {"tunnels": tunnels, "bgp_peers": peers}

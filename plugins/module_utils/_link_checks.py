@@ -3,32 +3,89 @@
 """The verify report's checks of one cluster's end of its links: the plan says what must be
 there, each side's status (the ``_info`` modules' results) what is. Pure functions.
 
-A check is ``{link, cluster, name, expected, actual, ok, summary}``. Names of the cloud
-resources come from the roles' naming (connection ``<link id>-a/-b``, GCP tunnel and BGP
-peer ``xcl-<tunnel id>``), as the plan gives them.
+A check is ``{link, cluster, name, expected, actual, ok, cause, summary}``; ``cause`` is
+the likely cause of a failing check ("" when it passes or none is known), and the summary
+names it. Names of the cloud resources come from the roles' naming (connection
+``<link id>-a/-b``, GCP tunnel and BGP peer ``xcl-<tunnel id>``), as the plan gives them.
 """
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Mapping
 from typing import Any
 
 Check = dict[str, Any]
 GONE_STATES = ("deleting", "deleted")
+# The two causes a link's own configuration explains: IKE fails (the tunnel is down), or IKE
+# works and BGP does not (the session is down on an established tunnel).
+TUNNEL_CAUSE = "pre-shared key or proposal mismatch"
+SESSION_CAUSE = "ASN or inside address mismatch"
+# VpnTunnel.status values (Compute Engine API reference, VpnTunnel) of a configured tunnel
+# whose IKE negotiation fails: "AUTHORIZATION_ERROR: Auth error (for example, bad shared
+# secret)", "NEGOTIATION_FAILURE: Handshake failed", "REJECTED", "PEER_IDENTITY_MISMATCH".
+GCP_NEGOTIATION_FAILED = (
+    "AUTHORIZATION_ERROR",
+    "NEGOTIATION_FAILURE",
+    "REJECTED",
+    "PEER_IDENTITY_MISMATCH",
+)
+GCP_INCOMPLETE = ("WAITING_FOR_FULL_CONFIG", "FIRST_HANDSHAKE", "PROVISIONING")
 
 
-def check(link: str, cluster: str, name: str, expected: str, actual: str) -> Check:
+def check(
+    link: str,
+    cluster: str,
+    name: str,
+    expected: str,
+    actual: str,
+    cause: str = "",
+    ok: bool | None = None,
+) -> Check:
+    passed = actual == expected if ok is None else ok
+    summary = f"{name}: expected {expected}, got {actual}"
+    if not passed and cause:
+        summary += f" (likely cause: {cause})"
     return {
         "link": link,
         "cluster": cluster,
         "name": name,
         "expected": expected,
         "actual": actual,
-        "ok": actual == expected,
-        "summary": f"{name}: expected {expected}, got {actual}",
+        "ok": passed,
+        "cause": "" if passed else cause,
+        "summary": summary,
     }
 
 
-def _links(plan: dict[str, Any], cluster: str, side: str) -> list[dict[str, Any]]:
+def aws_tunnel_cause(connection_state: str, reported: Mapping[str, Any]) -> str:
+    """Why an AWS tunnel check fails. For a VPN with dynamic routing the tunnel is UP only
+    with IPsec and BGP up (CloudWatch "Site-to-Site VPN tunnel metrics", TunnelState: "For
+    BGP VPNs, 1 indicates ESTABLISHED and 0 is used for all other states"); VgwTelemetry
+    StatusMessage describes the error (API_VgwTelemetry), "IPSEC IS UP" when only BGP is
+    down. Any other DOWN is taken for an IKE failure."""
+    if connection_state != "available":
+        return f"VPN connection {connection_state}"
+    if not reported:
+        return "no tunnel with the planned inside CIDR (changed outside this collection?)"
+    if reported.get("status") == "DOWN":
+        message = str(reported.get("status_message") or "").upper()
+        return SESSION_CAUSE if "IPSEC IS UP" in message else TUNNEL_CAUSE
+    return "configured differently from the plan (changed outside this collection?)"
+
+
+def gcp_tunnel_cause(tunnel: Mapping[str, Any]) -> str:
+    status = tunnel.get("status")
+    if not tunnel:
+        return "tunnel not created"
+    if status == "NO_INCOMING_PACKETS":  # "No incoming packets from peer"
+        return "no packets from the peer (its outside IP, or the path between the gateways)"
+    if status in GCP_INCOMPLETE:
+        return f"incomplete configuration: {tunnel.get('detailed_status') or status}"
+    return TUNNEL_CAUSE
+
+
+def _links(plan: Mapping[str, Any], cluster: str, side: str) -> list[dict[str, Any]]:
     return [link for link in plan.get("links", []) if link.get(f"{side}_cluster") == cluster]
 
 
@@ -67,7 +124,8 @@ def aws_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -> li
                     f"AS {r.get('aws_asn', '-')}"
                 )
                 label = f"AWS tunnel {tunnel['id']} ({name} tunnel {tunnel['aws_tunnel']})"
-                checks.append(check(link["id"], cluster, label, expected, actual))
+                cause = aws_tunnel_cause(state, r)
+                checks.append(check(link["id"], cluster, label, expected, actual, cause))
     return checks
 
 
@@ -79,13 +137,118 @@ def gcp_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -> li
     for link in _links(plan, cluster, "gcp"):
         for tunnel in link["tunnels"]:
             name = f"xcl-{tunnel['id']}"
-            state = tunnels.get(name, {}).get("status", "missing")
+            reported = tunnels.get(name, {})
+            state = reported.get("status", "missing")
             label = f"GCP tunnel {name} (interface {tunnel['gcp_vpn_interface']})"
-            checks.append(check(link["id"], cluster, label, "ESTABLISHED", state))
+            cause = gcp_tunnel_cause(reported)
+            checks.append(check(link["id"], cluster, label, "ESTABLISHED", state, cause))
             peer = peers.get(name, {}).get("status", "missing")
             label = (
                 f"GCP BGP peer {name} ({tunnel['gcp_inside_address']} AS {tunnel['gcp_asn']}"
                 f" -> {tunnel['aws_inside_address']} AS {tunnel['aws_asn']})"
             )
-            checks.append(check(link["id"], cluster, label, "UP", peer))
+            if peer == "missing":
+                cause = "BGP peer not configured"
+            elif state == "ESTABLISHED":
+                cause = SESSION_CAUSE  # the transport is there, the session is not
+            else:
+                cause = "its tunnel is not established"
+            checks.append(check(link["id"], cluster, label, "UP", peer, cause))
     return checks
+
+
+# ---------------------------------------------------------------------- learned routes
+
+
+def _ipv4(prefixes: list[str]) -> list[str]:
+    """The IPv4 prefixes, sorted: the sessions run over IPv4 inside addresses."""
+    nets = {ipaddress.ip_network(p, strict=False) for p in prefixes}
+    return [str(n) for n in sorted(n for n in nets if n.version == 4)]
+
+
+def _side_status(plan: Mapping[str, Any], facts: Mapping[str, Any], cluster: str) -> Any:
+    """The ``link_status`` fact verify set on the host of ``cluster`` (None: not read)."""
+    host = plan["clusters"][cluster]["host"]
+    status = (facts.get(host) or {}).get("link_status")
+    return status if isinstance(status, Mapping) else None
+
+
+def aws_route_checks(
+    plan: Mapping[str, Any], cluster: str, facts: Mapping[str, Any]
+) -> list[Check]:
+    """Each AWS tunnel accepted as many routes (VgwTelemetry AcceptedRouteCount) as the GCP
+    peer of that tunnel advertises to it (getRouterStatus bgpPeerStatus advertisedRoutes,
+    read on the GCP host)."""
+    own = _side_status(plan, facts, cluster) or {}
+    reported = {
+        t.get("inside_cidr"): t
+        for c in own.get("vpn_connections") or []
+        if c.get("state") not in GONE_STATES
+        for t in c.get("tunnels") or []
+    }
+    checks = []
+    for link in _links(plan, cluster, "aws"):
+        remote = _side_status(plan, facts, link["gcp_cluster"])
+        peers = {p.get("name"): p for p in (remote or {}).get("bgp_peers") or []}
+        for tunnel in link["tunnels"]:
+            mine = reported.get(tunnel["inside_cidr"], {})
+            advertised = _ipv4(peers.get(f"xcl-{tunnel['id']}", {}).get("advertised_routes") or [])
+            count = mine.get("accepted_route_count")
+            label = f"AWS tunnel {tunnel['id']} routes accepted from GCP"
+            expected = (
+                f"{len(advertised)} ({', '.join(advertised)})"
+                if advertised
+                else "what the GCP peer advertises (it reports none)"
+            )
+            if remote is None:
+                cause = f"the GCP side ({link['gcp_cluster']}) was not read in this run"
+            elif mine.get("status") != "UP":
+                cause = "no BGP session (see the tunnel's check)"
+            elif not advertised:
+                cause = "the GCP peer advertises nothing (its BGP session is down)"
+            else:
+                cause = "AWS accepted other routes than GCP advertises"
+            ok = bool(advertised) and count == len(advertised)
+            actual = "missing" if count is None else str(count)
+            checks.append(check(link["id"], cluster, label, expected, actual, cause, ok))
+    return checks
+
+
+def gcp_route_checks(
+    plan: Mapping[str, Any], cluster: str, facts: Mapping[str, Any]
+) -> list[Check]:
+    """Each GCP BGP peer learned (numLearnedRoutes, and its routes in the router's
+    bestRoutes) what the AWS side advertises: a VGW exactly the VPC's CIDR blocks, a TGW at
+    least those (its route table; REFERENCE "Cloud behaviour tests must reproduce"). The
+    blocks are read on the AWS host (``vpc_cidr_blocks``)."""
+    own = _side_status(plan, facts, cluster) or {}
+    peers = {p.get("name"): p for p in own.get("bgp_peers") or []}
+    checks = []
+    for link in _links(plan, cluster, "gcp"):
+        remote = _side_status(plan, facts, link["aws_cluster"])
+        blocks = _ipv4(list((remote or {}).get("vpc_cidr_blocks") or []))
+        exact = plan["clusters"][link["aws_cluster"]].get("aws_gateway") != "tgw"
+        for tunnel in link["tunnels"]:
+            name = f"xcl-{tunnel['id']}"
+            peer = peers.get(name, {})
+            learned = _ipv4(peer.get("learned_routes") or [])
+            number = int(peer.get("num_learned_routes") or 0)
+            label = f"GCP BGP peer {name} routes learned from AWS"
+            expected = ("" if exact else "at least ") + f"{len(blocks)} ({', '.join(blocks)})"
+            actual = f"{number} ({', '.join(learned) or 'none'})"
+            if exact:
+                ok = bool(blocks) and learned == blocks and number == len(blocks)
+            else:
+                ok = bool(blocks) and set(blocks) <= set(learned) and number >= len(blocks)
+            if remote is None or not blocks:
+                cause = f"the AWS side ({link['aws_cluster']}) was not read in this run"
+            elif peer.get("status") != "UP":
+                cause = "no BGP session (see the peer's check)"
+            else:
+                cause = "the AWS side advertises other routes than its VPC's CIDR blocks"
+            checks.append(check(link["id"], cluster, label, expected, actual, cause, ok))
+    return checks
+
+
+def route_checks(plan: Mapping[str, Any], cluster: str, facts: Mapping[str, Any]) -> list[Check]:
+    return aws_route_checks(plan, cluster, facts) + gcp_route_checks(plan, cluster, facts)

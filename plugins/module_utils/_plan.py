@@ -69,11 +69,13 @@ LINK_VARS = (
     "link_report_dir",
     "link_verify_retries",
     "link_verify_delay",
+    "link_verify_routes",
     "link_plan",
     "link_cluster",
     "link_peers",
     "link_dns_enabled",
     "link_checks",
+    "link_status",
     "link_report_checks",
 )
 # A name at least this similar (difflib ratio) to a known one is taken for a misspelling.

@@ -102,6 +102,12 @@ bgp_peers:
       type: list
       elements: str
       returned: always
+    advertised_routes:
+      description: Destination ranges the router advertises to the peer (C(advertisedRoutes)).
+      type: list
+      elements: str
+      returned: always
+      version_added: 0.2.0
 """
 
 from ansible.module_utils.basic import AnsibleModule

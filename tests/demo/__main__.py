@@ -173,6 +173,10 @@ def inventory(
                         "cluster_dns_rollout_timeout": 60,
                         # The emulated tunnels come up at once: poll every 2 s, not 10.
                         "link_verify_delay": 2,
+                        # No routes cross between the emulated clouds (each emulator knows its
+                        # own side only): the route checks need the lab's datapath, which
+                        # feeds the real routes back (docs/lab.md) and turns them on.
+                        "link_verify_routes": False,
                         **({"link_report_dir": str(report_dir)} if report_dir else {}),
                     },
                     "hosts": hosts,

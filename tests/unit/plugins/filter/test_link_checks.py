@@ -100,7 +100,7 @@ def test_gcp_checks_each_tunnel_and_peer() -> None:
     failed = [c["summary"] for c in checks if not c["ok"]]
     assert failed == [
         f"GCP BGP peer {names[3]} (169.254.10.14 AS 65010 -> 169.254.10.13 AS 64512): "
-        "expected UP, got missing"
+        "expected UP, got missing (likely cause: BGP peer not configured)"
     ]
     assert checks[0]["name"] == f"GCP tunnel {names[0]} (interface 0)"
 
@@ -111,3 +111,101 @@ def test_a_cluster_on_neither_side_has_no_checks_and_bad_arguments_are_refused()
         link_checks({}, PLAN, "aws-euw1", "azure")
     with pytest.raises(AnsibleFilterError, match="plan must be the plan"):
         link_checks({}, {}, "aws-euw1", "aws")
+
+
+# -- likely causes
+
+
+def aws_status(tunnels: list[dict], *, state: str = "available") -> dict:
+    """Both connections of the link, the given reported tunnels spread by connection."""
+    planned = {t["inside_cidr"]: t["aws_vpn_connection"] for t in PLAN["links"][0]["tunnels"]}
+    return {
+        "vpn_connections": [
+            {
+                "name": f"{LINK}-{letter}",
+                "state": state,
+                "tunnels": [r for r in tunnels if planned[r["inside_cidr"]] == letter],
+            }
+            for letter in ("a", "b")
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "state", "cause"),
+    [
+        ("DOWN", "IPSEC IS DOWN", "available", "pre-shared key or proposal mismatch"),
+        ("DOWN", "", "available", "pre-shared key or proposal mismatch"),
+        ("DOWN", "IPSEC IS UP", "available", "ASN or inside address mismatch"),
+        ("DOWN", "", "pending", "VPN connection pending"),
+    ],
+)
+def test_a_down_aws_tunnel_names_its_likely_cause(status, message, state, cause) -> None:
+    tunnels = PLAN["links"][0]["tunnels"]
+    reported = [aws_tunnel(t) for t in tunnels]
+    reported[1] = reported[1] | {"status": status, "status_message": message}
+    checks = link_checks(aws_status(reported, state=state), PLAN, "aws-euw1", "aws")
+    failed = {c["name"]: c for c in checks if not c["ok"]}
+    name = f"AWS tunnel {LINK}-t1 ({LINK}-a tunnel 2)"
+    assert failed[name]["cause"] == cause
+    assert failed[name]["summary"].endswith(f" (likely cause: {cause})")
+    assert all(c["cause"] == "" for c in checks if c["ok"])
+
+
+def test_an_up_aws_tunnel_with_another_asn_is_not_blamed_on_the_psk() -> None:
+    tunnels = PLAN["links"][0]["tunnels"]
+    reported = [aws_tunnel(t) for t in tunnels]
+    reported[0] = reported[0] | {"aws_asn": 64999}
+    checks = link_checks(aws_status(reported), PLAN, "aws-euw1", "aws")
+    (failed,) = [c for c in checks if not c["ok"]]
+    assert "configured differently from the plan" in failed["cause"]
+
+
+@pytest.mark.parametrize(
+    ("tunnel", "peer", "tunnel_cause", "peer_cause"),
+    [
+        (
+            {"status": "AUTHORIZATION_ERROR", "detailed_status": "bad secret"},
+            "DOWN",
+            "pre-shared key or proposal mismatch",
+            "its tunnel is not established",
+        ),
+        (
+            {"status": "NEGOTIATION_FAILURE"},
+            "DOWN",
+            "pre-shared key or proposal mismatch",
+            "its tunnel is not established",
+        ),
+        ({"status": "ESTABLISHED"}, "DOWN", "", "ASN or inside address mismatch"),
+        ({"status": "ESTABLISHED"}, None, "", "BGP peer not configured"),
+        (
+            {"status": "WAITING_FOR_FULL_CONFIG", "detailed_status": "Cloud Router missing."},
+            "DOWN",
+            "incomplete configuration: Cloud Router missing.",
+            "its tunnel is not established",
+        ),
+        (
+            {"status": "NO_INCOMING_PACKETS"},
+            "DOWN",
+            "no packets from the peer (its outside IP, or the path between the gateways)",
+            "its tunnel is not established",
+        ),
+        (None, "DOWN", "tunnel not created", "its tunnel is not established"),
+    ],
+)
+def test_gcp_causes_follow_the_tunnel_and_peer_status(
+    tunnel, peer, tunnel_cause, peer_cause
+) -> None:
+    names = [f"xcl-{t['id']}" for t in PLAN["links"][0]["tunnels"]]
+    tunnels = [{"name": n, "status": "ESTABLISHED"} for n in names[1:]]
+    peers = [{"name": n, "status": "UP"} for n in names[1:]]
+    if tunnel is not None:
+        tunnels.append({"name": names[0]} | tunnel)
+    if peer is not None:
+        peers.append({"name": names[0], "status": peer})
+    checks = link_checks({"tunnels": tunnels, "bgp_peers": peers}, PLAN, "gcp-euw1", "gcp")
+    causes = {c["name"].split(" (")[0]: c["cause"] for c in checks if not c["ok"]}
+    expected = {f"GCP BGP peer {names[0]}": peer_cause}
+    if tunnel_cause:
+        expected[f"GCP tunnel {names[0]}"] = tunnel_cause
+    assert causes == expected
