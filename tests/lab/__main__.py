@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.lab import sources
+from tests.lab import observe, sources
 from tests.lab.failover import run as run_failover
 from tests.lab.lab import Lab, Summary
 from tests.lab.netns import LabError
@@ -68,15 +68,27 @@ def run_lab(
         print(f"lab: built in {time.monotonic() - started:.0f}s; waiting for tunnels and BGP")
         summary = lab.check(timeout=timeout)
         report(lab, summary)
+        feed(lab, state_dir, "after the checks")
         if failover and summary.ok:
             print("lab: failover: cutting the tunnel that carries the first pod pair")
-            result = run_failover(lab)
+            result = run_failover(lab, on_step=lambda step: feed(lab, state_dir, step))
             print(result.line())
             summary.failover_ok = result.ok
         return summary
     finally:
         lab.teardown()
+        try:
+            observe.forget(state_dir)
+        except (OSError, RuntimeError) as exc:  # the emulators are gone: nothing to forget
+            print(f"lab: could not reset the emulators' observed state: {exc}")
         print(f"lab: removed the {prefix}* namespaces and their processes")
+
+
+def feed(lab: Lab, state_dir: Path, when: str) -> None:
+    """Write the tunnels' and sessions' real state into the emulators (observe.py)."""
+    observed = observe.feed(lab, state_dir)
+    up = sum(seen.bgp_up for _cloud, _end, seen in observed)
+    print(f"lab: fed {len(observed)} tunnel ends into the emulators ({when}): {up} with BGP up")
 
 
 def main(argv: list[str] | None = None) -> int:

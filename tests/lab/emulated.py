@@ -4,8 +4,10 @@ reloads) takes minutes. ``launcher.down(state)`` stops them."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import yaml
@@ -32,3 +34,30 @@ def link(state: Path) -> int:
     inventory = state / "clusters.yml"
     inventory.write_text(yaml.safe_dump(demo.inventory(endpoints, vpc_id), sort_keys=False))
     return demo.ansible_playbook(inventory, "link_clusters", env, "-e", "link_dns=false")
+
+
+def verify(state: Path, report_dir: Path) -> tuple[int, dict[str, str]]:
+    """Run ``crosscluster.link.verify_link`` on the linked emulators of ``state`` with the
+    route checks on and one poll (the lab fed its observations in before), the report to
+    ``report_dir``; returns the exit code and the failing checks (JUnit test case name ->
+    failure message, which names the likely cause)."""
+    shutil.rmtree(report_dir, ignore_errors=True)
+    endpoints = json.loads((state / "endpoints.json").read_text())
+    env = {**os.environ, **launcher.environment(state, endpoints)}
+    rc = demo.ansible_playbook(
+        state / "clusters.yml",
+        "verify_link",
+        env,
+        *("-e", "link_dns=false", "-e", "link_verify_routes=true"),
+        *("-e", "link_verify_retries=1", "-e", "link_verify_delay=1"),
+        *("-e", f"link_report_dir={report_dir}"),
+    )
+    junit = report_dir / "link-report.xml"
+    if not junit.exists():
+        return rc, {"(no report)": f"verify_link wrote no {junit}"}
+    failures = {
+        str(case.get("name")): str(failure.get("message", ""))
+        for case in ET.parse(junit).getroot().iter("testcase")
+        if (failure := case.find("failure")) is not None
+    }
+    return rc, failures

@@ -68,8 +68,12 @@ def _path(ns: str, local: str, remote: str, action: str) -> None:
     netns.ip("rule", action, *rule, ns=ns)
 
 
-def run(lab: Lab, timeout: float = 120) -> Failover:
-    """Cut the tunnel the first AWS pod's traffic to a remote pod takes, then restore it."""
+def run(lab: Lab, timeout: float = 120, on_step: Callable[[str], None] | None = None) -> Failover:
+    """Cut the tunnel the first AWS pod's traffic to a remote pod takes, then restore it.
+    ``on_step`` is called with "cut" (the path still cut, once the steps after the cut were
+    timed) and "restored" (once the tunnel and its session were timed back), e.g. to feed
+    the state into the emulators (observe.feed)."""
+    step = on_step or (lambda _name: None)
     source = next(p for p in lab.pods if p.gateway_ns.startswith(f"{lab.prefix}aws"))
     target = next(p for p in lab.pods if p.cluster != source.cluster)
     device = _device(source.gateway_ns, target.ip)
@@ -102,6 +106,7 @@ def run(lab: Lab, timeout: float = 120) -> Failover:
     )
     result.rerouted, result.traffic_back = times["rerouted"], times["traffic"]
     result.tunnel_down = times["down"]
+    step("cut")
     for charon in ends:
         _path(charon.ns, charon.end.public_ip, charon.end.peer_public_ip, "del")
     restored = time.monotonic()
@@ -117,4 +122,5 @@ def run(lab: Lab, timeout: float = 120) -> Failover:
         timeout,
     )
     result.tunnel_back, result.session_back = times["tunnel"], times["session"]
+    step("restored")
     return result

@@ -15,6 +15,8 @@ from tests.lab.model import Gateway
 from tests.lab.netns import LabError, run
 
 FRR = Path("/usr/lib/frr")
+# The BGP finite state machine's states (RFC 4271 section 8.2.2), as bgpd names them.
+BGP_STATES = ("Idle", "Connect", "Active", "OpenSent", "OpenConfirm", "Established")
 
 
 @dataclass

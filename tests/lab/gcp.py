@@ -146,6 +146,8 @@ def tunnel_end(
         peer_asn=peer_asn,
         initiate=True,  # Cloud VPN starts the negotiation itself
         advertised=tuple(ranges),
+        router=router.get("name", "") if peer else "",
+        bgp_peer=peer["name"] if peer else "",
     )
 
 

@@ -39,6 +39,10 @@ class TunnelEnd:
     # swanctl.conf dpd_action when the peer stops answering: restart (negotiate again) or
     # clear (close and wait for the peer).
     dpd_action: str = "restart"
+    # GCP: the Cloud Router and the BGP peer of this tunnel's session, by name (to feed the
+    # observed state back, tests/lab/observe.py); "" on AWS or without a session.
+    router: str = ""
+    bgp_peer: str = ""
 
     @property
     def inside_ip(self) -> str:

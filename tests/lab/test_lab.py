@@ -11,6 +11,7 @@ import copy
 import ipaddress
 import os
 import shutil
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,8 @@ from typing import Any
 import pytest
 
 from tests.emulators import launcher
-from tests.lab import failover, netns, sources
-from tests.lab.emulated import link
+from tests.lab import failover, netns, observe, sources
+from tests.lab.emulated import link, verify
 from tests.lab.lab import Lab, Result, Summary
 
 PREFIX = "xcl-labt-"  # not make lab's prefix: the two may run side by side
@@ -43,13 +44,24 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         launcher.down(state)
 
 
-def run_lab(state: Path, timeout: float) -> Summary:
+TUNNEL_CAUSE = "pre-shared key or proposal mismatch"
+SESSION_CAUSE = "ASN or inside address mismatch"
+
+
+def run_lab(state: Path, timeout: float) -> tuple[Summary, int, dict[str, str]]:
+    """Build and check the lab, feed what it saw into the emulators and run the product's
+    verify_link against them while the lab runs: (summary, verify's exit code, its failing
+    checks by name -> message)."""
     lab = Lab(PREFIX, state / "lab", sources.gateways(state), sources.pod_specs(state))
     try:
         lab.build()
-        return lab.check(timeout=timeout)
+        summary = lab.check(timeout=timeout)
+        observe.feed(lab, state)
+        rc, failures = verify(state, state / "verify-report")
+        return summary, rc, failures
     finally:
         lab.teardown()
+        observe.forget(state)
         assert netns.namespaces(PREFIX) == []
 
 
@@ -69,13 +81,20 @@ def down(results: list[Result]) -> list[str]:
 
 def test_every_tunnel_session_and_pod_pair_is_up(linked: Path) -> None:
     tunnels = aws_tunnels(linked)
-    summary = run_lab(linked, timeout=90)
+    summary, rc, failures = run_lab(linked, timeout=90)
     assert len(tunnels) == 4  # the reference topology: 2 connections x 2 tunnels
     assert summary.lines() == [
         f"{len(tunnels)}/{len(tunnels)} tunnels established",
         f"{len(tunnels)}/{len(tunnels)} BGP sessions established",
         "2/2 pod-to-pod",
     ], [r for r in summary.tunnels + summary.sessions + summary.pod_to_pod if not r.ok]
+    # verify_link, reading the state the lab fed back through the clouds' APIs, passes:
+    # every tunnel, session and learned route (route checks on) is as planned.
+    assert (rc, failures) == (0, {})
+    cases = ET.parse(linked / "verify-report" / "link-report.xml").getroot().iter("testcase")
+    names = [str(c.get("name")) for c in cases]
+    assert sum(" routes accepted from GCP" in n for n in names) == len(tunnels)
+    assert sum(" routes learned from AWS" in n for n in names) == len(tunnels)
 
 
 def test_a_psk_changed_on_one_aws_tunnel_takes_exactly_that_tunnel_down(linked: Path) -> None:
@@ -93,7 +112,7 @@ def test_a_psk_changed_on_one_aws_tunnel_takes_exactly_that_tunnel_down(linked: 
 
     set_psk("Lab.wrong." + original[:20])  # the AWS side only: GCP keeps its secret
     try:
-        summary = run_lab(linked, timeout=45)
+        summary, rc, failures = run_lab(linked, timeout=45)
     finally:
         set_psk(original)
     broken = down(summary.tunnels)
@@ -104,6 +123,15 @@ def test_a_psk_changed_on_one_aws_tunnel_takes_exactly_that_tunnel_down(linked: 
     assert summary.lines()[:2] == ["3/4 tunnels established", "3/4 BGP sessions established"]
     # The three other tunnels still carry every pod pair.
     assert summary.lines()[2] == "2/2 pod-to-pod"
+    # verify_link fails naming exactly that tunnel (by its inside CIDR) on both clouds, with
+    # the likely cause; the session on it is down because its tunnel is.
+    assert rc != 0
+    aws_failed = {n: m for n, m in failures.items() if n.startswith("AWS tunnel ")}
+    ((name, message),) = [(n, m) for n, m in aws_failed.items() if "routes" not in n]
+    assert f"UP {inside} " in message and TUNNEL_CAUSE in message, (name, message)
+    gcp_failed = [m for n, m in failures.items() if n.startswith("GCP tunnel ")]
+    assert len(gcp_failed) == 1 and TUNNEL_CAUSE in gcp_failed[0], gcp_failed
+    assert not [m for m in failures.values() if SESSION_CAUSE in m], failures
 
 
 def patch_router(state: Path, router: dict[str, Any], peers: list[dict[str, Any]]) -> None:
@@ -125,7 +153,7 @@ def test_a_peer_asn_changed_on_one_cloud_router_peer_takes_exactly_that_session_
     wrong[2]["peerAsn"] = int(wrong[2]["peerAsn"]) + 1  # the GCP side only: AWS keeps its ASN
     patch_router(linked, router, wrong)
     try:
-        summary = run_lab(linked, timeout=45)
+        summary, rc, failures = run_lab(linked, timeout=45)
     finally:
         patch_router(linked, router, peers)
     assert down(summary.tunnels) == []
@@ -136,17 +164,39 @@ def test_a_peer_asn_changed_on_one_cloud_router_peer_takes_exactly_that_session_
         "3/4 BGP sessions established",
         "2/2 pod-to-pod",
     ]
+    # verify_link fails naming that session with the likely cause, no tunnel check fails.
+    assert rc != 0
+    session = [m for n, m in failures.items() if n.startswith(f"GCP BGP peer {peers[2]['name']} (")]
+    assert len(session) == 1 and SESSION_CAUSE in session[0], failures
+    assert [n for n in failures if n.startswith("GCP tunnel ")] == [], failures
+    assert not [m for m in failures.values() if TUNNEL_CAUSE in m], failures
 
 
 def test_failover_reroutes_around_a_cut_tunnel_and_the_tunnel_comes_back(linked: Path) -> None:
     lab = Lab(PREFIX, linked / "lab", sources.gateways(linked), sources.pod_specs(linked))
+    ec2 = sources.ec2_client(linked)
+    reported: dict[str, dict[str, str]] = {}
+
+    def feed(step: str) -> None:
+        """Feed the state in after each step and keep what AWS then reports per tunnel."""
+        observe.feed(lab, linked)
+        reported[step] = {
+            f"{c['VpnConnectionId']}:{t['OutsideIpAddress']}": t["Status"]
+            for c in ec2.describe_vpn_connections()["VpnConnections"]
+            for t in c["VgwTelemetry"]
+        }
+
     try:
         lab.build()
         assert lab.check(timeout=90).ok
-        result = failover.run(lab, timeout=120)
+        result = failover.run(lab, timeout=120, on_step=feed)
     finally:
         lab.teardown()
+        observe.forget(linked)
     assert result.ok, result.line()
+    # The cut tunnel is DOWN in the AWS telemetry while cut, UP again once restored.
+    cut = next(name for name in reported["cut"] if result.tunnel.startswith(f"{name} <-> "))
+    assert reported["cut"][cut] == "DOWN" and reported["restored"][cut] == "UP", reported
     # Detection is DPD (tunnel) and the BGP hold time (AWS: 30 s) -- not at once, not never.
     assert result.traffic_back is not None and 5 < result.traffic_back < 100, result.line()
     assert result.tunnel_back is not None and result.tunnel_back < 60, result.line()
