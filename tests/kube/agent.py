@@ -82,6 +82,11 @@ class Network:
         return out
 
 
+def _key(obj: Obj) -> tuple[str, str]:
+    meta = obj.get("metadata") or {}
+    return meta.get("namespace", ""), meta.get("name", "")
+
+
 class Agent:
     def __init__(
         self,
@@ -117,6 +122,7 @@ class Agent:
         self.pod_net = ipaddress.ip_network(pod_cidr)
         self.next_ip = 2  # .1 is the gateway on a real node's pod bridge
         self.network = Network()
+        self.network_changed = threading.Event()
         self.pods: dict[str, pods.PodWorker] = {}
         self.lock = threading.Lock()
         self.ready = threading.Event()
@@ -244,21 +250,54 @@ class Agent:
 
     # -- network ------------------------------------------------------------------------------
     def refresh_network(self) -> None:
-        """Keep the run's API ports, Services and EndpointSlices current (every second)."""
+        """Keep the run's API ports current (read every second) and plumb every pod again
+        when they or the Services change (kube-proxy acts on its informers' events)."""
+        for path, attribute in (
+            ("/api/v1/services", "services"),
+            ("/apis/discovery.k8s.io/v1/endpointslices", "slices"),
+        ):
+            threading.Thread(target=self.watch_network, args=(path, attribute), daemon=True).start()
         while True:
+            changed = self.network_changed.wait(1.0)
             try:
                 ports = {self.api_port}
                 for path in self.run_ports_dir.glob("*.port"):
                     with contextlib.suppress(ValueError, OSError):
                         ports.add(int(path.read_text().strip()))
+                if not changed and ports == self.network.host_ports:
+                    continue
+                self.network_changed.clear()
                 self.network.host_ports = ports
-                self.network.services = self.proxier.items("/api/v1/services")
-                self.network.slices = self.proxier.items("/apis/discovery.k8s.io/v1/endpointslices")
                 for worker in list(self.pods.values()):
                     worker.plumb()
             except Exception:
                 log.exception("network refresh failed")
-            time.sleep(1.0)
+
+    def watch_network(self, path: str, attribute: str) -> None:
+        """``self.network.<attribute>``: the objects at ``path``, listed, then kept by a watch
+        (listed again when the watch ends, as an informer does)."""
+        while True:
+            try:
+                listed = self.proxier.get(path) or {}
+                objects = {_key(o): o for o in listed.get("items") or []}
+                setattr(self.network, attribute, list(objects.values()))
+                self.network_changed.set()
+                version = (listed.get("metadata") or {}).get("resourceVersion", "")
+                for event in self.proxier.watch(path, version):
+                    kind, obj = event.get("type"), event.get("object") or {}
+                    if kind == "ERROR":
+                        break
+                    if kind == "DELETED":
+                        objects.pop(_key(obj), None)
+                    elif kind in ("ADDED", "MODIFIED"):
+                        objects[_key(obj)] = obj
+                    else:  # BOOKMARK: only a newer resourceVersion
+                        continue
+                    setattr(self.network, attribute, list(objects.values()))
+                    self.network_changed.set()
+            except Exception:
+                log.exception("watch of %s failed; listing again", path)
+                time.sleep(1)
 
     def sandbox_of(self, ip: str) -> netns.Sandbox | None:
         for worker in list(self.pods.values()):
