@@ -28,6 +28,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,31 @@ class Network:
 def _key(obj: Obj) -> tuple[str, str]:
     meta = obj.get("metadata") or {}
     return meta.get("namespace", ""), meta.get("name", "")
+
+
+def informer(
+    client: Client,
+    path: str,
+    listed: Callable[[list[Obj]], None],
+    event: Callable[[str, Obj], None],
+) -> None:
+    """List ``path``, then watch it from the list's resourceVersion, handing ``listed`` every
+    listing and ``event`` each ADDED, MODIFIED or DELETED object; list again when the watch
+    ends or fails (client-go's reflector). Runs for ever: start it in a thread."""
+    while True:
+        try:
+            found = client.get(path) or {}
+            listed(list(found.get("items") or []))
+            version = (found.get("metadata") or {}).get("resourceVersion", "")
+            for change in client.watch(path, version):
+                kind = change.get("type")
+                if kind == "ERROR":
+                    break
+                if kind in ("ADDED", "MODIFIED", "DELETED"):  # not BOOKMARK
+                    event(kind, change.get("object") or {})
+        except Exception:
+            log.exception("watch of %s failed; listing again", path)
+            time.sleep(1)
 
 
 class Agent:
@@ -224,29 +250,23 @@ class Agent:
     def watch_pods(self, client: Client, selector: str, forget: bool) -> None:
         """List and watch the pods of ``selector`` (the scheduler: unbound pods; the kubelet:
         this Node's pods, as the Node authorizer requires), handling each one."""
-        path = f"/api/v1/pods?fieldSelector={selector}"
-        while True:
-            try:
-                listed = client.get(path) or {}
-                seen = set()
-                for pod in listed.get("items") or []:
-                    seen.add(pod["metadata"]["uid"])
-                    self.handle(pod)
-                for uid in set(self.pods) - seen if forget else ():
-                    self.forget(uid)
-                version = (listed.get("metadata") or {}).get("resourceVersion", "")
-                for event in client.watch(path, version):
-                    obj = event.get("object") or {}
-                    if event.get("type") == "DELETED":
-                        if forget:
-                            self.forget(obj["metadata"]["uid"])
-                    elif event.get("type") in ("ADDED", "MODIFIED"):
-                        self.handle(obj)
-                    elif event.get("type") == "ERROR":
-                        break
-            except Exception:
-                log.exception("pod watch failed; listing again")
-                time.sleep(1)
+
+        def listed(items: list[Obj]) -> None:
+            seen = set()
+            for pod in items:
+                seen.add(pod["metadata"]["uid"])
+                self.handle(pod)
+            for uid in set(self.pods) - seen if forget else ():
+                self.forget(uid)
+
+        def event(kind: str, pod: Obj) -> None:
+            if kind == "DELETED":
+                if forget:
+                    self.forget(pod["metadata"]["uid"])
+            else:
+                self.handle(pod)
+
+        informer(client, f"/api/v1/pods?fieldSelector={selector}", listed, event)
 
     # -- network ------------------------------------------------------------------------------
     def refresh_network(self) -> None:
@@ -274,30 +294,29 @@ class Agent:
                 log.exception("network refresh failed")
 
     def watch_network(self, path: str, attribute: str) -> None:
-        """``self.network.<attribute>``: the objects at ``path``, listed, then kept by a watch
-        (listed again when the watch ends, as an informer does)."""
-        while True:
-            try:
-                listed = self.proxier.get(path) or {}
-                objects = {_key(o): o for o in listed.get("items") or []}
-                setattr(self.network, attribute, list(objects.values()))
+        """``self.network.<attribute>``: the objects at ``path``, kept by an informer. A change
+        of the Services re-plumbs the pods; EndpointSlices are read when a connection is
+        dialled."""
+        objects: dict[tuple[str, str], Obj] = {}
+
+        def publish() -> None:
+            setattr(self.network, attribute, list(objects.values()))
+            if attribute == "services":
                 self.network_changed.set()
-                version = (listed.get("metadata") or {}).get("resourceVersion", "")
-                for event in self.proxier.watch(path, version):
-                    kind, obj = event.get("type"), event.get("object") or {}
-                    if kind == "ERROR":
-                        break
-                    if kind == "DELETED":
-                        objects.pop(_key(obj), None)
-                    elif kind in ("ADDED", "MODIFIED"):
-                        objects[_key(obj)] = obj
-                    else:  # BOOKMARK: only a newer resourceVersion
-                        continue
-                    setattr(self.network, attribute, list(objects.values()))
-                    self.network_changed.set()
-            except Exception:
-                log.exception("watch of %s failed; listing again", path)
-                time.sleep(1)
+
+        def listed(items: list[Obj]) -> None:
+            objects.clear()
+            objects.update((_key(o), o) for o in items)
+            publish()
+
+        def event(kind: str, obj: Obj) -> None:
+            if kind == "DELETED":
+                objects.pop(_key(obj), None)
+            else:
+                objects[_key(obj)] = obj
+            publish()
+
+        informer(self.proxier, path, listed, event)
 
     def sandbox_of(self, ip: str) -> netns.Sandbox | None:
         for worker in list(self.pods.values()):
