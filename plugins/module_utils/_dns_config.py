@@ -26,6 +26,7 @@ from ansible_collections.crosscluster.link.plugins.module_utils._corefile import
     zones_in,
 )
 from ansible_collections.crosscluster.link.plugins.module_utils._k8s import (
+    CONNECTION_ARGSPEC,
     COREDNS_FLAVOURS,
     CUSTOM_FLAVOURS,
     EKS_WARNING,
@@ -35,11 +36,11 @@ from ansible_collections.crosscluster.link.plugins.module_utils._k8s import (
     deployment_path,
     detect_flavour,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._wait import poll
 
 # The options both k8s_dns_config modules take: which cluster, and where its DNS is.
 DNS_ARGSPEC: dict[str, dict[str, Any]] = {
-    "kubeconfig": {"type": "path"},
-    "context": {"type": "str"},
+    **CONNECTION_ARGSPEC,
     "namespace": {"type": "str", "default": "kube-system"},
     "flavour": {
         "type": "str",
@@ -631,22 +632,25 @@ def wait_healthy(
     synced the volume): a pod that is ready now can fail later.
     """
     start = clock()
-    deadline = start + max(timeout, hold)
     hold_until = start + hold
     next_logs = start + LOG_INTERVAL
-    last = health(kube, namespace, name)
-    while not last.crashing:
-        now = clock()
-        if last.ready and now >= hold_until:
-            break
-        if last.ready and logs_before is not None and now >= next_logs:
-            next_logs = now + LOG_INTERVAL
-            if reloaded(logs_before, pod_logs(kube, namespace, name)):
-                break
-        if now >= deadline:
-            return last
-        sleep(interval)
+    reload_seen = False
+
+    def step() -> Health:
+        nonlocal next_logs, reload_seen
         last = health(kube, namespace, name)
+        now = clock()
+        if last.ready and logs_before is not None and now < hold_until and now >= next_logs:
+            next_logs = now + LOG_INTERVAL
+            reload_seen = reloaded(logs_before, pod_logs(kube, namespace, name))
+        return last
+
+    def done(last: Health) -> bool:
+        return last.crashing or (last.ready and (reload_seen or clock() >= hold_until))
+
+    last = poll(step, done, max(timeout, hold), interval, sleep, clock)
+    if not done(last):
+        return last
     if not last.ready or logs_before is None:
         return last
     errors = reload_errors(logs_before, pod_logs(kube, namespace, name))

@@ -137,13 +137,15 @@ class Judgement:
     A pod's first sample is its baseline: an error count that grows past it fails at any
     time. Refused (401, 403) is a verdict from the second sample on. Served becomes final
     (settled) once no new error showed for ``settle`` seconds, the longest gap between two
-    client-go retries of a failing list or watch: watched that long here, or the pod has run
-    that long and its counters hold no error at all (a re-run then answers at once).
+    client-go retries of a failing list or watch: that pod watched that long here since its
+    own first sample, or the pod has run that long and its counters hold no error at all (a
+    re-run then answers at once).
     """
 
-    def __init__(self, remotes: list[tuple[str, str, str]], settle: float, now: float) -> None:
-        self.remotes, self.settle, self.started = remotes, settle, now
-        self.baseline: dict[str, Counts] = {}
+    def __init__(self, remotes: list[tuple[str, str, str]], settle: float) -> None:
+        self.remotes, self.settle = remotes, settle
+        # pod -> (when first sampled, its counters then)
+        self.baseline: dict[str, tuple[float, Counts]] = {}
         self.samples = 0
 
     def step(
@@ -152,7 +154,8 @@ class Judgement:
         """Judge one sample: pod -> (running since, counters); ``problem`` names why there is
         no pod to judge when ``pods`` is empty."""
         self.samples += 1
-        watched = self.samples > 1 and now - self.started >= self.settle
+        for pod, (_since, counts) in pods.items():
+            self.baseline.setdefault(pod, (now, counts))
         states = []
         for name, zone, host in self.remotes:
             if not pods:
@@ -160,13 +163,13 @@ class Judgement:
                 continue
             views = []
             for pod, (since, counts) in pods.items():
-                view = judge(name, zone, host, self.baseline.get(pod, {}), counts)
+                seen, first = self.baseline[pod]
+                view = judge(name, zone, host, first, counts)
                 clean = not any(n for code, n in view.codes.items() if not code.startswith("2"))
+                watched = now > seen and now - seen >= self.settle
                 view.settled = view.served and (watched or (clean and now - since >= self.settle))
                 views.append(view)
             states.append(worst(views))
-        for pod, (_since, counts) in pods.items():
-            self.baseline.setdefault(pod, counts)
         return states
 
     def final(self, states: list[RemoteState]) -> bool:

@@ -30,6 +30,7 @@ from ansible.module_utils.common.dict_transformations import (
 )
 from ansible_collections.crosscluster.link.plugins.module_utils._cloud_facts import is_private_asn
 from ansible_collections.crosscluster.link.plugins.module_utils._compare import contains
+from ansible_collections.crosscluster.link.plugins.module_utils._wait import poll
 
 try:
     import google.auth
@@ -382,20 +383,25 @@ def _operation_path(op: dict[str, Any]) -> str:
 def wait_operation(api: Api, op: dict[str, Any]) -> dict[str, Any]:
     """Block until ``op`` is DONE using the operations ``wait`` method, or fail at the
     deadline. An operation that ends with ``error`` raises :class:`GcpError`."""
-    deadline = api.clock() + api.wait_timeout
     path = _operation_path(op)
-    while op.get("status") != "DONE":
-        if api.clock() >= deadline:
-            raise GcpError(
-                0,
-                "timeout",
-                f"operation {op.get('name')} ({op.get('operationType', '?')} on "
-                f"{op.get('targetLink', '?')}) not DONE after {api.wait_timeout:g}s: "
-                "raise wait_timeout or check the operation in the console",
-            )
-        # operations.wait returns when DONE or after about 2 minutes (Compute Engine
-        # reference, regionOperations.wait / globalOperations.wait).
-        op = request(api, "POST", path + "/wait")
+    # operations.wait itself returns when DONE or after about 2 minutes (Compute Engine
+    # reference, regionOperations.wait / globalOperations.wait): no sleep between calls.
+    if op.get("status") != "DONE":
+        op = poll(
+            lambda: request(api, "POST", path + "/wait"),
+            lambda answer: answer.get("status") == "DONE",
+            api.wait_timeout,
+            0,
+            clock=api.clock,
+        )
+    if op.get("status") != "DONE":
+        raise GcpError(
+            0,
+            "timeout",
+            f"operation {op.get('name')} ({op.get('operationType', '?')} on "
+            f"{op.get('targetLink', '?')}) not DONE after {api.wait_timeout:g}s: "
+            "raise wait_timeout or check the operation in the console",
+        )
     error = op.get("error")
     if error:
         first = (error.get("errors") or [{}])[0]

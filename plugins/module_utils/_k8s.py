@@ -34,6 +34,13 @@ KUBEDNS_FLAVOURS = ("gke",)  # stubDomains in ConfigMap kube-dns
 FLAVOURS = COREDNS_FLAVOURS + CUSTOM_FLAVOURS + KUBEDNS_FLAVOURS
 
 
+# How every k8s_* module reaches its cluster (doc fragment crosscluster.link._k8s).
+CONNECTION_ARGSPEC: dict[str, dict[str, Any]] = {
+    "kubeconfig": {"type": "path"},
+    "context": {"type": "str"},
+}
+
+
 class K8sError(Exception):
     """Any failure talking to a cluster, with the API's own message."""
 

@@ -28,18 +28,11 @@ description:
   - Patch mode (O(image)) switches the native CoreDNS container to a kubernetai-enabled image
     and mounts kubeconfig Secrets, so zones can carry C(kubernetai) stanzas in O(zones[].body).
 author: crosscluster.link contributors (@crosscluster)
-requirements:
-  - kubernetes >= 24.2.0
 extends_documentation_fragment:
+  - crosscluster.link._k8s
   - crosscluster.link._attributes
   - crosscluster.link._attributes.RESOURCE
 options:
-  kubeconfig:
-    description: Path to the kubeconfig of the cluster whose DNS is edited.
-    type: path
-  context:
-    description: Context in O(kubeconfig); its current context when omitted.
-    type: str
   namespace:
     description: Namespace of the cluster DNS.
     type: str

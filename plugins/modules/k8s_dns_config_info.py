@@ -14,18 +14,11 @@ description:
     DNS Deployment is ready.
   - Used before any change to find zone collisions.
 author: crosscluster.link contributors (@crosscluster)
-requirements:
-  - kubernetes >= 24.2.0
 extends_documentation_fragment:
+  - crosscluster.link._k8s
   - crosscluster.link._attributes
   - crosscluster.link._attributes.INFO_MODULE
 options:
-  kubeconfig:
-    description: Path to the kubeconfig of the cluster.
-    type: path
-  context:
-    description: Context in O(kubeconfig); its current context when omitted.
-    type: str
   namespace:
     description: Namespace of the cluster DNS.
     type: str

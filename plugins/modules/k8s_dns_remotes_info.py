@@ -23,18 +23,11 @@ description:
     backs off up to 30 seconds, and an open watch lasts minutes).
   - Needs C(get) on C(pods) and C(pods/proxy) in O(namespace).
 author: crosscluster.link contributors (@crosscluster)
-requirements:
-  - kubernetes >= 24.2.0
 extends_documentation_fragment:
+  - crosscluster.link._k8s
   - crosscluster.link._attributes
   - crosscluster.link._attributes.INFO_MODULE
 options:
-  kubeconfig:
-    description: Path to the kubeconfig of the cluster that runs the resolver.
-    type: path
-  context:
-    description: Context in O(kubeconfig); its current context when omitted.
-    type: str
   namespace:
     description: Namespace of the resolver (the C(cluster_dns) role's default).
     type: str
@@ -149,6 +142,7 @@ from ansible_collections.crosscluster.link.plugins.module_utils._dns_remotes imp
     running_since,
 )
 from ansible_collections.crosscluster.link.plugins.module_utils._k8s import (
+    CONNECTION_ARGSPEC,
     K8sError,
     Kube,
     load_client,
@@ -193,8 +187,7 @@ def sample(kube: Kube, namespace: str, name: str, port: int) -> tuple[dict, str]
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
-            "kubeconfig": {"type": "path"},
-            "context": {"type": "str"},
+            **CONNECTION_ARGSPEC,
             "namespace": {"type": "str", "default": "crosscluster-link"},
             "name": {"type": "str", "default": "crosscluster-link-dns"},
             "cluster": {"type": "str", "default": ""},
@@ -212,7 +205,7 @@ def main() -> None:
         if p["interval"] <= 0 or p["wait_timeout"] < 0:
             raise ValueError("interval must be above 0 and wait_timeout at least 0 seconds")
         kube = load_client(p["kubeconfig"], p["context"])
-        judgement = Judgement(remotes, p["settle"], time.time())
+        judgement = Judgement(remotes, p["settle"])
 
         def step() -> list[RemoteState]:
             pods, problem = sample(kube, p["namespace"], p["name"], p["metrics_port"])

@@ -23,18 +23,11 @@ description:
     ServiceAccount, C(apps/v1) Deployment, C(rbac.authorization.k8s.io/v1) ClusterRole and
     ClusterRoleBinding. Secret values are hidden in the diff and the result.
 author: crosscluster.link contributors (@crosscluster)
-requirements:
-  - kubernetes >= 24.2.0
 extends_documentation_fragment:
+  - crosscluster.link._k8s
   - crosscluster.link._attributes
   - crosscluster.link._attributes.RESOURCE
 options:
-  kubeconfig:
-    description: Path to the kubeconfig of the cluster.
-    type: path
-  context:
-    description: Context in O(kubeconfig); its current context when omitted.
-    type: str
   definitions:
     description: The objects, in the order they are written (a Namespace before what is in it).
     type: list
@@ -95,15 +88,18 @@ objects:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.crosscluster.link.plugins.module_utils._k8s import K8sError, load_client
-from ansible_collections.crosscluster.link.plugins.module_utils._k8s_objects import ensure, ref
+from ansible_collections.crosscluster.link.plugins.module_utils._k8s import (
+    CONNECTION_ARGSPEC,
+    K8sError,
+    load_client,
+)
+from ansible_collections.crosscluster.link.plugins.module_utils._k8s_objects import ensure
 
 
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
-            "kubeconfig": {"type": "path"},
-            "context": {"type": "str"},
+            **CONNECTION_ARGSPEC,
             "definitions": {"type": "list", "elements": "dict", "required": True},
             "owner_labels": {"type": "dict", "default": {}},
         },
@@ -111,8 +107,6 @@ def main() -> None:
     )
     p = module.params
     try:
-        for index, definition in enumerate(p["definitions"]):
-            ref(index, definition)
         kube = load_client(p["kubeconfig"], p["context"])
         changed, objects, diffs = ensure(
             kube, p["definitions"], p["owner_labels"], module.check_mode

@@ -240,24 +240,42 @@ def _read_pids(state_dir: Path) -> dict[str, dict[str, Any]]:
     return pids
 
 
+def _group_alive(pgid: int) -> bool:
+    """True while any process of group ``pgid`` runs (zombies aside): a leader that has
+    exited may leave children that are still stopping (CoreDNS, sandboxes)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            return True
+    return False
+
+
 def _stop(processes: dict[str, dict[str, Any]], grace: float = STOP_GRACE) -> None:
-    """SIGTERM each process group, SIGKILL what is left after ``grace`` seconds."""
+    """SIGTERM each process group, SIGKILL what is left of a group after ``grace`` seconds,
+    and return once no process of the groups runs."""
     live = {name: p for name, p in processes.items() if _alive(p["pid"]) and _ours(p["pid"])}
     for process in live.values():
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process["pgid"], signal.SIGTERM)
+
+    def running() -> dict[str, dict[str, Any]]:
+        return {name: p for name, p in live.items() if _alive(p["pid"]) or _group_alive(p["pgid"])}
+
     deadline = time.monotonic() + grace
     while live and time.monotonic() < deadline:
-        live = {name: p for name, p in live.items() if _alive(p["pid"])}
+        live = running()
         time.sleep(0.05)
     for process in live.values():
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process["pgid"], signal.SIGKILL)
-    for process in live.values():
-        for _unused in range(100):
-            if not _alive(process["pid"]):
-                break
-            time.sleep(0.02)
+    for _unused in range(100):
+        live = running()
+        if not live:
+            break
+        time.sleep(0.02)
 
 
 def environment(state_dir: str | os.PathLike[str], endpoints: Endpoints) -> dict[str, str]:

@@ -28,6 +28,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,36 @@ class Network:
         return out
 
 
+def _key(obj: Obj) -> tuple[str, str]:
+    meta = obj.get("metadata") or {}
+    return meta.get("namespace", ""), meta.get("name", "")
+
+
+def informer(
+    client: Client,
+    path: str,
+    listed: Callable[[list[Obj]], None],
+    event: Callable[[str, Obj], None],
+) -> None:
+    """List ``path``, then watch it from the list's resourceVersion, handing ``listed`` every
+    listing and ``event`` each ADDED, MODIFIED or DELETED object; list again when the watch
+    ends or fails (client-go's reflector). Runs for ever: start it in a thread."""
+    while True:
+        try:
+            found = client.get(path) or {}
+            listed(list(found.get("items") or []))
+            version = (found.get("metadata") or {}).get("resourceVersion", "")
+            for change in client.watch(path, version):
+                kind = change.get("type")
+                if kind == "ERROR":
+                    break
+                if kind in ("ADDED", "MODIFIED", "DELETED"):  # not BOOKMARK
+                    event(kind, change.get("object") or {})
+        except Exception:
+            log.exception("watch of %s failed; listing again", path)
+            time.sleep(1)
+
+
 class Agent:
     def __init__(
         self,
@@ -117,6 +148,7 @@ class Agent:
         self.pod_net = ipaddress.ip_network(pod_cidr)
         self.next_ip = 2  # .1 is the gateway on a real node's pod bridge
         self.network = Network()
+        self.network_changed = threading.Event()
         self.pods: dict[str, pods.PodWorker] = {}
         self.lock = threading.Lock()
         self.ready = threading.Event()
@@ -218,47 +250,73 @@ class Agent:
     def watch_pods(self, client: Client, selector: str, forget: bool) -> None:
         """List and watch the pods of ``selector`` (the scheduler: unbound pods; the kubelet:
         this Node's pods, as the Node authorizer requires), handling each one."""
-        path = f"/api/v1/pods?fieldSelector={selector}"
-        while True:
-            try:
-                listed = client.get(path) or {}
-                seen = set()
-                for pod in listed.get("items") or []:
-                    seen.add(pod["metadata"]["uid"])
-                    self.handle(pod)
-                for uid in set(self.pods) - seen if forget else ():
-                    self.forget(uid)
-                version = (listed.get("metadata") or {}).get("resourceVersion", "")
-                for event in client.watch(path, version):
-                    obj = event.get("object") or {}
-                    if event.get("type") == "DELETED":
-                        if forget:
-                            self.forget(obj["metadata"]["uid"])
-                    elif event.get("type") in ("ADDED", "MODIFIED"):
-                        self.handle(obj)
-                    elif event.get("type") == "ERROR":
-                        break
-            except Exception:
-                log.exception("pod watch failed; listing again")
-                time.sleep(1)
+
+        def listed(items: list[Obj]) -> None:
+            seen = set()
+            for pod in items:
+                seen.add(pod["metadata"]["uid"])
+                self.handle(pod)
+            for uid in set(self.pods) - seen if forget else ():
+                self.forget(uid)
+
+        def event(kind: str, pod: Obj) -> None:
+            if kind == "DELETED":
+                if forget:
+                    self.forget(pod["metadata"]["uid"])
+            else:
+                self.handle(pod)
+
+        informer(client, f"/api/v1/pods?fieldSelector={selector}", listed, event)
 
     # -- network ------------------------------------------------------------------------------
     def refresh_network(self) -> None:
-        """Keep the run's API ports, Services and EndpointSlices current (every second)."""
+        """Keep the run's API ports current (read every second) and plumb every pod again
+        when they or the Services change (kube-proxy acts on its informers' events)."""
+        for path, attribute in (
+            ("/api/v1/services", "services"),
+            ("/apis/discovery.k8s.io/v1/endpointslices", "slices"),
+        ):
+            threading.Thread(target=self.watch_network, args=(path, attribute), daemon=True).start()
         while True:
+            changed = self.network_changed.wait(1.0)
             try:
                 ports = {self.api_port}
                 for path in self.run_ports_dir.glob("*.port"):
                     with contextlib.suppress(ValueError, OSError):
                         ports.add(int(path.read_text().strip()))
+                if not changed and ports == self.network.host_ports:
+                    continue
+                self.network_changed.clear()
                 self.network.host_ports = ports
-                self.network.services = self.proxier.items("/api/v1/services")
-                self.network.slices = self.proxier.items("/apis/discovery.k8s.io/v1/endpointslices")
                 for worker in list(self.pods.values()):
                     worker.plumb()
             except Exception:
                 log.exception("network refresh failed")
-            time.sleep(1.0)
+
+    def watch_network(self, path: str, attribute: str) -> None:
+        """``self.network.<attribute>``: the objects at ``path``, kept by an informer. A change
+        of the Services re-plumbs the pods; EndpointSlices are read when a connection is
+        dialled."""
+        objects: dict[tuple[str, str], Obj] = {}
+
+        def publish() -> None:
+            setattr(self.network, attribute, list(objects.values()))
+            if attribute == "services":
+                self.network_changed.set()
+
+        def listed(items: list[Obj]) -> None:
+            objects.clear()
+            objects.update((_key(o), o) for o in items)
+            publish()
+
+        def event(kind: str, obj: Obj) -> None:
+            if kind == "DELETED":
+                objects.pop(_key(obj), None)
+            else:
+                objects[_key(obj)] = obj
+            publish()
+
+        informer(self.proxier, path, listed, event)
 
     def sandbox_of(self, ip: str) -> netns.Sandbox | None:
         for worker in list(self.pods.values()):

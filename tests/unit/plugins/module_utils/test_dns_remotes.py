@@ -111,7 +111,7 @@ OK = {HOST: {"200": 6.0}}
 
 
 def test_a_young_pod_is_served_only_after_settle_seconds_watched() -> None:
-    judgement = Judgement(REMOTES, settle=30, now=1000.0)
+    judgement = Judgement(REMOTES, settle=30)
     pods = {"dns-0": (995.0, OK)}
     (first,) = judgement.step(pods, "", now=1000.0)
     assert first.served and not first.settled and not judgement.final([first])
@@ -122,13 +122,13 @@ def test_a_young_pod_is_served_only_after_settle_seconds_watched() -> None:
 
 
 def test_an_old_pod_without_any_error_is_settled_in_one_sample() -> None:
-    judgement = Judgement(REMOTES, settle=30, now=1000.0)
+    judgement = Judgement(REMOTES, settle=30)
     (state,) = judgement.step({"dns-0": (900.0, OK)}, "", now=1000.0)
     assert state.settled and judgement.final([state])
 
 
 def test_an_old_pod_with_an_old_error_is_watched_for_settle_seconds() -> None:
-    judgement = Judgement(REMOTES, settle=30, now=1000.0)
+    judgement = Judgement(REMOTES, settle=30)
     pods = {"dns-0": (900.0, {HOST: {"200": 6.0, "<error>": 1.0}})}
     judgement.step(pods, "", now=1000.0)
     (state,) = judgement.step(pods, "", now=1005.0)
@@ -139,7 +139,7 @@ def test_an_old_pod_with_an_old_error_is_watched_for_settle_seconds() -> None:
 
 def test_a_refused_watch_between_samples_is_never_served() -> None:
     # list answered, the watch refused and retried with back-off: 403 grows past the baseline
-    judgement = Judgement(REMOTES, settle=30, now=1000.0)
+    judgement = Judgement(REMOTES, settle=30)
     judgement.step({"dns-0": (999.0, {HOST: {"200": 3.0, "403": 1.0}})}, "", now=1000.0)
     quiet = {"dns-0": (999.0, {HOST: {"200": 3.0, "403": 1.0}})}
     judgement.step(quiet, "", now=1010.0)
@@ -148,7 +148,7 @@ def test_a_refused_watch_between_samples_is_never_served() -> None:
 
 
 def test_a_refusal_is_final_from_the_second_sample() -> None:
-    judgement = Judgement(REMOTES, settle=30, now=1000.0)
+    judgement = Judgement(REMOTES, settle=30)
     pods = {"dns-0": (999.0, {HOST: {"401": 2.0}})}
     (state,) = judgement.step(pods, "", now=1000.0)
     assert state.cause.startswith("Unauthorized") and not judgement.final([state])
@@ -157,13 +157,25 @@ def test_a_refusal_is_final_from_the_second_sample() -> None:
 
 
 def test_no_pod_names_the_problem_and_waits() -> None:
-    judgement = Judgement(REMOTES, settle=30, now=1000.0)
+    judgement = Judgement(REMOTES, settle=30)
     (state,) = judgement.step({}, "no running pod of ns/dns", now=1000.0)
     assert state.cause == "no running pod of ns/dns" and not judgement.final([state])
 
 
+def test_a_pod_first_seen_late_is_watched_settle_seconds_from_its_own_first_sample() -> None:
+    # a rollout brings a new pod 25 s into the wait: 5 s later it has not been watched 30 s
+    judgement = Judgement(REMOTES, settle=30)
+    judgement.step({"old": (1000.0, OK)}, "", now=1000.0)
+    pods = {"old": (1000.0, OK), "new": (1024.0, OK)}
+    (state,) = judgement.step(pods, "", now=1025.0)
+    (state,) = judgement.step(pods, "", now=1030.0)
+    assert state.served and not state.settled and not judgement.final([state])
+    (state,) = judgement.step(pods, "", now=1055.0)
+    assert state.settled and judgement.final([state])
+
+
 def test_every_pod_must_be_settled() -> None:
-    judgement = Judgement(REMOTES, settle=30, now=1000.0)
+    judgement = Judgement(REMOTES, settle=30)
     (state,) = judgement.step({"old": (900.0, OK), "new": (998.0, OK)}, "", now=1000.0)
     assert state.served and not state.settled
 
