@@ -34,9 +34,10 @@ $(COLL):
 
 # The gates are independent (each starts its own emulators on free ports), so they run
 # side by side; -O keeps each gate's output together. The two long ones (molecule, then
-# integration) start first; lint, sanity and unit share the third slot.
+# integration) start first; lint, sanity, unit and the datapath lab (root: it installs
+# strongSwan and FRR with apt-get when missing) share the third slot.
 test: setup components
-	$(MAKE) --no-print-directory -j 3 -O molecule integration lint sanity unit
+	$(MAKE) --no-print-directory -j 3 -O molecule integration lint sanity unit lab-test
 
 lint: setup
 	$(BIN)/ruff check .
@@ -87,13 +88,17 @@ molecule: setup components
 	   else echo "molecule {}: FAILED"; grep -E -A 25 "fatal: |FAILED!|ERROR!" $(BUILD)/molecule/{}.log | head -n 150; \
 	        echo "--- last lines of $(BUILD)/molecule/{}.log ---"; tail -n 40 $(BUILD)/molecule/{}.log; exit 1; fi'
 
+# As root the demo also runs the datapath lab over the linked clouds (installing its
+# packages with apt-get when missing): tunnels, BGP, pod-to-pod, path MTU, failover and
+# resolve-and-connect.
 demo: setup components
-	$(BIN)/python -m tests.demo --state-dir $(STATE)
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory lab-packages; fi
+	$(BIN)/python -m tests.demo --state-dir $(STATE) $$([ "$$(id -u)" = 0 ] && echo --lab)
 
-# The datapath lab (docs/lab.md): start and link the emulated clouds as the demo does
-# (without the DNS phase), realise every VPN endpoint from the emulators' own state with
-# strongSwan and FRR in network namespaces, check tunnels, BGP and pod-to-pod traffic, print
-# the summary and remove it all (also on failure or interrupt).
+# The datapath lab (docs/lab.md): start and link the emulated clouds as the demo does,
+# realise every VPN endpoint from the emulators' own state with strongSwan and FRR in network
+# namespaces, check tunnels, BGP, pod-to-pod traffic, path MTU, failover and
+# resolve-and-connect, print the summary and remove it all (also on failure or interrupt).
 # Needs root; installs the packages with apt-get when they are missing.
 LAB_STATE ?= $(CURDIR)/.state/lab
 LAB_ARGS ?= --failover
@@ -101,9 +106,11 @@ LAB_PACKAGES := strongswan-charon strongswan-swanctl libcharon-extra-plugins lib
 lab: setup components lab-packages
 	$(BIN)/python -m tests.lab --state-dir $(LAB_STATE) --link $(LAB_ARGS)
 
-# The lab's pytest (all up, and a wrong PSK on one AWS tunnel takes exactly that tunnel down).
+# The lab's pytest (part of make test): all up with verify_link passing on the fed-back state,
+# a wrong PSK and a wrong peer ASN each take exactly one tunnel / session down and verify_link
+# names it, failover, and an interrupted lab that leaves nothing behind.
 lab-test: setup components lab-packages
-	$(BIN)/python -m pytest -q tests/lab
+	XCL_LAB_REQUIRED=1 $(BIN)/python -m pytest -q --durations=5 tests/lab
 
 lab-packages:
 	@if [ "$$(id -u)" != 0 ]; then echo "lab: needs root (network namespaces, strongSwan, FRR)"; exit 1; fi

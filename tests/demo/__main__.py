@@ -9,7 +9,10 @@
    ``ansible-playbook -i <state-dir>/clusters.yml crosscluster.link.link_clusters`` (another
    playbook with ``--playbook``), then show the verification report it wrote
    (``<state-dir>/report/link-report.md`` and ``link-report.xml``);
-4. with ``--unlink``, run ``crosscluster.link.unlink_clusters`` at the end;
+4. with ``--lab`` (``make demo`` as root), run the datapath lab over the linked clouds
+   (tests/lab, docs/lab.md): real IKEv2 + BGP from both emulators' state, pod-to-pod, path
+   MTU, failover and resolve-and-connect;
+   with ``--unlink``, run ``crosscluster.link.unlink_clusters`` at the end;
 5. stop the emulators (``--keep`` leaves them running; ``python -m tests.emulators down
    --state-dir DIR`` stops them later).
 """
@@ -260,6 +263,16 @@ def show_dns(endpoints: dict[str, Any]) -> None:
     )
 
 
+def run_lab(state: Path) -> int:
+    """The datapath lab (docs/lab.md) over the linked emulators: 0 when every check passed."""
+    from tests.lab.__main__ import DEFAULT_PREFIX
+    from tests.lab.__main__ import run_lab as lab
+
+    print("\n===== the datapath lab: strongSwan + FRR from both clouds' state =====", flush=True)
+    summary = lab(state, DEFAULT_PREFIX, pods=1, timeout=90, failover=True)
+    return 0 if summary.ok else 1
+
+
 def ansible_playbook(inventory_path: Path, playbook: str, env: dict[str, str], *extra: str) -> int:
     """Run a collection playbook as a user would, echoing the command."""
     command = [
@@ -283,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
         "--unlink", action="store_true", help="run crosscluster.link.unlink_clusters at the end"
     )
     parser.add_argument("--keep", action="store_true", help="leave the emulators running")
+    parser.add_argument(
+        "--lab",
+        action="store_true",
+        help="then run the datapath lab over the linked clouds (root, strongSwan, FRR)",
+    )
     args = parser.parse_args(argv)
 
     state: Path = args.state_dir.resolve()
@@ -311,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n===== {report} =====\n{report.read_text()}", flush=True)
         if rc == 0 and args.playbook == "link_clusters":
             show_dns(endpoints)
+            if args.lab:
+                rc = run_lab(state)
         if rc == 0 and args.unlink:
             rc = ansible_playbook(inventory_path, "unlink_clusters", env)
         print(f"\nInventory: {inventory_path}\nPlan: {plan_file}")

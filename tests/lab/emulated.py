@@ -1,6 +1,6 @@
-"""Start and link the emulated clouds for the lab, as ``python -m tests.demo --keep`` does,
-but with ``link_dns=false``: the lab checks the datapath, and the DNS phase (real CoreDNS
-reloads) takes minutes. ``launcher.down(state)`` stops them."""
+"""Start and link the emulated clouds for the lab, as ``python -m tests.demo --keep`` does
+(the DNS phase included: the lab's resolve-and-connect check asks the linked cluster DNS).
+``launcher.down(state)`` stops them."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def link(state: Path) -> int:
     demo.seed_gcp(endpoints["gcp"], env, gcp_kube["pod_cidr"], gcp_kube["service_cidr"])
     inventory = state / "clusters.yml"
     inventory.write_text(yaml.safe_dump(demo.inventory(endpoints, vpc_id), sort_keys=False))
-    return demo.ansible_playbook(inventory, "link_clusters", env, "-e", "link_dns=false")
+    return demo.ansible_playbook(inventory, "link_clusters", env)
 
 
 def verify(state: Path, report_dir: Path) -> tuple[int, dict[str, str]]:
