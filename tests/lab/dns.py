@@ -111,6 +111,16 @@ class Discovery:
         cluster (an object already there from an interrupted run is replaced)."""
         for name in {p.cluster for p in self.lab.pods} & self.clusters.keys():
             session, server = kube_client(self.clusters[name].api)
+            gone_by = time.monotonic() + 90
+            namespace = f"{server}/api/v1/namespaces/{NAMESPACE}"
+            while (response := session.get(namespace, timeout=30)).status_code == 200:
+                # A run right before deleted it: a namespace being deleted takes no objects
+                # (403) until the namespace controller has emptied and removed it.
+                if response.json().get("status", {}).get("phase") != "Terminating":
+                    break
+                if time.monotonic() > gone_by:
+                    raise RuntimeError(f"{name}: namespace {NAMESPACE} is still terminating")
+                time.sleep(1)
             addresses = [p.ip for p in self.pods_of(name)]
             for path, body in _objects(addresses):
                 response = session.post(server + path, json=body, timeout=30)
