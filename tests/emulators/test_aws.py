@@ -906,6 +906,7 @@ def test_observed_telemetry_replaces_the_derived_one_until_forgotten(ec2, networ
         "StatusMessage": "IPSEC IS DOWN",
         "AcceptedRouteCount": 0,
     }
+    time.sleep(1.1)  # LastStatusChange has whole seconds: the change must fall in a later one
     try:
         answer = admin(aws_emulator, "observed", "PUT", {"tunnels": [down]})
         assert down in answer["tunnels"]

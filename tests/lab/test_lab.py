@@ -131,43 +131,6 @@ def test_every_tunnel_session_pod_pair_and_remote_name_is_up(linked: Path) -> No
     assert sum(" routes learned from AWS" in n for n in names) == len(tunnels)
 
 
-def test_a_psk_changed_on_one_aws_tunnel_takes_exactly_that_tunnel_down(linked: Path) -> None:
-    ec2 = sources.ec2_client(linked)
-    connection_id, tunnel = aws_tunnels(linked)[1]
-    outside, inside = tunnel["OutsideIpAddress"], tunnel["TunnelInsideCidr"]
-    original = tunnel["PreSharedKey"]
-
-    def set_psk(psk: str) -> None:
-        ec2.modify_vpn_tunnel_options(
-            VpnConnectionId=connection_id,
-            VpnTunnelOutsideIpAddress=outside,
-            TunnelOptions={"PreSharedKey": psk},
-        )
-
-    set_psk("Lab.wrong." + original[:20])  # the AWS side only: GCP keeps its secret
-    try:
-        summary, rc, failures = run_lab(linked, timeout=45)
-    finally:
-        set_psk(original)
-    broken = down(summary.tunnels)
-    assert len(broken) == 1 and broken[0].startswith(f"{connection_id}:{outside} <-> "), broken
-    aws_inside = str(next(ipaddress.ip_network(inside).hosts()))  # AWS takes the first host
-    sessions = down(summary.sessions)
-    assert len(sessions) == 1 and aws_inside in sessions[0].split(" <-> "), sessions
-    assert summary.lines()[:2] == ["3/4 tunnels established", "3/4 BGP sessions established"]
-    # The three other tunnels still carry every pod pair.
-    assert summary.lines()[2] == "2/2 pod-to-pod"
-    # verify_link fails naming exactly that tunnel (by its inside CIDR) on both clouds, with
-    # the likely cause; the session on it is down because its tunnel is.
-    assert rc != 0
-    aws_failed = {n: m for n, m in failures.items() if n.startswith("AWS tunnel ")}
-    ((name, message),) = [(n, m) for n, m in aws_failed.items() if "routes" not in n]
-    assert f"UP {inside} " in message and TUNNEL_CAUSE in message, (name, message)
-    gcp_failed = [m for n, m in failures.items() if n.startswith("GCP tunnel ")]
-    assert len(gcp_failed) == 1 and TUNNEL_CAUSE in gcp_failed[0], gcp_failed
-    assert not [m for m in failures.values() if SESSION_CAUSE in m], failures
-
-
 def patch_router(state: Path, router: dict[str, Any], peers: list[dict[str, Any]]) -> None:
     """routers.patch of the BGP peers (JSON merge patch: the list is replaced whole), then
     the operation waited for."""
@@ -177,33 +140,71 @@ def patch_router(state: Path, router: dict[str, Any], peers: list[dict[str, Any]
     api.session.post(response.json()["selfLink"] + "/wait", timeout=60).raise_for_status()
 
 
-def test_a_peer_asn_changed_on_one_cloud_router_peer_takes_exactly_that_session_down(
+def test_a_wrong_psk_and_a_wrong_peer_asn_take_exactly_their_tunnel_and_session_down(
     linked: Path,
 ) -> None:
+    """Two faults in one lab run, on different tunnels (each fault needs the lab built and
+    verify_link run: CI time): a PSK changed in the AWS emulator only (GCP keeps its secret)
+    takes exactly that tunnel and the session over it down; a peer ASN changed in the GCP
+    emulator only (AWS keeps its ASN) takes exactly that session down, its tunnel staying up.
+    verify_link names each with its likely cause."""
+    ec2 = sources.ec2_client(linked)
+    connection_id, tunnel = aws_tunnels(linked)[1]
+    outside, inside = tunnel["OutsideIpAddress"], tunnel["TunnelInsideCidr"]
+    original = tunnel["PreSharedKey"]
+    aws_inside = str(next(ipaddress.ip_network(inside).hosts()))  # AWS takes the first host
     api, region = sources.gcp_api(linked)
     router = next(r for r in api.items(f"regions/{region}/routers") if r.get("bgpPeers"))
     peers = router["bgpPeers"]
+    # The ASN fault on a session of another tunnel than the PSK fault's.
+    (asn_index,) = [i for i, p in enumerate(peers) if p["peerIpAddress"] != aws_inside][-1:]
+    asn_peer = peers[asn_index]
     wrong = copy.deepcopy(peers)
-    wrong[2]["peerAsn"] = int(wrong[2]["peerAsn"]) + 1  # the GCP side only: AWS keeps its ASN
+    wrong[asn_index]["peerAsn"] = int(asn_peer["peerAsn"]) + 1
+
+    def set_psk(psk: str) -> None:
+        ec2.modify_vpn_tunnel_options(
+            VpnConnectionId=connection_id,
+            VpnTunnelOutsideIpAddress=outside,
+            TunnelOptions={"PreSharedKey": psk},
+        )
+
+    set_psk("Lab.wrong." + original[:20])
     patch_router(linked, router, wrong)
     try:
         summary, rc, failures = run_lab(linked, timeout=45)
     finally:
+        set_psk(original)
         patch_router(linked, router, peers)
-    assert down(summary.tunnels) == []
-    sessions = down(summary.sessions)
-    assert len(sessions) == 1 and peers[2]["peerIpAddress"] in sessions[0].split(" <-> ")
+    broken = down(summary.tunnels)
+    assert len(broken) == 1 and broken[0].startswith(f"{connection_id}:{outside} <-> "), broken
+    sessions = sorted(down(summary.sessions), key=lambda name: aws_inside not in name)
+    assert len(sessions) == 2, sessions
+    assert aws_inside in sessions[0].split(" <-> "), sessions  # over the broken tunnel
+    assert asn_peer["peerIpAddress"] in sessions[1].split(" <-> "), sessions  # the wrong ASN
     assert summary.lines() == [
-        "4/4 tunnels established",
-        "3/4 BGP sessions established",
-        "2/2 pod-to-pod",
+        "3/4 tunnels established",
+        "2/4 BGP sessions established",
+        "2/2 pod-to-pod",  # the other tunnels still carry every pod pair
     ]
-    # verify_link fails naming that session with the likely cause, no tunnel check fails.
     assert rc != 0
-    session = [m for n, m in failures.items() if n.startswith(f"GCP BGP peer {peers[2]['name']} (")]
+    # Each fault named on both clouds with its likely cause, each tunnel by its inside CIDR:
+    # AWS reports a tunnel DOWN when its BGP session is, so the ASN's tunnel fails there too.
+    asn_cidr = str(ipaddress.ip_interface(f"{asn_peer['peerIpAddress']}/30").network)
+    aws_failed = [
+        m for n, m in failures.items() if n.startswith("AWS tunnel ") and "routes" not in n
+    ]
+    assert len(aws_failed) == 2, failures
+    assert [m for m in aws_failed if f"UP {inside} " in m and TUNNEL_CAUSE in m], aws_failed
+    assert [m for m in aws_failed if f"UP {asn_cidr} " in m and SESSION_CAUSE in m], aws_failed
+    gcp_failed = [m for n, m in failures.items() if n.startswith("GCP tunnel ")]
+    assert len(gcp_failed) == 1 and TUNNEL_CAUSE in gcp_failed[0], gcp_failed
+    peer = f"GCP BGP peer {asn_peer['name']} ("
+    session = [m for n, m in failures.items() if n.startswith(peer) and "routes" not in n]
     assert len(session) == 1 and SESSION_CAUSE in session[0], failures
-    assert [n for n in failures if n.startswith("GCP tunnel ")] == [], failures
-    assert not [m for m in failures.values() if TUNNEL_CAUSE in m], failures
+    # The session over the PSK's tunnel is down because its tunnel is: not an ASN mismatch.
+    named = [n for n, m in failures.items() if SESSION_CAUSE in m]
+    assert len(named) == 2 and all(n.startswith(peer) or "AWS tunnel " in n for n in named), named
 
 
 def test_failover_reroutes_around_a_cut_tunnel_and_the_tunnel_comes_back(linked: Path) -> None:
