@@ -50,6 +50,8 @@ ONPREM_CLUSTER = {
     "cluster_node_cidrs": ["192.168.50.0/24"],
     "cluster_asn": 65020,
     "cluster_dns_zone": "onprem-lab.local",
+    # TEST-NET-1 (RFC 5737): apart from the emulators' outside and interface IPs.
+    "cluster_onprem_gateway_ip": "192.0.2.10",
 }
 
 
