@@ -124,8 +124,12 @@ def inventory(
     vpc_id: str,
     network: str = GCP_CLUSTER["cluster_network"],
     report_dir: Path | None = None,
+    onprem_root: Path | None = None,
 ) -> dict[str, Any]:
-    """An inventory of the three emulated clusters, as a user would write for real ones."""
+    """An inventory of the three emulated clusters, as a user would write for real ones.
+    With ``onprem_root`` the on-prem cluster is linked with both clouds too, its gateway's
+    files rendered under that directory (no packages, no services: nothing of this machine is
+    configured)."""
     kube = endpoints["kube"]
 
     def cluster(name: str, base: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -158,15 +162,24 @@ def inventory(
         ),
         "onprem-lab": cluster("onprem-lab", ONPREM_CLUSTER),
     }
+    pairs = [["aws-euw1", "gcp-euw1"]]
+    if onprem_root is not None:
+        pairs += [["aws-euw1", "onprem-lab"], ["gcp-euw1", "onprem-lab"]]
+        hosts["onprem-lab"].update(
+            onprem_vpn_root=str(onprem_root),
+            onprem_vpn_manage_packages=False,
+            onprem_vpn_manage_services=False,
+        )
     return {
         "all": {
             "children": {
                 "clusters": {
                     "vars": {
                         "ansible_connection": "local",
-                        # onprem transports are not built yet: link the two clouds.
+                        # The on-prem cluster only with --onprem: the lab does not build
+                        # an on-prem gateway yet (docs/lab.md, "Not yet").
                         "link_topology": "pairs",
-                        "link_pairs": [["aws-euw1", "gcp-euw1"]],
+                        "link_pairs": pairs,
                         "link_psk_secret": "demo-secret-not-for-production",
                         "link_dns_image": DNS_IMAGE,
                         # No cluster_dns_reload_window: the native CoreDNS reloads a changed
@@ -285,6 +298,11 @@ def main(argv: list[str] | None = None) -> int:
         "--unlink", action="store_true", help="run crosscluster.link.unlink_clusters at the end"
     )
     parser.add_argument("--keep", action="store_true", help="leave the emulators running")
+    parser.add_argument(
+        "--onprem",
+        action="store_true",
+        help="also link onprem-lab, rendering its gateway's files under <state-dir>/onprem-gateway",
+    )
     args = parser.parse_args(argv)
 
     state: Path = args.state_dir.resolve()
@@ -303,7 +321,15 @@ def main(argv: list[str] | None = None) -> int:
             (report_dir / old).unlink(missing_ok=True)
         inventory_path = state / "clusters.yml"
         inventory_path.write_text(
-            yaml.safe_dump(inventory(endpoints, vpc_id, report_dir=report_dir), sort_keys=False)
+            yaml.safe_dump(
+                inventory(
+                    endpoints,
+                    vpc_id,
+                    report_dir=report_dir,
+                    onprem_root=state / "onprem-gateway" if args.onprem else None,
+                ),
+                sort_keys=False,
+            )
         )
         plan_file = state / "plan.json"
         plan_arg = f"link_plan_file={plan_file}"

@@ -404,6 +404,23 @@ def test_the_base_inventory_plans(
     assert [link["id"] for link in result["plan"]["links"]] == [f"{AWS}--{GCP}"]
 
 
+def test_the_demo_inventory_with_onprem_links_plans_three_transports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    linked = inventory(offline_endpoints(tmp_path), VPC, onprem_root=tmp_path / "gateway")
+    result = run_main(link_plan, plan_args(linked), capsys)
+    assert not result.get("failed"), result["msg"]
+    assert {link["id"]: link["transport"] for link in result["plan"]["links"]} == {
+        f"{AWS}--{GCP}": "aws_gcp_ha_vpn",
+        f"{AWS}--{ONPREM}": "aws_onprem_vpn",
+        f"{GCP}--{ONPREM}": "gcp_onprem_ha_vpn",
+    }
+    host = linked["all"]["children"]["clusters"]["hosts"][ONPREM]
+    assert host["onprem_vpn_root"] == str(tmp_path / "gateway")
+    assert host["onprem_vpn_manage_packages"] is False
+    assert host["onprem_vpn_manage_services"] is False
+
+
 @pytest.mark.parametrize(
     "case", [c for c in CATALOGUE if c.where != "playbook"], ids=lambda case: case.id
 )

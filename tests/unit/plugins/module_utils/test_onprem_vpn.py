@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -270,3 +272,56 @@ def test_frr_dry_run_can_fail(tmp_path: Path) -> None:
     path.write_text("router bgp 65100\n neighbor nowhere remote-as x\n")
     check = subprocess.run(["vtysh", "-C", "-f", str(path)], capture_output=True, text=True)
     assert check.returncode != 0
+
+
+CHARON = Path("/usr/lib/ipsec/charon")
+
+
+@pytest.mark.skipif(
+    not (CHARON.exists() and shutil.which("swanctl") and shutil.which("unshare"))
+    or os.geteuid() != 0,
+    reason="needs root, strongSwan's charon and swanctl",
+)
+def test_strongswan_loads_every_connection_and_its_key(tmp_path: Path) -> None:
+    """A charon of its own (private network and mount namespaces, vici socket in tmp_path)
+    parses and loads the rendered files, key files included through ``include``."""
+    result = files()
+    confs = []
+    for f, secret in zip(by_kind(result, "swanctl"), result["secrets"], strict=True):
+        conf = tmp_path / Path(f["path"]).name
+        conf.write_text(f["content"])
+        (tmp_path / Path(secret["path"]).name).write_text(
+            onprem_vpn_secrets_conf(secret, "Ab12cd34ef56gh78")
+        )
+        confs.append(conf)
+    (tmp_path / "run").mkdir()
+    vici = f"unix://{tmp_path}/charon.vici"
+    (tmp_path / "strongswan.conf").write_text(
+        "charon {\n  load = random nonce openssl kdf hmac sha1 sha2 aes gcm kernel-netlink "
+        "socket-default vici\n  port = 0\n  port_nat_t = 0\n  install_routes = no\n"
+        f"  plugins {{\n    vici {{\n      socket = {vici}\n    }}\n  }}\n}}\n"
+    )
+    env = {"STRONGSWAN_CONF": str(tmp_path / "strongswan.conf"), "PATH": os.environ["PATH"]}
+    charon = subprocess.Popen(
+        ["unshare", "-n", "-m", "sh", "-c", f'mount --bind "{tmp_path}/run" /run && exec {CHARON}'],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "charon.vici").exists():
+            assert charon.poll() is None and time.monotonic() < deadline, "charon did not start"
+            time.sleep(0.1)
+        for conf in confs:
+            out = subprocess.run(
+                ["swanctl", "--load-all", "--file", str(conf), "--uri", vici],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            assert out.returncode == 0, out.stdout + out.stderr
+            assert "loaded ike secret" in out.stdout and "loaded connection" in out.stdout
+    finally:
+        charon.terminate()
+        charon.wait(timeout=10)
