@@ -9,6 +9,9 @@
    ``ansible-playbook -i <state-dir>/clusters.yml crosscluster.link.link_clusters`` (another
    playbook with ``--playbook``), then show the verification report it wrote
    (``<state-dir>/report/link-report.md`` and ``link-report.xml``);
+   the on-prem cluster is linked with both clouds, its gateway's files rendered by the
+   ``onprem_vpn`` role under ``<state-dir>/onprem-gateway`` (no package or service of this
+   machine is touched; ``--no-onprem`` links the two clouds only);
 4. with ``--unlink``, run ``crosscluster.link.unlink_clusters`` at the end;
 5. stop the emulators (``--keep`` leaves them running; ``python -m tests.emulators down
    --state-dir DIR`` stops them later).
@@ -299,9 +302,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="leave the emulators running")
     parser.add_argument(
-        "--onprem",
-        action="store_true",
-        help="also link onprem-lab, rendering its gateway's files under <state-dir>/onprem-gateway",
+        "--no-onprem",
+        dest="onprem",
+        action="store_false",
+        help="link the two clouds only (by default onprem-lab is linked with both, its "
+        "gateway's files rendered under <state-dir>/onprem-gateway)",
     )
     args = parser.parse_args(argv)
 

@@ -103,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--failover", action="store_true", help="then cut one tunnel, time the failover, restore"
     )
+    parser.add_argument(
+        "--onprem",
+        action="store_true",
+        help="with --link: also link the on-prem cluster, its gateway from the role's files",
+    )
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         print("lab: needs root (network namespaces)", file=sys.stderr)
@@ -116,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.link:
             from tests.lab.emulated import link
 
-            rc = link(state_dir)
+            rc = link(state_dir, onprem=args.onprem)
             if rc != 0:
                 print(f"lab: link_clusters failed against the emulators (rc {rc})", file=sys.stderr)
                 return rc

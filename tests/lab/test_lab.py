@@ -200,3 +200,40 @@ def test_failover_reroutes_around_a_cut_tunnel_and_the_tunnel_comes_back(linked:
     # Detection is DPD (tunnel) and the BGP hold time (AWS: 30 s) -- not at once, not never.
     assert result.traffic_back is not None and 5 < result.traffic_back < 100, result.line()
     assert result.tunnel_back is not None and result.tunnel_back < 60, result.line()
+
+
+@pytest.fixture(scope="module")
+def linked_onprem(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The demo's three clusters, all linked: the on-prem gateway's files rendered by the
+    onprem_vpn role (tests/lab/onprem.py reads them)."""
+    state = tmp_path_factory.mktemp("lab-onprem")
+    try:
+        assert link(state, onprem=True) == 0, "link_clusters failed against the emulators"
+        yield state
+    finally:
+        launcher.down(state)
+
+
+def test_the_onprem_gateway_the_role_rendered_carries_traffic_to_both_clouds(
+    linked_onprem: Path,
+) -> None:
+    gateways = sources.gateways(linked_onprem)
+    (onprem,) = [g for g in gateways if g.cloud == "onprem"]
+    ip = onprem.public_ips[0]
+    # Expected from the clouds' own state: every AWS tunnel (4 to GCP, 2 to the on-prem IP)
+    # and the GCP tunnels to the on-prem IP.
+    aws_count = len(aws_tunnels(linked_onprem))
+    gcp_to_onprem = [
+        t for g in gateways if g.cloud == "gcp" for t in g.tunnels if t.peer_public_ip == ip
+    ]
+    assert aws_count == 6 and len(gcp_to_onprem) == 2 and len(onprem.tunnels) == 4
+    expected = aws_count + len(gcp_to_onprem)
+    summary, rc, failures = run_lab(linked_onprem, timeout=90)
+    assert summary.lines() == [
+        f"{expected}/{expected} tunnels established",
+        f"{expected}/{expected} BGP sessions established",
+        "6/6 pod-to-pod",
+    ], [r for r in summary.tunnels + summary.sessions + summary.pod_to_pod if not r.ok]
+    # What AWS and GCP report about their tunnels to the gateway (fed back by the lab) is
+    # what verify_link checks: all of it passes.
+    assert (rc, failures) == (0, {})

@@ -325,3 +325,33 @@ def test_strongswan_loads_every_connection_and_its_key(tmp_path: Path) -> None:
     finally:
         charon.terminate()
         charon.wait(timeout=10)
+
+
+def test_the_lab_reads_the_gateway_back_from_the_rendered_files(tmp_path: Path) -> None:
+    """tests/lab/onprem.py builds the lab's on-prem gateway from these files only: what it
+    reads back is what the plan and the peers say."""
+    from tests.lab import onprem as lab_onprem
+
+    the_plan = plan()
+    result = onprem_vpn_files(the_plan, "dc1", peers(the_plan), {**OPTIONS, "root": str(tmp_path)})
+    for f in result["files"]:
+        Path(f["path"]).parent.mkdir(parents=True, exist_ok=True)
+        Path(f["path"]).write_text(f["content"])
+    for s in result["secrets"]:
+        Path(s["path"]).write_text(onprem_vpn_secrets_conf(s, f"key-{s['tunnel']}"))
+    gateway = lab_onprem.gateway(tmp_path, "dc1")
+    assert gateway is not None
+    assert (gateway.cloud, gateway.asn, gateway.public_ips) == ("onprem", 65100, ["192.0.2.10"])
+    ends = {end["name"]: end for end in result["tunnels"]}
+    assert sorted(t.name for t in gateway.tunnels) == sorted(ends)
+    for tunnel in gateway.tunnels:
+        end = ends[tunnel.name]
+        assert tunnel.peer_public_ip == end["peer_ip"]
+        assert tunnel.psk == f"key-{end['id']}"
+        assert tunnel.inside == f"{end['local_inside_address']}/30"
+        assert tunnel.peer_inside_ip == end["peer_inside_address"]
+        assert tunnel.peer_asn == end["peer_asn"]
+        assert tunnel.initiate and tunnel.ike_version == 2
+        assert tunnel.proposal.ike == "aes256-sha256-modp2048"
+        assert list(tunnel.advertised) == result["ranges"]
+    assert lab_onprem.gateway(tmp_path / "nothing", "dc1") is None
