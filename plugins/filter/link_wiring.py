@@ -23,7 +23,7 @@ description:
   - C(tunnels_ready) - whether every tunnel of every link of the cluster has its cloud ends'
     addresses (an AWS outside IP for each tunnel with an AWS end, the GCP HA VPN interface IPs
     for a gcp <-> onprem link).
-  - C(onprem_peers) - link id -> C({tunnels: [{id, outside_ip}]}), the cloud end's outside IP
+  - C(onprem_peers) - link id -> C({tunnels -> [{id, outside_ip}]}), the cloud end's outside IP
     of every tunnel in plan order, for the links where the cluster is the on-prem side (the AWS
     tunnels' outside IPs from C(aws_vpn_links), or the HA VPN interface IP of each tunnel's
     C(gcp_vpn_interface) from C(gcp_vpn_gateway)); links whose cloud end lacks an IP are left out.

@@ -39,7 +39,7 @@ options:
     required: true
   peers:
     description:
-      - Link id -> C({tunnels: [{id, outside_ip}]}), the cloud end's outside IP of every tunnel
+      - Link id -> C({tunnels -> [{id, outside_ip}]}), the cloud end's outside IP of every tunnel
         (the C(onprem_peers) of P(crosscluster.link.link_wiring#filter)).
     type: dict
     required: true
