@@ -2,8 +2,10 @@
 
 - ``emulators``: every emulator (AWS, GCP, the Kubernetes clusters), started once.
 - ``aws_emulator``: the AWS emulator alone (``--only aws``), for tests that need nothing else.
+- ``cloud_emulators``: the AWS and GCP emulators (``--only aws,gcp``): no Kubernetes cluster
+  to start and keep running for tests that use none.
 
-Both return an :class:`EmulatorRun`; the processes are stopped at session end, and also
+Each returns an :class:`EmulatorRun`; the processes are stopped at session end, and also
 by an atexit hook if the run is interrupted.
 """
 
@@ -97,3 +99,8 @@ def emulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorRun]
 @pytest.fixture(scope="session")
 def aws_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorRun]:
     yield from _start(tmp_path_factory.mktemp("aws-emulator"), only=["aws"])
+
+
+@pytest.fixture(scope="session")
+def cloud_emulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorRun]:
+    yield from _start(tmp_path_factory.mktemp("cloud-emulators"), only=["aws", "gcp"])

@@ -8,13 +8,13 @@
 from __future__ import annotations
 
 import functools
-import random
 import time
 from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.common.dict_transformations import recursive_diff
+from ansible_collections.crosscluster.link.plugins.module_utils import _retry
 
 try:
     import boto3
@@ -128,27 +128,21 @@ def retry(
     max_delay: float = 20.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """Retry on throttling and 5xx with full-jitter exponential backoff.
-
-    The delay before retry ``n`` (0-based) is uniform in [0, min(max_delay, base * 2**n)]:
+    """Retry on throttling and 5xx (:func:`_retry.call`, full-jitter exponential backoff):
     with the defaults 7 retries, at most 51.5 s in all (26 s on average). The decorated
     function takes one more keyword, ``retry_codes`` (not passed on): error codes retried the
     same way for that call only (FRESH_ID_NOT_FOUND_CODES). Any other :class:`AwsError` is
     raised at once.
     """
+    policy = _retry.Policy(attempts, base_delay, max_delay)
 
     def decorator(func: Callable[..., T]) -> Callable[..., T]:
         @functools.wraps(func)
         def wrapper(*args: Any, retry_codes: Collection[str] = (), **kwargs: Any) -> T:
-            for attempt in range(attempts):
-                try:
-                    return func(*args, **kwargs)
-                except AwsError as exc:
-                    retryable = exc.retryable or exc.code in retry_codes
-                    if not retryable or attempt == attempts - 1:
-                        raise
-                    sleep(random.uniform(0, min(max_delay, base_delay * 2**attempt)))
-            raise AssertionError("unreachable")  # pragma: no cover
+            def retryable(exc: Exception) -> bool:
+                return isinstance(exc, AwsError) and (exc.retryable or exc.code in retry_codes)
+
+            return _retry.call(lambda: func(*args, **kwargs), retryable, policy, sleep)
 
         return wrapper
 

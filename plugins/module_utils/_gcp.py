@@ -12,10 +12,8 @@ API facts follow the Compute Engine v1 REST reference
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import json
-import random
 import re
 import time
 import traceback
@@ -28,6 +26,7 @@ from ansible.module_utils.common.dict_transformations import (
     camel_dict_to_snake_dict,
     recursive_diff,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils import _retry
 from ansible_collections.crosscluster.link.plugins.module_utils._cloud_facts import is_private_asn
 from ansible_collections.crosscluster.link.plugins.module_utils._compare import contains
 from ansible_collections.crosscluster.link.plugins.module_utils._wait import poll
@@ -304,29 +303,21 @@ def _sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def retryable(exc: GcpError) -> bool:
+def retryable(exc: Exception) -> bool:
     """429, 5xx, and 403 with a rate-limit reason (RATE_LIMIT_REASONS)."""
-    return exc.status in RETRY_STATUSES or (exc.status == 403 and exc.reason in RATE_LIMIT_REASONS)
+    return isinstance(exc, GcpError) and (
+        exc.status in RETRY_STATUSES or (exc.status == 403 and exc.reason in RATE_LIMIT_REASONS)
+    )
 
 
-def retried(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Retry what :func:`retryable` allows with full-jitter exponential backoff (Google
-    Cloud "Retry strategy": truncated exponential backoff with jitter)."""
-
-    attempts, base, cap = 6, 0.5, 16.0
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        for attempt in range(attempts):
-            try:
-                return func(*args, **kwargs)
-            except GcpError as exc:
-                if not retryable(exc) or attempt == attempts - 1:
-                    raise
-            _sleep(random.uniform(0, min(cap, base * 2**attempt)))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    return wrapper
+# Google Cloud "Retry strategy": truncated exponential backoff with jitter (_retry). The
+# lambda looks _sleep up at each call, so a test can replace it.
+RETRY_POLICY = _retry.Policy(attempts=6, base_delay=0.5, max_delay=16.0)
+retried = _retry.retrying(
+    retryable,
+    RETRY_POLICY,
+    sleep=lambda seconds: _sleep(seconds),  # pylint: disable=unnecessary-lambda
+)
 
 
 @retried

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import time
 from typing import Any
+
+from ansible_collections.crosscluster.link.plugins.module_utils import _retry
 
 try:
     from kubernetes.config.config_exception import ConfigException
@@ -25,7 +26,8 @@ except ImportError as exc:  # pragma: no cover - reported through missing_requir
 # Kubernetes API conventions: 409 Conflict is retried by re-reading, 429 and 5xx are
 # transient (https://kubernetes.io/docs/reference/using-api/api-concepts/#retrying).
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-ATTEMPTS = 5
+UNREACHABLE = 0  # the K8sError status of an API server that did not answer (retried too)
+RETRY_POLICY = _retry.Policy(attempts=5, base_delay=0.5, max_delay=8.0)
 
 # The flavours of cluster DNS (see docs/cluster-dns.md) and how each is edited.
 COREDNS_FLAVOURS = ("kubeadm", "eks", "rke2")  # server block in ConfigMap coredns
@@ -47,6 +49,10 @@ class K8sError(Exception):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+def _transient(exc: Exception) -> bool:
+    return isinstance(exc, K8sError) and exc.status in (*RETRY_STATUSES, UNREACHABLE)
 
 
 def kubeconfig_path(kubeconfig: str | None) -> str:
@@ -102,7 +108,8 @@ class Kube:
         self, method: str, path: str, body: Any, content_type: str, allow_404: bool
     ) -> bytes | None:
         headers = {"Accept": "application/json, */*", "Content-Type": content_type}
-        for attempt in range(1, ATTEMPTS + 1):
+
+        def once() -> bytes | None:
             try:
                 _method, url, hdrs, req_body, _post = self.api.param_serialize(
                     method=method,
@@ -115,13 +122,8 @@ class Kube:
                 raw = response.read() or b""
                 status = response.status
             except Exception as exc:  # urllib3 connection errors, TLS errors
-                if attempt == ATTEMPTS:
-                    raise K8sError(f"{method} {path}: cannot reach the API server: {exc}") from exc
-                self._backoff(attempt)
-                continue
-            if status in RETRY_STATUSES and attempt < ATTEMPTS:
-                self._backoff(attempt)
-                continue
+                message = f"{method} {path}: cannot reach the API server: {exc}"
+                raise K8sError(message, UNREACHABLE) from exc
             if status == 404 and allow_404:
                 return None
             if status >= 400:
@@ -130,10 +132,8 @@ class Kube:
                 text = message or raw.decode(errors="replace").strip()
                 raise K8sError(f"{method} {path}: {status} {text}", status)
             return raw
-        raise AssertionError("unreachable")  # pragma: no cover
 
-    def _backoff(self, attempt: int) -> None:
-        self.sleep(min(8.0, 0.25 * 2**attempt) * random.uniform(0.5, 1.0))
+        return _retry.call(once, _transient, RETRY_POLICY, self.sleep)
 
     def get(self, path: str) -> dict[str, Any] | None:
         return self.request("GET", path, allow_404=True)

@@ -12,7 +12,10 @@
    the on-prem cluster is linked with both clouds, its gateway's files rendered by the
    ``onprem_vpn`` role under ``<state-dir>/onprem-gateway`` (no package or service of this
    machine is touched; ``--no-onprem`` links the two clouds only);
-4. with ``--unlink``, run ``crosscluster.link.unlink_clusters`` at the end;
+4. with ``--lab`` (``make demo`` as root), run the datapath lab over the linked clouds
+   (tests/lab, docs/lab.md): real IKEv2 + BGP from both emulators' state, pod-to-pod, path
+   MTU, failover and resolve-and-connect;
+   with ``--unlink``, run ``crosscluster.link.unlink_clusters`` at the end;
 5. stop the emulators (``--keep`` leaves them running; ``python -m tests.emulators down
    --state-dir DIR`` stops them later).
 """
@@ -162,6 +165,10 @@ def inventory(
             cluster_region=endpoints["gcp"]["region"],
             cluster_project=endpoints["gcp"]["project"],
             cluster_network=network,
+            # GKE's kube-dns logs no reload, so k8s_dns_config holds a change for the whole
+            # window (default 90 s, for a real kube-dns to pick up its ConfigMap); the
+            # emulated kube-dns is a placeholder that reads nothing (tests/kube/pods.py READY).
+            cluster_dns_reload_window=10,
         ),
         "onprem-lab": cluster("onprem-lab", ONPREM_CLUSTER),
     }
@@ -179,15 +186,16 @@ def inventory(
                 "clusters": {
                     "vars": {
                         "ansible_connection": "local",
-                        # The on-prem cluster only with --onprem: the lab does not build
-                        # an on-prem gateway yet (docs/lab.md, "Not yet").
+                        # The on-prem cluster unless --no-onprem: its gateway's files are
+                        # rendered under onprem_root, where the lab builds it from.
                         "link_topology": "pairs",
                         "link_pairs": pairs,
                         "link_psk_secret": "demo-secret-not-for-production",
                         "link_dns_image": DNS_IMAGE,
-                        # No cluster_dns_reload_window: the native CoreDNS reloads a changed
-                        # Corefile after 30 s +- 15 s, as in a cluster; k8s_dns_config waits
-                        # until every DNS pod logged the reload (90 s at most).
+                        # The default cluster_dns_reload_window elsewhere: the native CoreDNS
+                        # reloads a changed Corefile after 30 s +- 15 s, as in a cluster (2 s
+                        # under make test: tests/kube/seed.py); k8s_dns_config waits until
+                        # every DNS pod logged the reload (90 s at most).
                         "cluster_dns_rollout_timeout": 60,
                         # The emulated tunnels come up at once: poll every 2 s, not 10.
                         "link_verify_delay": 2,
@@ -278,6 +286,16 @@ def show_dns(endpoints: dict[str, Any]) -> None:
     )
 
 
+def run_lab(state: Path) -> int:
+    """The datapath lab (docs/lab.md) over the linked emulators: 0 when every check passed."""
+    from tests.lab.__main__ import DEFAULT_PREFIX
+    from tests.lab.__main__ import run_lab as lab
+
+    print("\n===== the datapath lab: strongSwan + FRR from both clouds' state =====", flush=True)
+    summary = lab(state, DEFAULT_PREFIX, pods=1, timeout=90, failover=True)
+    return 0 if summary.ok else 1
+
+
 def ansible_playbook(inventory_path: Path, playbook: str, env: dict[str, str], *extra: str) -> int:
     """Run a collection playbook as a user would, echoing the command."""
     command = [
@@ -307,6 +325,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_false",
         help="link the two clouds only (by default onprem-lab is linked with both, its "
         "gateway's files rendered under <state-dir>/onprem-gateway)",
+    )
+    parser.add_argument(
+        "--lab",
+        action="store_true",
+        help="then run the datapath lab over the linked clouds (root, strongSwan, FRR)",
     )
     args = parser.parse_args(argv)
 
@@ -344,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n===== {report} =====\n{report.read_text()}", flush=True)
         if rc == 0 and args.playbook == "link_clusters":
             show_dns(endpoints)
+            if args.lab:
+                rc = run_lab(state)
         if rc == 0 and args.unlink:
             rc = ansible_playbook(inventory_path, "unlink_clusters", env)
         print(f"\nInventory: {inventory_path}\nPlan: {plan_file}")

@@ -37,7 +37,7 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60  # it loads the 5 MB discovery document first
         while time.monotonic() < deadline:
             try:
                 if requests.get(self.base + "/_emulator/health", timeout=1).ok:

@@ -31,14 +31,20 @@ T = TypeVar("T")
 
 def in_netns(pid: int, make: Callable[[], T]) -> T:
     """Run ``make`` in a thread that joined the network namespace of ``pid``."""
+    return in_netns_at(f"/proc/{pid}/ns/net", make)
+
+
+def in_netns_at(path: str, make: Callable[[], T]) -> T:
+    """Run ``make`` in a thread that joined the network namespace of ``path`` (a process's
+    ``/proc/PID/ns/net``, or ``/run/netns/NAME`` of ip-netns(8))."""
     box: dict[str, object] = {}
 
     def run() -> None:
-        fd = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
         try:
             if _libc.setns(fd, CLONE_NEWNET) != 0:
                 errno = ctypes.get_errno()
-                raise OSError(errno, f"setns into the network namespace of {pid}")
+                raise OSError(errno, f"setns into the network namespace {path}")
             box["value"] = make()
         except BaseException as exc:  # handed to the caller
             box["error"] = exc
@@ -200,8 +206,13 @@ def serve_tcp(listener: socket.socket, dial: Callable[[], socket.socket | None])
     threading.Thread(target=loop, daemon=True).start()
 
 
-def serve_udp(listener: socket.socket, dial: Callable[[], socket.socket | None]) -> None:
-    """Answer each datagram on ``listener`` with the reply of a fresh ``dial()`` socket."""
+def serve_udp(
+    listener: socket.socket,
+    dial: Callable[[], socket.socket | None],
+    stop: threading.Event | None = None,
+) -> None:
+    """Answer each datagram on ``listener`` with the reply of a fresh ``dial()`` socket,
+    until the listener is closed or ``stop`` is set (checked twice a second)."""
 
     def answer(data: bytes, peer: tuple[str, int]) -> None:
         try:
@@ -216,12 +227,17 @@ def serve_udp(listener: socket.socket, dial: Callable[[], socket.socket | None])
             pass
 
     def loop() -> None:
-        while True:
+        if stop is not None:
+            listener.settimeout(0.5)
+        while stop is None or not stop.is_set():
             try:
                 data, peer = listener.recvfrom(65535)
+            except TimeoutError:
+                continue
             except OSError:
                 return
             threading.Thread(target=answer, args=(data, peer), daemon=True).start()
+        listener.close()
 
     threading.Thread(target=loop, daemon=True).start()
 

@@ -6,6 +6,7 @@ strongSwan and FRR in network namespaces, puts pods behind each cluster's gatewa
     N/M tunnels established
     N/M BGP sessions established
     N/M pod-to-pod
+    N/M resolve-and-connect
 
 and removes everything it started; exits 1 when any N < M. With ``--link`` it first starts
 and links the emulators as the demo does (``tests/lab/emulated.py``: without the DNS phase)
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.lab import observe, sources
+from tests.lab import dns, observe, sources
 from tests.lab.failover import run as run_failover
 from tests.lab.lab import Lab, Summary
 from tests.lab.netns import LabError
@@ -39,6 +40,7 @@ def report(lab: Lab, summary: Summary) -> None:
         ("tunnel", summary.tunnels),
         ("bgp", summary.sessions),
         ("pod", summary.pod_to_pod),
+        ("dns", summary.resolved or []),
     ):
         for result in results:
             mark = "ok  " if result.ok else "FAIL"
@@ -46,6 +48,8 @@ def report(lab: Lab, summary: Summary) -> None:
                 f"  {mark} {title:<6} {result.name}"
                 + (f" ({result.detail})" if result.detail else "")
             )
+    for mtu in summary.mtus:
+        print(mtu.line())
     for line in summary.lines():
         print(line)
 
@@ -62,11 +66,16 @@ def run_lab(
             f"{len(gateway.tunnels)} tunnels, advertises {advertised}"
         )
     lab = Lab(prefix, state_dir / "lab", gateways, specs, pods_per_cluster=pods)
+    discovery = dns.Discovery(lab, dns.clusters(state_dir))
     try:
         started = time.monotonic()
         lab.build()
         print(f"lab: built in {time.monotonic() - started:.0f}s; waiting for tunnels and BGP")
         summary = lab.check(timeout=timeout)
+        print("lab: resolve-and-connect: publishing each cluster's lab pods as a headless Service")
+        for note in discovery.start():
+            print(f"lab: not checked: {note}")
+        summary.resolved = discovery.check(timeout=timeout)
         report(lab, summary)
         feed(lab, state_dir, "after the checks")
         if failover and summary.ok:
@@ -76,6 +85,10 @@ def run_lab(
             summary.failover_ok = result.ok
         return summary
     finally:
+        try:
+            discovery.stop()
+        except (OSError, RuntimeError) as exc:  # the emulators are gone
+            print(f"lab: could not delete the published lab Services: {exc}")
         lab.teardown()
         try:
             observe.forget(state_dir)
@@ -104,9 +117,11 @@ def main(argv: list[str] | None = None) -> int:
         "--failover", action="store_true", help="then cut one tunnel, time the failover, restore"
     )
     parser.add_argument(
-        "--onprem",
-        action="store_true",
-        help="with --link: also link the on-prem cluster, its gateway from the role's files",
+        "--no-onprem",
+        dest="onprem",
+        action="store_false",
+        help="with --link: link the two clouds only (by default the on-prem cluster too, its "
+        "gateway built from the files the onprem_vpn role rendered)",
     )
     args = parser.parse_args(argv)
     if os.geteuid() != 0:

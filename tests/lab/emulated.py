@@ -1,6 +1,6 @@
-"""Start and link the emulated clouds for the lab, as ``python -m tests.demo --keep`` does,
-but with ``link_dns=false``: the lab checks the datapath, and the DNS phase (real CoreDNS
-reloads) takes minutes. ``launcher.down(state)`` stops them."""
+"""Start and link the emulated clouds for the lab, as ``python -m tests.demo --keep`` does
+(the DNS phase included: the lab's resolve-and-connect check asks the linked cluster DNS).
+``launcher.down(state)`` stops them."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def link(state: Path, onprem: bool = False) -> int:
     """Start the emulators in a fresh ``state`` (what it held is removed), seed them like
     the demo, write ``clusters.yml`` and run ``crosscluster.link.link_clusters`` on it;
     returns the playbook's exit code. With ``onprem`` the on-prem cluster is linked too, its
-    gateway's files rendered under ``state/onprem-gateway`` (the demo's ``--onprem``)."""
+    gateway's files rendered under ``state/onprem-gateway`` (the demo's and the lab's
+    default; ``--no-onprem`` leaves it out)."""
     launcher.down(state)
     # A fresh directory: a Kubernetes cluster restarted on its old etcd data fails to start
     # (its kube-dns Service's cluster IP is still allocated).
@@ -37,7 +38,7 @@ def link(state: Path, onprem: bool = False) -> int:
     inventory.write_text(
         yaml.safe_dump(demo.inventory(endpoints, vpc_id, onprem_root=root), sort_keys=False)
     )
-    return demo.ansible_playbook(inventory, "link_clusters", env, "-e", "link_dns=false")
+    return demo.ansible_playbook(inventory, "link_clusters", env)
 
 
 def verify(state: Path, report_dir: Path) -> tuple[int, dict[str, str]]:

@@ -8,6 +8,7 @@ per tunnel end and FRR; ``pod-<cluster>-<n>`` are the pods behind their cluster'
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 import tempfile
 import time
@@ -19,6 +20,15 @@ from tests.lab import frr, netns, pods, swan
 from tests.lab.model import Gateway
 
 BASE_PORT = 4500  # the first NAT-T port; each tunnel gets its own (swan.py)
+# The largest inner packet each cloud's tunnel carries: AWS Site-to-Site VPN supports an MTU
+# of 1446 bytes (Site-to-Site VPN quotas: "Maximum transmission unit (MTU)"); a Cloud VPN
+# tunnel's payload MTU on an IPv4 gateway interface is 1406 bytes (Cloud VPN "MTU
+# considerations", "Cloud VPN payload MTU values"). A pod's own MTU (veth, 1500) is above both.
+TUNNEL_MTU = {"aws": 1446, "gcp": 1406}
+# strongSwan 5.9's kernel-libipsec creates its TUN device with MTU 1400 and reads no larger
+# packet from it (kernel_libipsec_plugin.c, TUN_DEFAULT_MTU; no option changes it): a larger
+# TUN MTU would drop packets silently. The lab's tunnels carry the smaller of the two.
+LIBIPSEC_MTU = 1400
 
 
 @dataclass(frozen=True)
@@ -38,10 +48,47 @@ class Result:
 
 
 @dataclass
+class PathMtu:
+    """The path MTU from one cluster's pod to another's, measured with DF-set echoes, and
+    what the interfaces on the way say it must be (the smallest MTU of the source pod's
+    eth0, the device its gateway routes the packet into, the target's veth and eth0)."""
+
+    source: str
+    target: str
+    measured: int | None
+    expected: int
+    pod_mtu: int
+    hops: tuple[int, ...] = ()  # the MTUs the expectation comes from, in path order
+
+    @property
+    def ok(self) -> bool:
+        """Measured as the interfaces say: a smaller measure means packets dropped silently
+        (no Fragmentation Needed came back), which breaks path MTU discovery."""
+        return self.measured == self.expected
+
+    def line(self) -> str:
+        mark = "ok  " if self.ok else "FAIL"
+        head = f"  {mark} mtu    {self.source} -> {self.target}: "
+        if self.measured is None:
+            return head + "no DF-set echo of 576 bytes got through"
+        text = f"path MTU {self.measured} (pods' MTU {self.pod_mtu})"
+        if self.measured != self.expected:
+            text += f" (the interfaces on the path say {self.expected}: {self.hops})"
+        if self.measured < self.pod_mtu:
+            text += (
+                f": below the pods' MTU; clamp the TCP MSS to {self.measured - 40} on the "
+                f"gateways (path MTU - 40) or set the pods' MTU to {self.measured}"
+            )
+        return head + text
+
+
+@dataclass
 class Summary:
     tunnels: list[Result] = field(default_factory=list)
     sessions: list[Result] = field(default_factory=list)
     pod_to_pod: list[Result] = field(default_factory=list)
+    mtus: list[PathMtu] = field(default_factory=list)
+    resolved: list[Result] | None = None  # resolve-and-connect, when checked (tests/lab/dns.py)
     failover_ok: bool = True  # no failover run, or one that recovered in time
 
     def lines(self) -> list[str]:
@@ -49,12 +96,13 @@ class Summary:
             f"{_count(self.tunnels)} tunnels established",
             f"{_count(self.sessions)} BGP sessions established",
             f"{_count(self.pod_to_pod)} pod-to-pod",
+            *([] if self.resolved is None else [f"{_count(self.resolved)} resolve-and-connect"]),
         ]
 
     @property
     def ok(self) -> bool:
-        results = self.tunnels + self.sessions + self.pod_to_pod
-        return self.failover_ok and all(r.ok for r in results)
+        results = self.tunnels + self.sessions + self.pod_to_pod + (self.resolved or [])
+        return self.failover_ok and all(r.ok for r in results) and all(m.ok for m in self.mtus)
 
 
 def _count(results: list[Result]) -> str:
@@ -102,12 +150,27 @@ class Lab:
         ports = self._ports()
         for index, gateway in enumerate(self.gateways):
             self._gateway(index, gateway, ports)
-        self.say(f"lab: starting {len(self.charons)} charons (one per tunnel end)")
+        self.say(
+            f"lab: starting {len(self.charons)} charons (one per tunnel end); tunnel MTU "
+            + ", ".join(
+                f"{cloud} {min(mtu, LIBIPSEC_MTU)} (documented {mtu})"
+                for cloud, mtu in TUNNEL_MTU.items()
+                if any(g.cloud == cloud for g in self.gateways)
+            )
+            + "".join(
+                f", {g.cloud} {min(g.tunnel_mtu, LIBIPSEC_MTU)} (configured {g.tunnel_mtu})"
+                for g in self.gateways
+                if g.tunnel_mtu
+            )
+            + f": kernel-libipsec carries at most {LIBIPSEC_MTU}"
+        )
         for charon in self.charons:
             swan.start(charon)
         if len({(c.ns, c.tun) for c in self.charons}) != len(self.charons):
             raise netns.LabError("two charons report the same TUN device: see their charon.log")
-        for charon in self.charons:
+        for charon, gateway in self._charon_gateways():
+            mtu = str(min(gateway.tunnel_mtu or TUNNEL_MTU[gateway.cloud], LIBIPSEC_MTU))
+            netns.ip("link", "set", "dev", charon.tun, "mtu", mtu, ns=charon.ns)
             if charon.end.inside:
                 netns.ip("addr", "add", charon.end.inside, "dev", charon.tun, ns=charon.ns)
         for index in range(len(self.gateways)):
@@ -122,6 +185,10 @@ class Lab:
             frr.start(router)
             self.routers.append(router)
         self._pods()
+
+    def _charon_gateways(self) -> list[tuple[swan.Charon, Gateway]]:
+        by_ns = {self.gateway_ns(i): g for i, g in enumerate(self.gateways)}
+        return [(c, by_ns[c.ns]) for c in self.charons]
 
     def _ports(self) -> dict[tuple[int, int], tuple[int, int]]:
         """(gateway index, tunnel index) -> (own NAT-T port, peer's), equal for the two ends
@@ -245,6 +312,25 @@ class Lab:
             results.append(Result(f"{source.ns} -> {target.ip}", icmp and tcp, detail))
         return results
 
+    def path_mtus(self) -> list[PathMtu]:
+        """From the first pod of each cluster to the first pod of every other one."""
+        first = {p.cluster: p for p in reversed(self.pods)}
+        results = []
+        for source, target in itertools.permutations(first.values(), 2):
+            path = ("get", target.ip, "from", source.ip, "iif", source.link)
+            route = netns.ip("-j", "route", *path, ns=source.gateway_ns)
+            device = json.loads(route)[0]["dev"]
+            hops = [
+                netns.mtu(source.ns, "eth0"),
+                netns.mtu(source.gateway_ns, device),
+                netns.mtu(target.gateway_ns, target.link),
+                netns.mtu(target.ns, "eth0"),
+            ]
+            pod_mtu = hops[0]
+            measured = pods.path_mtu(source, target, ceiling=pod_mtu)
+            results.append(PathMtu(source.ns, target.ip, measured, min(hops), pod_mtu, tuple(hops)))
+        return results
+
     def check(self, timeout: float = 90) -> Summary:
         """Poll until everything is up or ``timeout`` passes; the last poll is the answer."""
         deadline = time.monotonic() + timeout
@@ -258,8 +344,10 @@ class Lab:
         while True:
             summary.pod_to_pod = self.pod_to_pod()
             if all(r.ok for r in summary.pod_to_pod) or time.monotonic() > deadline:
-                return summary
+                break
             time.sleep(2)
+        summary.mtus = self.path_mtus()
+        return summary
 
     def teardown(self) -> None:
         netns.cleanup(self.prefix)

@@ -5,6 +5,7 @@ ip-link(8)). Every name starts with the lab's prefix, so cleanup finds exactly w
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -27,6 +28,11 @@ def run(*args: str, ns: str | None = None, check: bool = True, timeout: float = 
 
 def ip(*args: str, ns: str | None = None, check: bool = True) -> str:
     return run("ip", *(("-n", ns) if ns else ()), *args, check=check)
+
+
+def mtu(ns: str, device: str) -> int:
+    """The MTU of ``device`` in ``ns`` (ip-link(8))."""
+    return int(json.loads(ip("-j", "link", "show", "dev", device, ns=ns))[0]["mtu"])
 
 
 def namespaces(prefix: str) -> list[str]:

@@ -167,8 +167,9 @@ def observe(lab: Lab) -> Iterator[tuple[str, TunnelEnd, Seen]]:
     """(cloud, tunnel end, what its charon and bgpd say) for every tunnel end of the lab."""
     tables = {id(r): frr.vtysh(r, "show bgp ipv4 unicast json") or {} for r in lab.routers}
     neighbours = {id(r): frr.neighbours(r) for r in lab.routers}
+    router_of = {end: r for r in lab.routers for end in r.gateway.tunnels}
     for charon in lab.charons:
-        router = next(r for r in lab.routers if charon.end in r.gateway.tunnels)
+        router = router_of[charon.end]
         peer = charon.end.peer_inside_ip
         raw = swan.swanctl(charon, "--list-sas", "--raw", check=False)
         seen = Seen(

@@ -1,5 +1,6 @@
-"""The on-prem gateway of the lab, from the files the ``onprem_vpn`` role rendered (the demo's
-``--onprem`` renders them under ``<state-dir>/onprem-gateway``, without packages or services).
+"""The on-prem gateway of the lab, from the files the ``onprem_vpn`` role rendered (the demo
+and ``python -m tests.lab --link`` render them under ``<state-dir>/onprem-gateway``, without
+packages or services).
 
 As the clouds' gateways come from their emulators' state, this one comes from its own
 configuration only: each swanctl connection file (peer, identities, proposals, start action)
@@ -57,6 +58,12 @@ def parse_unit(text: str) -> dict[str, str]:
     )
 
 
+def parse_mtu(text: str) -> int | None:
+    """The MTU the unit's ``ip link set IFACE mtu N up`` lines give the XFRM interfaces."""
+    mtus = {int(m) for m in re.findall(r"(?m)^ExecStart=\S+ link set \S+ mtu (\d+) up$", text)}
+    return min(mtus) if mtus else None
+
+
 def gateway(root: Path, cluster: str) -> Gateway | None:
     """The on-prem gateway rendered under ``root``, or None when nothing was rendered."""
     conf_dir = root / SWANCTL
@@ -64,7 +71,8 @@ def gateway(root: Path, cluster: str) -> Gateway | None:
     if not files:
         return None
     asn, neighbours, networks = parse_frr((root / FRR_CONF).read_text())
-    inside_by_dev = parse_unit((root / UNIT).read_text())
+    unit = (root / UNIT).read_text()
+    inside_by_dev = parse_unit(unit)
     # The unit names each interface xcl<if_id>; the connection file carries the if_id.
     tunnels = []
     for path in files:
@@ -105,4 +113,5 @@ def gateway(root: Path, cluster: str) -> Gateway | None:
         keepalive=min(keepalives or [10]),
         public_ips=sorted({t.public_ip for t in tunnels}),
         tunnels=tunnels,
+        tunnel_mtu=parse_mtu(unit),
     )

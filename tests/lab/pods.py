@@ -21,6 +21,7 @@ class Pod:
     ns: str
     ip: str
     gateway_ns: str
+    link: str = ""  # its veth in the gateway namespace
     server: subprocess.Popen[bytes] | None = None
 
 
@@ -37,6 +38,7 @@ def plug(pod: Pod, link: str, vpc_routes: tuple[str, ...] | None = None) -> None
     the gateway routes the pod's /32 to the veth. With ``vpc_routes`` (AWS) the pod's
     packets reach the gateway's routes only for those destinations, as the VPC route table
     says (ip-rule(8): ``iif LINK to PREFIX lookup main``, then ``unreachable``)."""
+    pod.link = link
     netns.add(pod.ns)
     netns.veth(pod.ns, "eth0", pod.gateway_ns, link)
     netns.ip("addr", "add", f"{pod.ip}/32", "dev", "eth0", ns=pod.ns)
@@ -74,6 +76,38 @@ def ping(source: Pod, target: Pod) -> bool:
         check=False,
     )
     return result.returncode == 0
+
+
+def fits(source: Pod, target: Pod, size: int) -> bool:
+    """An ICMP echo of ``size`` bytes (IP packet) with DF set gets its reply (ping(8) ``-M do``:
+    no fragmentation anywhere; a hop with a smaller MTU answers Fragmentation Needed)."""
+    payload = size - 28  # IPv4 header 20 + ICMP header 8
+    result = subprocess.run(
+        [
+            *("ip", "netns", "exec", source.ns, "ping", "-c", "1", "-W", "1", "-q"),
+            *("-M", "do", "-s", str(payload), target.ip),
+        ],
+        capture_output=True,
+        timeout=10,
+        check=False,
+    )
+    return result.returncode == 0
+
+
+def path_mtu(source: Pod, target: Pod, ceiling: int, floor: int = 576) -> int | None:
+    """The largest IPv4 packet that reaches ``target`` unfragmented, by bisection between
+    ``floor`` (576, the size every IPv4 host must accept, RFC 791) and ``ceiling`` (the pod's
+    MTU); None when not even ``floor`` gets through."""
+    if not fits(source, target, floor):
+        return None
+    low, high = floor, ceiling  # fits(low) holds; above high nothing is tried
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(source, target, middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def connect(source: Pod, target: Pod) -> bool:

@@ -42,7 +42,8 @@ def _hosts(state_dir: Path) -> dict[str, Any]:
 
 def onprem_gateways(state_dir: Path) -> list[Gateway]:
     """The on-prem gateways whose files the onprem_vpn role rendered under the host's
-    ``onprem_vpn_root`` (the demo's ``--onprem``): from those files only (onprem.py)."""
+    ``onprem_vpn_root`` (the demo's and the lab's default): from those files only
+    (onprem.py)."""
     found = []
     for name, host in _hosts(state_dir).items():
         root = host.get("onprem_vpn_root")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.lab import aws, frr, gcp, proposals, swan
-from tests.lab.lab import Lab
+from tests.lab import aws, frr, gcp, pods, proposals, swan
+from tests.lab.lab import Lab, PathMtu, Result, Summary
 from tests.lab.model import Gateway, Proposal, TunnelEnd
 
 
@@ -276,3 +276,49 @@ def test_failover_line_says_never_for_what_did_not_happen() -> None:
         "failover a <-> b: traffic back after 31.0s, rerouted after 30.5s, tunnel down after "
         "24.0s; restored: tunnel up after never, BGP after never"
     )
+
+
+@pytest.mark.parametrize("limit", [576, 577, 1000, 1406, 1446, 1499, 1500])
+def test_path_mtu_bisects_to_the_largest_size_that_fits(
+    monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    tried: list[int] = []
+
+    def fits(_source: Any, _target: Any, size: int) -> bool:
+        tried.append(size)
+        return size <= limit
+
+    monkeypatch.setattr(pods, "fits", fits)
+    pod = pods.Pod("c", "ns", "10.0.0.10", "gw")
+    assert pods.path_mtu(pod, pod, ceiling=1500) == limit
+    assert len(tried) <= 12  # log2(1500 - 576) + the floor probe
+
+
+def test_path_mtu_is_none_when_not_even_576_bytes_get_through(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pods, "fits", lambda *_args: False)
+    pod = pods.Pod("c", "ns", "10.0.0.10", "gw")
+    assert pods.path_mtu(pod, pod, ceiling=1500) is None
+
+
+def test_a_path_mtu_below_the_pods_mtu_advises_mss_clamping_and_a_silent_drop_fails() -> None:
+    fine = PathMtu("pod-a", "10.48.0.10", 1446, 1446, 1500, (1500, 1446, 1500, 1500))
+    assert fine.ok
+    assert "clamp the TCP MSS to 1406 on the gateways" in fine.line()
+    assert "set the pods' MTU to 1446" in fine.line()
+    silent = PathMtu("pod-a", "10.48.0.10", 1400, 1446, 1500, (1500, 1446, 1500, 1500))
+    assert not silent.ok and "the interfaces on the path say 1446" in silent.line()
+    whole = PathMtu("pod-a", "10.48.0.10", 1500, 1500, 1500)
+    assert whole.ok and "clamp" not in whole.line()
+    assert not PathMtu("pod-a", "10.48.0.10", None, 1446, 1500).ok
+
+
+def test_the_summary_counts_resolve_and_connect_only_when_it_was_checked() -> None:
+    summary = Summary([Result("t", True)], [Result("s", True)], [Result("p", True)])
+    assert summary.lines()[-1] == "1/1 pod-to-pod" and summary.ok
+    summary.resolved = [Result("r1", True), Result("r2", False)]
+    assert summary.lines()[-1] == "1/2 resolve-and-connect" and not summary.ok
+    summary.resolved = [Result("r1", True)]
+    summary.mtus = [PathMtu("pod-a", "10.48.0.10", 1400, 1446, 1500)]
+    assert not summary.ok  # a path that drops silently fails the run

@@ -5,7 +5,7 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
-from ansible_collections.crosscluster.link.plugins.module_utils import _aws
+from ansible_collections.crosscluster.link.plugins.module_utils import _aws, _retry
 from ansible_collections.crosscluster.link.plugins.module_utils._aws import AwsError
 from botocore.exceptions import ClientError
 
@@ -73,7 +73,7 @@ def test_retry_delay_is_capped() -> None:
     sleeps: list[float] = []
     errors = [AwsError("Throttling", "x", 400) for _unused in range(7)]
     func, _unused = _flaky(errors)
-    with mock.patch.object(_aws.random, "uniform", side_effect=lambda low, high: high):
+    with mock.patch.object(_retry.random, "uniform", side_effect=lambda low, high: high):
         _aws.retry(attempts=8, base_delay=1.0, max_delay=5.0, sleep=sleeps.append)(func)()
     assert sleeps == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0, 5.0]
 
@@ -117,7 +117,7 @@ def test_default_retry_budget_is_bounded() -> None:
     sleeps: list[float] = []
     errors = [AwsError(NOT_FOUND, "x", 400) for _unused in range(8)]
     func, calls = _flaky(errors)
-    highest = mock.patch.object(_aws.random, "uniform", side_effect=lambda low, high: high)
+    highest = mock.patch.object(_retry.random, "uniform", side_effect=lambda low, high: high)
     with highest, pytest.raises(AwsError):
         _aws.retry(sleep=sleeps.append)(func)(retry_codes={NOT_FOUND})
     assert len(calls) == 8 and sum(sleeps) == 51.5
@@ -133,7 +133,7 @@ def test_call_retries_retry_codes_and_passes_only_the_api_params() -> None:
         "DescribeVpnConnections",
     )
     client.describe_vpn_connections.side_effect = [not_found, {"VpnConnections": []}]
-    with mock.patch.object(_aws.random, "uniform", return_value=0.0):
+    with mock.patch.object(_retry.random, "uniform", return_value=0.0):
         answer = _aws.call(
             client,
             "describe_vpn_connections",

@@ -576,9 +576,9 @@ class _EventualEc2:
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """call()'s backoff delays are 0 (its retry loop still runs)."""
-    from ansible_collections.crosscluster.link.plugins.module_utils import _aws
+    from ansible_collections.crosscluster.link.plugins.module_utils import _retry
 
-    monkeypatch.setattr(_aws.random, "uniform", lambda low, high: 0.0)
+    monkeypatch.setattr(_retry.random, "uniform", lambda low, high: 0.0)
 
 
 def test_create_retries_notfound_of_fresh_gateways_and_of_the_new_connection(no_backoff) -> None:

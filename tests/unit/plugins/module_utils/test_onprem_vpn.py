@@ -342,6 +342,7 @@ def test_the_lab_reads_the_gateway_back_from_the_rendered_files(tmp_path: Path) 
     gateway = lab_onprem.gateway(tmp_path, "dc1")
     assert gateway is not None
     assert (gateway.cloud, gateway.asn, gateway.public_ips) == ("onprem", 65100, ["192.0.2.10"])
+    assert gateway.tunnel_mtu == OPTIONS["mtu"]  # the XFRM unit's interface MTU
     ends = {end["name"]: end for end in result["tunnels"]}
     assert sorted(t.name for t in gateway.tunnels) == sorted(ends)
     for tunnel in gateway.tunnels:
