@@ -129,10 +129,26 @@ CATALOGUE: list[Case] = [
         ("peer_asn 0 is out of range: use 1-4294967295",),
     ),
     # --- on-prem gateways ----------------------------------------------------------------
-    Case("inventory", inv({ONPREM: {"cluster_onprem_gateway_ip": DROP}}), ("cluster 'onprem-lab': cluster_onprem_gateway_ip is required for provider onprem", "set it")),
-    Case("inventory", inv({ONPREM: {"cluster_onprem_gateway_ip": "10.0.0.1"}}), ("cluster_onprem_gateway_ip: '10.0.0.1' is in 10.0.0.0/8 (private (RFC 1918))", "use the public IPv4 address")),
-    Case("inventory", inv({ONPREM: {"cluster_onprem_gateway_ip": "192.0.2.300"}}), ("cluster_onprem_gateway_ip: '192.0.2.300' is not an IPv4 address", "e.g. '203.0.113.10'")),
-    Case("inventory", aws(cluster_onprem_gateway_ip="192.0.2.1"), ("cluster_onprem_gateway_ip '192.0.2.1' applies to provider onprem only, not aws", "remove it")),
+    Case(
+        "inventory",
+        inv({ONPREM: {"cluster_onprem_gateway_ip": DROP}}),
+        ("cluster 'onprem-lab': cluster_onprem_gateway_ip is required for provider onprem", "set it"),
+    ),
+    Case(
+        "inventory",
+        inv({ONPREM: {"cluster_onprem_gateway_ip": "10.0.0.1"}}),
+        ("cluster_onprem_gateway_ip: '10.0.0.1' is in 10.0.0.0/8 (private (RFC 1918))", "use the public IPv4 address"),
+    ),
+    Case(
+        "inventory",
+        inv({ONPREM: {"cluster_onprem_gateway_ip": "192.0.2.300"}}),
+        ("cluster_onprem_gateway_ip: '192.0.2.300' is not an IPv4 address", "e.g. '203.0.113.10'"),
+    ),
+    Case(
+        "inventory",
+        aws(cluster_onprem_gateway_ip="192.0.2.1"),
+        ("cluster_onprem_gateway_ip '192.0.2.1' applies to provider onprem only, not aws", "remove it"),
+    ),
     # --- zones --------------------------------------------------------------------------
     Case("inventory", aws(cluster_dns_zone="bad_zone.local"), ("cluster_dns_zone 'bad_zone.local' is not a valid DNS name", "e.g. 'aws-euwest1.local'")),
     Case("inventory", aws(cluster_dns_zone="cluster.local"), ("cluster_dns_zone 'cluster.local' collides", "choose a zone of its own")),
@@ -144,7 +160,11 @@ CATALOGUE: list[Case] = [
     Case(
         "inventory",
         inv({GCP: {"cluster_provider": "onprem", "cluster_onprem_gateway_ip": "192.0.2.20"}}, link_topology="full_mesh"),
-        ("link gcp-euw1--onprem-lab", "(onprem) <-> cluster 'onprem-lab' (onprem) is not supported yet", "supported: aws <-> gcp, aws <-> onprem, gcp <-> onprem"),
+        (
+            "link gcp-euw1--onprem-lab",
+            "(onprem) <-> cluster 'onprem-lab' (onprem) is not supported yet",
+            "supported: aws <-> gcp, aws <-> onprem, gcp <-> onprem",
+        ),
     ),
     Case("inventory", inv(link_pairs=[[AWS, "gcp-euw9"]]), ("names unknown cluster(s) 'gcp-euw9'", "known clusters: aws-euw1, gcp-euw1, onprem-lab")),
     Case("inventory", inv(link_pairs=[[AWS, AWS]]), ("links cluster 'aws-euw1' to itself", "remove it")),
