@@ -38,9 +38,11 @@ $(COLL):
 
 # The gates are independent (each starts its own emulators on free ports), so they run
 # side by side; -O keeps each gate's output together. The two long ones (molecule, then
-# integration) start first; lint, sanity, unit and the datapath lab (root: it installs
-# strongSwan and FRR with apt-get when missing) share the third slot.
+# integration) start first; lint, sanity, unit and the datapath lab share the third slot.
+# As root (CI) strongSwan and FRR are installed first (apt-get, when missing): the lab needs
+# them, and so do the unit tests that load the onprem_vpn role's files into charon and vtysh.
 test: setup components
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory lab-packages; fi
 	$(MAKE) --no-print-directory -j 3 -O molecule integration lint sanity unit lab-test
 
 lint: setup

@@ -20,7 +20,13 @@ description:
     links whose gateway has not both IPs yet are left out.
   - C(peer_tunnels) - link id -> the AWS side of the link (fact C(aws_vpn_links) of the AWS
     host), for the links where the cluster is the GCP side.
-  - C(tunnels_ready) - whether every tunnel of every link of the cluster has an AWS outside IP.
+  - C(tunnels_ready) - whether every tunnel of every link of the cluster has its cloud ends'
+    addresses (an AWS outside IP for each tunnel with an AWS end, the GCP HA VPN interface IPs
+    for a gcp <-> onprem link).
+  - C(onprem_peers) - link id -> C({tunnels -> [{id, outside_ip}]}), the cloud end's outside IP
+    of every tunnel in plan order, for the links where the cluster is the on-prem side (the AWS
+    tunnels' outside IPs from C(aws_vpn_links), or the HA VPN interface IP of each tunnel's
+    C(gcp_vpn_interface) from C(gcp_vpn_gateway)); links whose cloud end lacks an IP are left out.
   - C(dns_remotes) - every linked cluster as a remote of the C(cluster_dns) role (name, zone,
     api_endpoint, kubeconfig, context).
 options:
@@ -46,7 +52,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C(peer_gateways), C(peer_tunnels), C(tunnels_ready) and C(dns_remotes).
+  description: C(peer_gateways), C(peer_tunnels), C(tunnels_ready), C(onprem_peers) and C(dns_remotes).
   type: dict
 """
 

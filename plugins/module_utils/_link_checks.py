@@ -85,8 +85,26 @@ def gcp_tunnel_cause(tunnel: Mapping[str, Any]) -> str:
     return TUNNEL_CAUSE
 
 
-def _links(plan: Mapping[str, Any], cluster: str, side: str) -> list[dict[str, Any]]:
-    return [link for link in plan.get("links", []) if link.get(f"{side}_cluster") == cluster]
+def _links(
+    plan: Mapping[str, Any], cluster: str, side: str, transport: str | None = None
+) -> list[dict[str, Any]]:
+    return [
+        link
+        for link in plan.get("links", [])
+        if link.get(f"{side}_cluster") == cluster
+        and (transport is None or link.get("transport", "aws_gcp_ha_vpn") == transport)
+    ]
+
+
+def _peer_end(tunnel: Mapping[str, Any], side: str) -> tuple[Any, Any]:
+    """The other end of a tunnel seen from ``side`` (aws or gcp): its inside address and
+    ASN - the GCP or on-prem end of an AWS tunnel, the AWS or on-prem end of a GCP one. The
+    on-prem gateway itself cannot be read through a cloud API: what the cloud reports about
+    its tunnels to it is what verify checks."""
+    for other in ("aws", "gcp", "onprem"):
+        if other != side and f"{other}_inside_address" in tunnel:
+            return tunnel[f"{other}_inside_address"], tunnel.get(f"{other}_asn")
+    return None, None
 
 
 def aws_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -> list[Check]:
@@ -95,7 +113,7 @@ def aws_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -> li
     connections = status.get("vpn_connections") or []
     checks = []
     for link in _links(plan, cluster, "aws"):
-        for letter in ("a", "b"):
+        for letter in sorted({t["aws_vpn_connection"] for t in link["tunnels"]}):
             name = f"{link['id']}-{letter}"
             conn = next(
                 (
@@ -116,7 +134,7 @@ def aws_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -> li
                 r = reported_by_cidr.get(tunnel["inside_cidr"], {})
                 expected = (
                     f"UP {tunnel['inside_cidr']} {tunnel['aws_inside_address']}/"
-                    f"{tunnel['gcp_inside_address']} AS {tunnel['aws_asn']}"
+                    f"{_peer_end(tunnel, 'aws')[0]} AS {tunnel['aws_asn']}"
                 )
                 actual = (
                     f"{r.get('status', 'missing')} {r.get('inside_cidr', '-')} "
@@ -143,9 +161,10 @@ def gcp_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -> li
             cause = gcp_tunnel_cause(reported)
             checks.append(check(link["id"], cluster, label, "ESTABLISHED", state, cause))
             peer = peers.get(name, {}).get("status", "missing")
+            peer_address, peer_asn = _peer_end(tunnel, "gcp")
             label = (
                 f"GCP BGP peer {name} ({tunnel['gcp_inside_address']} AS {tunnel['gcp_asn']}"
-                f" -> {tunnel['aws_inside_address']} AS {tunnel['aws_asn']})"
+                f" -> {peer_address} AS {peer_asn})"
             )
             if peer == "missing":
                 cause = "BGP peer not configured"
@@ -187,7 +206,7 @@ def aws_route_checks(
         for t in c.get("tunnels") or []
     }
     checks = []
-    for link in _links(plan, cluster, "aws"):
+    for link in _links(plan, cluster, "aws", "aws_gcp_ha_vpn"):
         remote = _side_status(plan, facts, link["gcp_cluster"])
         peers = {p.get("name"): p for p in (remote or {}).get("bgp_peers") or []}
         for tunnel in link["tunnels"]:
@@ -224,7 +243,7 @@ def gcp_route_checks(
     own = _side_status(plan, facts, cluster) or {}
     peers = {p.get("name"): p for p in own.get("bgp_peers") or []}
     checks = []
-    for link in _links(plan, cluster, "gcp"):
+    for link in _links(plan, cluster, "gcp", "aws_gcp_ha_vpn"):
         remote = _side_status(plan, facts, link["aws_cluster"])
         blocks = _ipv4(list((remote or {}).get("vpc_cidr_blocks") or []))
         exact = plan["clusters"][link["aws_cluster"]].get("aws_gateway") != "tgw"

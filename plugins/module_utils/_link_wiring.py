@@ -17,46 +17,106 @@ def _peer_facts(plan: dict[str, Any], facts: Facts, cluster: str) -> Mapping[str
     return facts[plan["clusters"][cluster]["host"]]
 
 
-def _links(plan: dict[str, Any], cluster: str, side: str | None = None) -> list[dict[str, Any]]:
+AWS_GCP = "aws_gcp_ha_vpn"
+AWS_ONPREM = "aws_onprem_vpn"
+GCP_ONPREM = "gcp_onprem_ha_vpn"
+
+
+def _transport(link: dict[str, Any]) -> str:
+    return str(link.get("transport") or AWS_GCP)
+
+
+def _links(
+    plan: dict[str, Any],
+    cluster: str,
+    side: str | None = None,
+    transports: tuple[str, ...] | None = None,
+) -> list[dict[str, Any]]:
     return [
         link
         for link in plan["links"]
         if (link.get(f"{side}_cluster") == cluster if side else cluster in link["clusters"])
+        and (transports is None or _transport(link) in transports)
     ]
 
 
+def _gateway_ips(plan: dict[str, Any], facts: Facts, gcp_cluster: str) -> list[str] | None:
+    """The GCP HA VPN gateway's two interface IPs (fact ``gcp_vpn_gateway`` of the GCP host,
+    set in the gateways play), or None while it has not both."""
+    gateway = _peer_facts(plan, facts, gcp_cluster).get("gcp_vpn_gateway") or {}
+    ips = [ip for ip in gateway.get("interface_ips") or [] if ip]
+    return ips if len(ips) == 2 else None
+
+
+def _aws_tunnels(plan: dict[str, Any], facts: Facts, link: dict[str, Any]) -> list[Any] | None:
+    """The AWS side's tunnels of a link (fact ``aws_vpn_links`` of the AWS host, set in the
+    AWS tunnels play), or None while not every planned tunnel has an outside IP."""
+    aws_links = _peer_facts(plan, facts, link["aws_cluster"]).get("aws_vpn_links") or {}
+    tunnels = (aws_links.get(link["id"]) or {}).get("tunnels") or []
+    if len(tunnels) != len(link["tunnels"]) or any(t.get("outside_ip") is None for t in tunnels):
+        return None
+    return list(tunnels)
+
+
 def peer_gateways(plan: dict[str, Any], facts: Facts, cluster: str) -> dict[str, Any]:
-    """Link id -> the GCP HA VPN gateway's two interface IPs, for each link where this
-    cluster is the AWS side and the GCP host has set ``gcp_vpn_gateway`` (gateways play)."""
+    """Link id -> the GCP HA VPN gateway's two interface IPs, for each aws <-> gcp link where
+    this cluster is the AWS side and the GCP host has set ``gcp_vpn_gateway``."""
     peers = {}
-    for link in _links(plan, cluster, "aws"):
-        gateway = _peer_facts(plan, facts, link["gcp_cluster"]).get("gcp_vpn_gateway") or {}
-        ips = [ip for ip in gateway.get("interface_ips") or [] if ip]
-        if len(ips) == 2:
+    for link in _links(plan, cluster, "aws", (AWS_GCP,)):
+        ips = _gateway_ips(plan, facts, link["gcp_cluster"])
+        if ips:
             peers[link["id"]] = {"interface_ips": ips}
     return peers
 
 
 def peer_tunnels(plan: dict[str, Any], facts: Facts, cluster: str) -> dict[str, Any]:
     """Link id -> the AWS side of the link (fact ``aws_vpn_links`` of the AWS host, set in
-    the AWS tunnels play), for each link where this cluster is the GCP side."""
+    the AWS tunnels play), for each aws <-> gcp link where this cluster is the GCP side."""
     peers = {}
-    for link in _links(plan, cluster, "gcp"):
+    for link in _links(plan, cluster, "gcp", (AWS_GCP,)):
         aws_links = _peer_facts(plan, facts, link["aws_cluster"]).get("aws_vpn_links") or {}
         if link["id"] in aws_links:
             peers[link["id"]] = aws_links[link["id"]]
     return peers
 
 
+def onprem_peers(plan: dict[str, Any], facts: Facts, cluster: str) -> dict[str, Any]:
+    """Link id -> ``{tunnels: [{id, outside_ip}]}`` in plan tunnel order, the cloud end of
+    each link where this cluster is the on-prem side: the AWS tunnels' outside IPs, or the
+    GCP HA VPN interface IP of each tunnel's ``gcp_vpn_interface``. Links whose cloud end
+    has not every IP yet are left out."""
+    peers: dict[str, Any] = {}
+    for link in _links(plan, cluster, "onprem", (AWS_ONPREM, GCP_ONPREM)):
+        if _transport(link) == AWS_ONPREM:
+            tunnels = _aws_tunnels(plan, facts, link)
+            if tunnels is None:
+                continue
+            by_id = {t.get("id"): t.get("outside_ip") for t in tunnels}
+            outside = [by_id.get(t["id"]) for t in link["tunnels"]]
+        else:
+            ips = _gateway_ips(plan, facts, link["gcp_cluster"])
+            if ips is None:
+                continue
+            outside = [ips[t["gcp_vpn_interface"]] for t in link["tunnels"]]
+        if all(outside):
+            peers[link["id"]] = {
+                "tunnels": [
+                    {"id": t["id"], "outside_ip": ip}
+                    for t, ip in zip(link["tunnels"], outside, strict=True)
+                ]
+            }
+    return peers
+
+
 def tunnels_ready(plan: dict[str, Any], facts: Facts, cluster: str) -> bool:
-    """Whether every tunnel of every link of this cluster has an AWS outside IP (always,
-    outside check mode, once the AWS tunnels play ran)."""
+    """Whether every tunnel of every link of this cluster has its cloud ends' addresses:
+    an AWS outside IP for each tunnel with an AWS end, both HA VPN interface IPs for a
+    gcp <-> onprem link (always, outside check mode, once the tunnels plays ran)."""
     for link in _links(plan, cluster):
-        aws_links = _peer_facts(plan, facts, link["aws_cluster"]).get("aws_vpn_links") or {}
-        tunnels = (aws_links.get(link["id"]) or {}).get("tunnels") or []
-        if len(tunnels) != len(link["tunnels"]) or any(
-            t.get("outside_ip") is None for t in tunnels
-        ):
+        if _transport(link) == GCP_ONPREM:
+            if _gateway_ips(plan, facts, link["gcp_cluster"]) is None:
+                return False
+        elif _aws_tunnels(plan, facts, link) is None:
             return False
     return True
 
@@ -83,5 +143,6 @@ def wiring(plan: dict[str, Any], facts: Facts, cluster: str) -> dict[str, Any]:
         "peer_gateways": peer_gateways(plan, facts, cluster),
         "peer_tunnels": peer_tunnels(plan, facts, cluster),
         "tunnels_ready": tunnels_ready(plan, facts, cluster),
+        "onprem_peers": onprem_peers(plan, facts, cluster),
         "dns_remotes": dns_remotes(plan, cluster),
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import ipaddress
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -55,6 +56,7 @@ KNOWN_VARS = (
     "cluster_api_endpoint",
     "cluster_aws_gateway",
     "cluster_aws_transit_gateway_id",
+    "cluster_onprem_gateway_ip",
 )
 # The cluster_dns role's own variables share the prefix; they are not part of the spec.
 ROLE_VAR_PREFIXES = ("cluster_dns_",)
@@ -85,7 +87,7 @@ REQUIRED_VARS = ("cluster_provider", *CIDR_FIELDS, "cluster_dns_zone", "cluster_
 PROVIDER_VARS = {
     "aws": ("cluster_region", "cluster_network"),
     "gcp": ("cluster_region", "cluster_project", "cluster_network"),
-    "onprem": (),
+    "onprem": ("cluster_onprem_gateway_ip",),
 }
 
 # GCP resource names: RFC 1035 label, at most 63 characters (Compute Engine API reference,
@@ -132,7 +134,30 @@ BLOCK_PREFIX = 28  # one aligned /28 per link = its four /30s
 BLOCK_SIZE = 16
 BLOCK_COUNT = 65536 // BLOCK_SIZE
 
-TRANSPORTS = {("aws", "gcp"): "aws_gcp_ha_vpn"}
+# One transport per provider pair (sorted): its name; _PLANNERS holds how its tunnels are laid
+# out. aws <-> onprem: one customer gateway at the on-prem IP, one VPN connection, its two
+# tunnels. gcp <-> onprem: both HA VPN interfaces to one external gateway interface
+# (SINGLE_IP_INTERNALLY_REDUNDANT), two tunnels (Google Cloud "Create an HA VPN gateway to a
+# peer VPN gateway", one peer interface). An on-prem link uses the first two /30s of its block.
+TRANSPORTS = {
+    ("aws", "gcp"): "aws_gcp_ha_vpn",
+    ("aws", "onprem"): "aws_onprem_vpn",
+    ("gcp", "onprem"): "gcp_onprem_ha_vpn",
+}
+ONPREM_TUNNELS_PER_LINK = 2
+# Ranges a gateway's public IPv4 cannot be in (IANA IPv4 special-purpose registry, RFC 6890).
+# The documentation ranges (RFC 5737) are accepted: examples and the lab use them.
+NON_PUBLIC_IPV4 = (
+    ("0.0.0.0/8", "'this network'"),
+    ("10.0.0.0/8", "private (RFC 1918)"),
+    ("100.64.0.0/10", "shared address space (RFC 6598, carrier-grade NAT)"),
+    ("127.0.0.0/8", "loopback"),
+    ("169.254.0.0/16", "link-local"),
+    ("172.16.0.0/12", "private (RFC 1918)"),
+    ("192.168.0.0/16", "private (RFC 1918)"),
+    ("224.0.0.0/4", "multicast"),
+    ("240.0.0.0/4", "reserved (RFC 1112) or broadcast"),
+)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -305,6 +330,7 @@ def _validate_location(name: str, provider: Any, spec: Mapping[str, Any]) -> lis
                     f"cluster {_q(name)}: {var} {_q(spec.get(var))} applies to provider aws "
                     f"only, not {provider}"
                 )
+    errors += _validate_onprem(name, provider, spec)
     if provider == "gcp":
         if not _missing(region) and not GCP_REGION_RE.match(str(region)):
             errors.append(
@@ -322,6 +348,36 @@ def _validate_location(name: str, provider: Any, spec: Mapping[str, Any]) -> lis
                 f"(lowercase letters, digits and hyphens, e.g. 'prod-vpc')"
             )
     return errors
+
+
+def gateway_ip_problem(value: Any) -> str | None:
+    """Why ``value`` is not a public unicast IPv4 address a cloud VPN can reach, or None."""
+    fix = "use the public IPv4 address the gateway's IKE traffic comes from, e.g. '203.0.113.10'"
+    if not isinstance(value, str):
+        return f"{_q(value)} is not an IPv4 address string; {fix}"
+    try:
+        address = ipaddress.IPv4Address(value)  # strict: four decimal octets, no zero padding
+    except ValueError:
+        return f"{_q(value)} is not an IPv4 address; {fix}"
+    for cidr, what in NON_PUBLIC_IPV4:
+        if address in ipaddress.IPv4Network(cidr):
+            return f"{_q(value)} is in {cidr} ({what}), not a public address; {fix}"
+    return None
+
+
+def _validate_onprem(name: str, provider: Any, spec: Mapping[str, Any]) -> list[str]:
+    value = spec.get("cluster_onprem_gateway_ip")
+    if _missing(value):
+        return []  # reported as missing for onprem, nothing to say otherwise
+    if provider != "onprem":
+        if provider not in PROVIDERS:
+            return []
+        return [
+            f"cluster {_q(name)}: cluster_onprem_gateway_ip {_q(value)} applies to provider "
+            f"onprem only, not {provider}; remove it"
+        ]
+    problem = gateway_ip_problem(value)
+    return [f"cluster {_q(name)}: cluster_onprem_gateway_ip: {problem}"] if problem else []
 
 
 def _validate_access(name: str, spec: Mapping[str, Any]) -> list[str]:
@@ -744,7 +800,7 @@ def _normalize(
     """The cluster as it appears in the plan: variables without the cluster_ prefix."""
     provider = spec.get("cluster_provider")
     aws = provider == "aws"
-    return {
+    cluster = {
         "name": name,
         "host": host,
         "provider": provider,
@@ -762,6 +818,10 @@ def _normalize(
         "aws_gateway": (spec.get("cluster_aws_gateway") or "vgw") if aws else None,
         "aws_transit_gateway_id": spec.get("cluster_aws_transit_gateway_id") if aws else None,
     }
+    if provider == "onprem":  # only here, so the clusters of a cloud-only plan stay as they were
+        ip = spec.get("cluster_onprem_gateway_ip")
+        cluster["onprem_gateway_ip"] = ip.strip() if isinstance(ip, str) else ip
+    return cluster
 
 
 def _name_errors(names: Mapping[str, str]) -> list[str]:
@@ -815,7 +875,26 @@ def _validate_clusters(
         if zone:
             zones[name] = zone
         clusters[name] = _normalize(host, name, spec, asn, zone, nets)
-    return clusters, errors + cidr_overlaps(networks) + zone_conflicts(zones), warnings
+    errors += cidr_overlaps(networks) + zone_conflicts(zones) + gateway_ip_conflicts(clusters)
+    return clusters, errors, warnings
+
+
+def gateway_ip_conflicts(clusters: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Two on-prem clusters behind one gateway IP: the clouds would take them for one peer
+    (an identical CreateCustomerGateway returns the existing one)."""
+    errors = []
+    seen: dict[str, str] = {}
+    for name in sorted(clusters):
+        ip = clusters[name].get("onprem_gateway_ip")
+        if clusters[name].get("provider") != "onprem" or not isinstance(ip, str) or not ip:
+            continue
+        if ip in seen:
+            errors.append(
+                f"cluster {_q(seen[ip])} and cluster {_q(name)}: cluster_onprem_gateway_ip "
+                f"{ip} is duplicated; every on-prem cluster needs a gateway of its own"
+            )
+        seen.setdefault(ip, name)
+    return errors
 
 
 def pool_errors(topology: Any, link_count: int) -> list[str]:
@@ -838,22 +917,78 @@ def unsupported_errors(
         if transport_for((pa, pb)) is None:
             errors.append(
                 f"link {link_id(a, b)}: cluster {_q(a)} ({pa}) <-> cluster {_q(b)} ({pb}) "
-                f"is not supported yet; supported: aws <-> gcp"
+                f"is not supported yet; supported: {SUPPORTED_PAIRS}"
             )
     return errors
 
 
+SUPPORTED_PAIRS = ", ".join(f"{a} <-> {b}" for a, b in TRANSPORTS)
+
+
+def _aws_onprem_tunnels(
+    lid: str, aws: Mapping[str, Any], onprem: Mapping[str, Any], block: int
+) -> list[dict[str, Any]]:
+    """One customer gateway (the on-prem IP and ASN), one VPN connection ``a``, its tunnels
+    1 and 2 on the first two /30s of the block. AWS takes the first host, on-prem the second."""
+    return [
+        {
+            "id": f"{lid}-t{index}",
+            "index": index,
+            "inside_cidr": str(network),
+            "aws_inside_address": str(netaddr.IPAddress(network.first + 1)),
+            "onprem_inside_address": str(netaddr.IPAddress(network.first + 2)),
+            "aws_asn": aws["asn"],
+            "onprem_asn": onprem["asn"],
+            "aws_vpn_connection": "a",
+            "aws_tunnel": index + 1,
+        }
+        for index, network in enumerate(block_tunnels(block)[:ONPREM_TUNNELS_PER_LINK])
+    ]
+
+
+def _gcp_onprem_tunnels(
+    lid: str, gcp: Mapping[str, Any], onprem: Mapping[str, Any], block: int
+) -> list[dict[str, Any]]:
+    """HA VPN interface 0 and 1 each to the external gateway's only interface 0
+    (SINGLE_IP_INTERNALLY_REDUNDANT). The Cloud Router takes the first host, on-prem the
+    second (the customer side, as on AWS)."""
+    return [
+        {
+            "id": f"{lid}-t{index}",
+            "index": index,
+            "inside_cidr": str(network),
+            "gcp_inside_address": str(netaddr.IPAddress(network.first + 1)),
+            "onprem_inside_address": str(netaddr.IPAddress(network.first + 2)),
+            "gcp_asn": gcp["asn"],
+            "onprem_asn": onprem["asn"],
+            "gcp_vpn_interface": index,
+            "gcp_external_interface": 0,
+        }
+        for index, network in enumerate(block_tunnels(block)[:ONPREM_TUNNELS_PER_LINK])
+    ]
+
+
+# transport -> (its two providers, the function laying out its tunnels)
+_PLANNERS = {
+    "aws_gcp_ha_vpn": (("aws", "gcp"), _aws_gcp_tunnels),
+    "aws_onprem_vpn": (("aws", "onprem"), _aws_onprem_tunnels),
+    "gcp_onprem_ha_vpn": (("gcp", "onprem"), _gcp_onprem_tunnels),
+}
+
+
 def _plan_link(a: str, b: str, clusters: Mapping[str, Mapping[str, Any]], block: int) -> dict:
     lid = link_id(a, b)
+    transport = transport_for((clusters[a]["provider"], clusters[b]["provider"]))
+    (first, second), tunnels = _PLANNERS[str(transport)]
     by_provider = {clusters[a]["provider"]: a, clusters[b]["provider"]: b}
-    aws, gcp = clusters[by_provider["aws"]], clusters[by_provider["gcp"]]
+    one, other = clusters[by_provider[first]], clusters[by_provider[second]]
     return {
         "id": lid,
         "clusters": [a, b],
-        "transport": "aws_gcp_ha_vpn",
-        "aws_cluster": aws["name"],
-        "gcp_cluster": gcp["name"],
-        "tunnels": _aws_gcp_tunnels(lid, aws, gcp, block),
+        "transport": transport,
+        f"{first}_cluster": one["name"],
+        f"{second}_cluster": other["name"],
+        "tunnels": tunnels(lid, one, other, block),
     }
 
 
@@ -904,16 +1039,28 @@ def summarize(plan: Mapping[str, Any]) -> list[str]:
             f"{c['dns_zone']}".replace("  ", " ")
         )
     for link in plan["links"]:
+        first, second = _PLANNERS[link["transport"]][0]
         lines.append(
-            f"link {link['id']} ({link['transport']}): {link['aws_cluster']} (aws) <-> "
-            f"{link['gcp_cluster']} (gcp)"
+            f"link {link['id']} ({link['transport']}): {link[first + '_cluster']} ({first}) <-> "
+            f"{link[second + '_cluster']} ({second})"
         )
         for t in link["tunnels"]:
             lines.append(
-                f"  tunnel {t['id']} {t['inside_cidr']}: aws {t['aws_inside_address']} "
-                f"AS {t['aws_asn']} (connection {t['aws_vpn_connection']} tunnel "
-                f"{t['aws_tunnel']}) <-> gcp {t['gcp_inside_address']} AS {t['gcp_asn']} "
-                f"(HA VPN interface {t['gcp_vpn_interface']}, external interface "
-                f"{t['gcp_external_interface']})"
+                f"  tunnel {t['id']} {t['inside_cidr']}: {_side(first, t)} <-> {_side(second, t)}"
             )
     return lines
+
+
+def _side(provider: str, tunnel: Mapping[str, Any]) -> str:
+    """One end of a tunnel for ``summarize``."""
+    where = ""
+    if provider == "aws":
+        where = f" (connection {tunnel['aws_vpn_connection']} tunnel {tunnel['aws_tunnel']})"
+    elif provider == "gcp":
+        where = (
+            f" (HA VPN interface {tunnel['gcp_vpn_interface']}, external interface "
+            f"{tunnel['gcp_external_interface']})"
+        )
+    return (
+        f"{provider} {tunnel[provider + '_inside_address']} AS {tunnel[provider + '_asn']}{where}"
+    )

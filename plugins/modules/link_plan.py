@@ -18,8 +18,12 @@ description:
     same inventory always gives the same plan), so runs are idempotent without a state store.
   - The plan never contains a pre-shared key; derive keys with the
     P(crosscluster.link.tunnel_psk#filter) filter where they are used.
-  - Links between two clusters of the same cloud and links with C(onprem) clusters fail with
-    C(not supported yet), after all other validation.
+  - Supported links are aws <-> gcp (C(aws_gcp_ha_vpn), four tunnels), aws <-> onprem
+    (C(aws_onprem_vpn), two tunnels) and gcp <-> onprem (C(gcp_onprem_ha_vpn), two tunnels).
+    Links between two clusters of the same provider fail with C(not supported yet), after all
+    other validation.
+  - An C(onprem) cluster needs C(cluster_onprem_gateway_ip), the public IPv4 address of its
+    gateway.
   - See C(docs/inventory.md) for every variable and C(docs/plan.md) for the allocation guarantee.
 options:
   clusters:
@@ -110,7 +114,8 @@ plan:
         - Cluster name -> normalized variables without the C(cluster_) prefix (C(name), C(host),
           C(provider), C(region), C(project), C(network), C(node_cidrs), C(pod_cidrs),
           C(service_cidrs), C(dns_zone), C(asn), C(kubeconfig), C(context), C(api_endpoint),
-          C(aws_gateway), C(aws_transit_gateway_id)); unset values are V(null).
+          C(aws_gateway), C(aws_transit_gateway_id)); unset values are V(null). An C(onprem)
+          cluster also has C(onprem_gateway_ip).
       type: dict
       returned: success
     links:
@@ -123,6 +128,14 @@ plan:
           (second host), C(aws_asn), C(gcp_asn), C(aws_vpn_connection) (V(a) or V(b)),
           C(aws_tunnel) (1 or 2), C(gcp_vpn_interface) (HA VPN interface 0 or 1) and
           C(gcp_external_interface) (external VPN gateway interface 0-3).
+        - C(transport) V(aws_onprem_vpn) (C(aws_cluster), C(onprem_cluster)) has 2 tunnels with
+          C(id), C(index), C(inside_cidr), C(aws_inside_address) (first host),
+          C(onprem_inside_address) (second host), C(aws_asn), C(onprem_asn),
+          C(aws_vpn_connection) (V(a)) and C(aws_tunnel) (1 or 2).
+        - C(transport) V(gcp_onprem_ha_vpn) (C(gcp_cluster), C(onprem_cluster)) has 2 tunnels with
+          C(id), C(index), C(inside_cidr), C(gcp_inside_address) (first host),
+          C(onprem_inside_address) (second host), C(gcp_asn), C(onprem_asn),
+          C(gcp_vpn_interface) (0 or 1) and C(gcp_external_interface) (V(0)).
       type: list
       elements: dict
       returned: success

@@ -9,6 +9,9 @@
    ``ansible-playbook -i <state-dir>/clusters.yml crosscluster.link.link_clusters`` (another
    playbook with ``--playbook``), then show the verification report it wrote
    (``<state-dir>/report/link-report.md`` and ``link-report.xml``);
+   the on-prem cluster is linked with both clouds, its gateway's files rendered by the
+   ``onprem_vpn`` role under ``<state-dir>/onprem-gateway`` (no package or service of this
+   machine is touched; ``--no-onprem`` links the two clouds only);
 4. with ``--lab`` (``make demo`` as root), run the datapath lab over the linked clouds
    (tests/lab, docs/lab.md): real IKEv2 + BGP from both emulators' state, pod-to-pod, path
    MTU, failover and resolve-and-connect;
@@ -53,6 +56,8 @@ ONPREM_CLUSTER = {
     "cluster_node_cidrs": ["192.168.50.0/24"],
     "cluster_asn": 65020,
     "cluster_dns_zone": "onprem-lab.local",
+    # TEST-NET-1 (RFC 5737): apart from the emulators' outside and interface IPs.
+    "cluster_onprem_gateway_ip": "192.0.2.10",
 }
 
 
@@ -125,8 +130,12 @@ def inventory(
     vpc_id: str,
     network: str = GCP_CLUSTER["cluster_network"],
     report_dir: Path | None = None,
+    onprem_root: Path | None = None,
 ) -> dict[str, Any]:
-    """An inventory of the three emulated clusters, as a user would write for real ones."""
+    """An inventory of the three emulated clusters, as a user would write for real ones.
+    With ``onprem_root`` the on-prem cluster is linked with both clouds too, its gateway's
+    files rendered under that directory (no packages, no services: nothing of this machine is
+    configured)."""
     kube = endpoints["kube"]
 
     def cluster(name: str, base: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -163,15 +172,24 @@ def inventory(
         ),
         "onprem-lab": cluster("onprem-lab", ONPREM_CLUSTER),
     }
+    pairs = [["aws-euw1", "gcp-euw1"]]
+    if onprem_root is not None:
+        pairs += [["aws-euw1", "onprem-lab"], ["gcp-euw1", "onprem-lab"]]
+        hosts["onprem-lab"].update(
+            onprem_vpn_root=str(onprem_root),
+            onprem_vpn_manage_packages=False,
+            onprem_vpn_manage_services=False,
+        )
     return {
         "all": {
             "children": {
                 "clusters": {
                     "vars": {
                         "ansible_connection": "local",
-                        # onprem transports are not built yet: link the two clouds.
+                        # The on-prem cluster unless --no-onprem: its gateway's files are
+                        # rendered under onprem_root, where the lab builds it from.
                         "link_topology": "pairs",
-                        "link_pairs": [["aws-euw1", "gcp-euw1"]],
+                        "link_pairs": pairs,
                         "link_psk_secret": "demo-secret-not-for-production",
                         "link_dns_image": DNS_IMAGE,
                         # The default cluster_dns_reload_window elsewhere: the native CoreDNS
@@ -302,6 +320,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="leave the emulators running")
     parser.add_argument(
+        "--no-onprem",
+        dest="onprem",
+        action="store_false",
+        help="link the two clouds only (by default onprem-lab is linked with both, its "
+        "gateway's files rendered under <state-dir>/onprem-gateway)",
+    )
+    parser.add_argument(
         "--lab",
         action="store_true",
         help="then run the datapath lab over the linked clouds (root, strongSwan, FRR)",
@@ -324,7 +349,15 @@ def main(argv: list[str] | None = None) -> int:
             (report_dir / old).unlink(missing_ok=True)
         inventory_path = state / "clusters.yml"
         inventory_path.write_text(
-            yaml.safe_dump(inventory(endpoints, vpc_id, report_dir=report_dir), sort_keys=False)
+            yaml.safe_dump(
+                inventory(
+                    endpoints,
+                    vpc_id,
+                    report_dir=report_dir,
+                    onprem_root=state / "onprem-gateway" if args.onprem else None,
+                ),
+                sort_keys=False,
+            )
         )
         plan_file = state / "plan.json"
         plan_arg = f"link_plan_file={plan_file}"

@@ -116,6 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--failover", action="store_true", help="then cut one tunnel, time the failover, restore"
     )
+    parser.add_argument(
+        "--no-onprem",
+        dest="onprem",
+        action="store_false",
+        help="with --link: link the two clouds only (by default the on-prem cluster too, its "
+        "gateway built from the files the onprem_vpn role rendered)",
+    )
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         print("lab: needs root (network namespaces)", file=sys.stderr)
@@ -129,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.link:
             from tests.lab.emulated import link
 
-            rc = link(state_dir)
+            rc = link(state_dir, onprem=args.onprem)
             if rc != 0:
                 print(f"lab: link_clusters failed against the emulators (rc {rc})", file=sys.stderr)
                 return rc

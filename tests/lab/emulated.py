@@ -16,10 +16,12 @@ from tests.demo import __main__ as demo
 from tests.emulators import launcher
 
 
-def link(state: Path) -> int:
+def link(state: Path, onprem: bool = False) -> int:
     """Start the emulators in a fresh ``state`` (what it held is removed), seed them like
     the demo, write ``clusters.yml`` and run ``crosscluster.link.link_clusters`` on it;
-    returns the playbook's exit code."""
+    returns the playbook's exit code. With ``onprem`` the on-prem cluster is linked too, its
+    gateway's files rendered under ``state/onprem-gateway`` (the demo's and the lab's
+    default; ``--no-onprem`` leaves it out)."""
     launcher.down(state)
     # A fresh directory: a Kubernetes cluster restarted on its old etcd data fails to start
     # (its kube-dns Service's cluster IP is still allocated).
@@ -32,7 +34,10 @@ def link(state: Path) -> int:
     gcp_kube = endpoints["kube"]["gcp-euw1"]
     demo.seed_gcp(endpoints["gcp"], env, gcp_kube["pod_cidr"], gcp_kube["service_cidr"])
     inventory = state / "clusters.yml"
-    inventory.write_text(yaml.safe_dump(demo.inventory(endpoints, vpc_id), sort_keys=False))
+    root = state / "onprem-gateway" if onprem else None
+    inventory.write_text(
+        yaml.safe_dump(demo.inventory(endpoints, vpc_id, onprem_root=root), sort_keys=False)
+    )
     return demo.ansible_playbook(inventory, "link_clusters", env)
 
 

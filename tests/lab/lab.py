@@ -157,6 +157,11 @@ class Lab:
                 for cloud, mtu in TUNNEL_MTU.items()
                 if any(g.cloud == cloud for g in self.gateways)
             )
+            + "".join(
+                f", {g.cloud} {min(g.tunnel_mtu, LIBIPSEC_MTU)} (configured {g.tunnel_mtu})"
+                for g in self.gateways
+                if g.tunnel_mtu
+            )
             + f": kernel-libipsec carries at most {LIBIPSEC_MTU}"
         )
         for charon in self.charons:
@@ -164,7 +169,7 @@ class Lab:
         if len({(c.ns, c.tun) for c in self.charons}) != len(self.charons):
             raise netns.LabError("two charons report the same TUN device: see their charon.log")
         for charon, gateway in self._charon_gateways():
-            mtu = str(min(TUNNEL_MTU[gateway.cloud], LIBIPSEC_MTU))
+            mtu = str(min(gateway.tunnel_mtu or TUNNEL_MTU[gateway.cloud], LIBIPSEC_MTU))
             netns.ip("link", "set", "dev", charon.tun, "mtu", mtu, ns=charon.ns)
             if charon.end.inside:
                 netns.ip("addr", "add", charon.end.inside, "dev", charon.tun, ns=charon.ns)

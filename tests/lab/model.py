@@ -65,6 +65,9 @@ class Gateway:
     # local ("0.0.0.0/0" when it propagates the gateway's BGP routes); None: the network
     # uses what its router learned as it is (GCP: dynamic routes of the Cloud Router).
     vpc_routes: tuple[str, ...] | None = None
+    # The MTU its own configuration gives the tunnel interfaces (on-prem: the role's XFRM
+    # unit); None: the cloud's documented one (lab.TUNNEL_MTU).
+    tunnel_mtu: int | None = None
 
     @property
     def advertised(self) -> list[str]:

@@ -1,8 +1,9 @@
 """The datapath lab against linked emulators (``make lab-test``; root, strongSwan and FRR).
 
 The emulators are started and linked once for the module (``tests/lab/emulated.py``: as
-the demo does, without the DNS phase). Expected counts come
-from the emulators' own state, never from the lab's output.
+the demo does, the DNS phase and the on-prem cluster included: its gateway from the files the
+onprem_vpn role rendered). Expected counts come from the emulators' own state and the role's
+files, never from the lab's output.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ pytestmark = pytest.mark.skipif(not READY, reason=NOT_READY)
 def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     state = tmp_path_factory.mktemp("lab")
     try:
-        assert link(state) == 0, "link_clusters failed against the emulators"
+        assert link(state, onprem=True) == 0, "link_clusters failed against the emulators"
         yield state
     finally:
         launcher.down(state)
@@ -80,14 +81,32 @@ def run_lab(
         assert netns.namespaces(PREFIX) == []
 
 
-def aws_tunnels(state: Path) -> list[tuple[str, dict[str, Any]]]:
-    """(connection id, TunnelOption) of every AWS tunnel, as the AWS emulator has them."""
+def aws_tunnels(state: Path, to_gcp: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    """(connection id, TunnelOption) of every AWS tunnel, as the AWS emulator has them; with
+    ``to_gcp`` only those whose customer gateway is an HA VPN interface."""
     ec2 = sources.ec2_client(state)
+    gcp_ips = {ip for g in sources.gateways(state) if g.cloud == "gcp" for ip in g.public_ips}
+    gateway_ip = {
+        g["CustomerGatewayId"]: g["IpAddress"]
+        for g in ec2.describe_customer_gateways()["CustomerGateways"]
+    }
     return [
         (c["VpnConnectionId"], t)
         for c in ec2.describe_vpn_connections()["VpnConnections"]
+        if not to_gcp or gateway_ip[c["CustomerGatewayId"]] in gcp_ips
         for t in c["Options"]["TunnelOptions"]
     ]
+
+
+def expected_tunnels(state: Path) -> int:
+    """Every tunnel either side configured, once: each AWS one (to GCP or to the on-prem
+    gateway) and each GCP one to the on-prem gateway (those to AWS are AWS's tunnels)."""
+    gateways = sources.gateways(state)
+    onprem_ips = {ip for g in gateways if g.cloud == "onprem" for ip in g.public_ips}
+    gcp_to_onprem = [
+        t for g in gateways if g.cloud == "gcp" for t in g.tunnels if t.peer_public_ip in onprem_ips
+    ]
+    return len(aws_tunnels(state)) + len(gcp_to_onprem)
 
 
 def down(results: list[Result]) -> list[str]:
@@ -104,31 +123,38 @@ def served_pairs(state: Path) -> int:
 
 
 def test_every_tunnel_session_pod_pair_and_remote_name_is_up(linked: Path) -> None:
-    tunnels = aws_tunnels(linked)
+    gateways = sources.gateways(linked)
+    (onprem,) = [g for g in gateways if g.cloud == "onprem"]
+    to_gcp, tunnels = aws_tunnels(linked, to_gcp=True), expected_tunnels(linked)
     pairs = served_pairs(linked)
     summary, rc, failures = run_lab(linked, timeout=90, resolve=True)
-    assert len(tunnels) == 4  # the reference topology: 2 connections x 2 tunnels
-    assert pairs == 1  # aws-euw1 (kubeadm) resolves gcp-euw1's Service; GKE's kube-dns is not built
+    # The reference topology: AWS 2 connections x 2 tunnels to GCP and 1 x 2 to the on-prem
+    # gateway, GCP 2 tunnels to it; the gateway the role rendered has the other ends of 4.
+    assert (len(to_gcp), tunnels, len(onprem.tunnels)) == (4, 8, 4)
+    # aws-euw1 (kubeadm) and onprem-lab (k3s) resolve the two others' Services; GKE's kube-dns
+    # is not built here.
+    assert pairs == 4
     results = summary.tunnels + summary.sessions + summary.pod_to_pod + (summary.resolved or [])
     assert summary.lines() == [
-        f"{len(tunnels)}/{len(tunnels)} tunnels established",
-        f"{len(tunnels)}/{len(tunnels)} BGP sessions established",
-        "2/2 pod-to-pod",
+        f"{tunnels}/{tunnels} tunnels established",
+        f"{tunnels}/{tunnels} BGP sessions established",
+        "6/6 pod-to-pod",
         f"{pairs}/{pairs} resolve-and-connect",
     ], [r for r in results if not r.ok]
     # Path MTU, measured with DF-set echoes, is what the interfaces on the path say: the
-    # tunnel's (the lab's kernel-libipsec carries 1400, below AWS's 1446 and Cloud VPN's 1406),
+    # tunnel's (the lab's kernel-libipsec carries 1400, below AWS's 1446, Cloud VPN's 1406 and
+    # the on-prem XFRM interfaces' 1436),
     # so Fragmentation Needed comes back and nothing is dropped silently; the pods (MTU 1500)
     # are told to clamp the MSS or lower their MTU.
-    assert [(m.measured, m.expected) for m in summary.mtus] == [(1400, 1400)] * 2, summary.mtus
+    assert [(m.measured, m.expected) for m in summary.mtus] == [(1400, 1400)] * 6, summary.mtus
     assert all("clamp the TCP MSS to 1360 on the gateways" in m.line() for m in summary.mtus)
     # verify_link, reading the state the lab fed back through the clouds' APIs, passes:
     # every tunnel, session and learned route (route checks on) is as planned.
     assert (rc, failures) == (0, {})
     cases = ET.parse(linked / "verify-report" / "link-report.xml").getroot().iter("testcase")
     names = [str(c.get("name")) for c in cases]
-    assert sum(" routes accepted from GCP" in n for n in names) == len(tunnels)
-    assert sum(" routes learned from AWS" in n for n in names) == len(tunnels)
+    assert sum(" routes accepted from GCP" in n for n in names) == len(to_gcp)
+    assert sum(" routes learned from AWS" in n for n in names) == len(to_gcp)
 
 
 def patch_router(state: Path, router: dict[str, Any], peers: list[dict[str, Any]]) -> None:
@@ -149,15 +175,27 @@ def test_a_wrong_psk_and_a_wrong_peer_asn_take_exactly_their_tunnel_and_session_
     emulator only (AWS keeps its ASN) takes exactly that session down, its tunnel staying up.
     verify_link names each with its likely cause."""
     ec2 = sources.ec2_client(linked)
-    connection_id, tunnel = aws_tunnels(linked)[1]
+    to_gcp = aws_tunnels(linked, to_gcp=True)
+    connection_id, tunnel = to_gcp[1]
     outside, inside = tunnel["OutsideIpAddress"], tunnel["TunnelInsideCidr"]
     original = tunnel["PreSharedKey"]
-    aws_inside = str(next(ipaddress.ip_network(inside).hosts()))  # AWS takes the first host
+    # AWS takes the first host of each inside /30
+    aws_insides = [
+        str(next(ipaddress.ip_network(t["TunnelInsideCidr"]).hosts())) for _c, t in to_gcp
+    ]
+    aws_inside = aws_insides[1]
+    total = expected_tunnels(linked)
     api, region = sources.gcp_api(linked)
-    router = next(r for r in api.items(f"regions/{region}/routers") if r.get("bgpPeers"))
+    router = next(
+        r
+        for r in api.items(f"regions/{region}/routers")
+        if any(p["peerIpAddress"] == aws_inside for p in r.get("bgpPeers", []))
+    )
     peers = router["bgpPeers"]
-    # The ASN fault on a session of another tunnel than the PSK fault's.
-    (asn_index,) = [i for i, p in enumerate(peers) if p["peerIpAddress"] != aws_inside][-1:]
+    # The ASN fault on the session of another AWS tunnel than the PSK fault's.
+    (asn_index,) = [
+        i for i, p in enumerate(peers) if p["peerIpAddress"] in aws_insides[:1] + aws_insides[2:]
+    ][-1:]
     asn_peer = peers[asn_index]
     wrong = copy.deepcopy(peers)
     wrong[asn_index]["peerAsn"] = int(asn_peer["peerAsn"]) + 1
@@ -183,9 +221,9 @@ def test_a_wrong_psk_and_a_wrong_peer_asn_take_exactly_their_tunnel_and_session_
     assert aws_inside in sessions[0].split(" <-> "), sessions  # over the broken tunnel
     assert asn_peer["peerIpAddress"] in sessions[1].split(" <-> "), sessions  # the wrong ASN
     assert summary.lines() == [
-        "3/4 tunnels established",
-        "2/4 BGP sessions established",
-        "2/2 pod-to-pod",  # the other tunnels still carry every pod pair
+        f"{total - 1}/{total} tunnels established",
+        f"{total - 2}/{total} BGP sessions established",
+        "6/6 pod-to-pod",  # the other tunnels still carry every pod pair
     ]
     assert rc != 0
     # Each fault named on both clouds with its likely cause, each tunnel by its inside CIDR:

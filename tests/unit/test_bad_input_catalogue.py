@@ -44,7 +44,7 @@ from tests.emulators.launcher import DEFAULT_KUBE_CLUSTERS
 ROOT = Path(__file__).parents[2]
 MODULES = "ansible_collections.crosscluster.link.plugins.modules"
 DROP = object()  # a host variable removed from the inventory
-AWS, GCP = "aws-euw1", "gcp-euw1"
+AWS, GCP, ONPREM = "aws-euw1", "gcp-euw1", "onprem-lab"
 VPC = "vpc-0a1b2c3d4e5f60718"
 # Credentials for the in-process module runs (distinctive: no_log masks short values).
 AWS_AUTH = {"access_key": "AKIDCATALOGUE", "secret_key": "catalogue-secret", "region": "eu-west-1"}
@@ -128,6 +128,27 @@ CATALOGUE: list[Case] = [
         {"name": "p", "router": "r", "ip_range": "169.254.10.2/30", "peer_ip_address": "169.254.10.1", "peer_asn": 0},
         ("peer_asn 0 is out of range: use 1-4294967295",),
     ),
+    # --- on-prem gateways ----------------------------------------------------------------
+    Case(
+        "inventory",
+        inv({ONPREM: {"cluster_onprem_gateway_ip": DROP}}),
+        ("cluster 'onprem-lab': cluster_onprem_gateway_ip is required for provider onprem", "set it"),
+    ),
+    Case(
+        "inventory",
+        inv({ONPREM: {"cluster_onprem_gateway_ip": "10.0.0.1"}}),
+        ("cluster_onprem_gateway_ip: '10.0.0.1' is in 10.0.0.0/8 (private (RFC 1918))", "use the public IPv4 address"),
+    ),
+    Case(
+        "inventory",
+        inv({ONPREM: {"cluster_onprem_gateway_ip": "192.0.2.300"}}),
+        ("cluster_onprem_gateway_ip: '192.0.2.300' is not an IPv4 address", "e.g. '203.0.113.10'"),
+    ),
+    Case(
+        "inventory",
+        aws(cluster_onprem_gateway_ip="192.0.2.1"),
+        ("cluster_onprem_gateway_ip '192.0.2.1' applies to provider onprem only, not aws", "remove it"),
+    ),
     # --- zones --------------------------------------------------------------------------
     Case("inventory", aws(cluster_dns_zone="bad_zone.local"), ("cluster_dns_zone 'bad_zone.local' is not a valid DNS name", "e.g. 'aws-euwest1.local'")),
     Case("inventory", aws(cluster_dns_zone="cluster.local"), ("cluster_dns_zone 'cluster.local' collides", "choose a zone of its own")),
@@ -136,7 +157,15 @@ CATALOGUE: list[Case] = [
     Case("inventory", aws(cluster_dns_zone="x.gcp-euwest1.local"), ("are nested", "must not contain each other")),
     # --- topology and pairs -------------------------------------------------------------
     Case("inventory", inv(link_topology="ring"), ("link_topology 'ring' is unknown", "use full_mesh or pairs")),
-    Case("inventory", inv(link_topology="full_mesh"), ("link aws-euw1--onprem-lab", "is not supported yet", "supported: aws <-> gcp")),
+    Case(
+        "inventory",
+        inv({GCP: {"cluster_provider": "onprem", "cluster_onprem_gateway_ip": "192.0.2.20"}}, link_topology="full_mesh"),
+        (
+            "link gcp-euw1--onprem-lab",
+            "(onprem) <-> cluster 'onprem-lab' (onprem) is not supported yet",
+            "supported: aws <-> gcp, aws <-> onprem, gcp <-> onprem",
+        ),
+    ),
     Case("inventory", inv(link_pairs=[[AWS, "gcp-euw9"]]), ("names unknown cluster(s) 'gcp-euw9'", "known clusters: aws-euw1, gcp-euw1, onprem-lab")),
     Case("inventory", inv(link_pairs=[[AWS, AWS]]), ("links cluster 'aws-euw1' to itself", "remove it")),
     Case("inventory", inv(link_pairs=[[AWS, GCP], [GCP, AWS]]), ("duplicates the link aws-euw1--gcp-euw1", "remove one")),
@@ -393,6 +422,23 @@ def test_the_base_inventory_plans(
     result = run_main(link_plan, plan_args(base_inventory), capsys)
     assert not result.get("failed"), result["msg"]
     assert [link["id"] for link in result["plan"]["links"]] == [f"{AWS}--{GCP}"]
+
+
+def test_the_demo_inventory_with_onprem_links_plans_three_transports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    linked = inventory(offline_endpoints(tmp_path), VPC, onprem_root=tmp_path / "gateway")
+    result = run_main(link_plan, plan_args(linked), capsys)
+    assert not result.get("failed"), result["msg"]
+    assert {link["id"]: link["transport"] for link in result["plan"]["links"]} == {
+        f"{AWS}--{GCP}": "aws_gcp_ha_vpn",
+        f"{AWS}--{ONPREM}": "aws_onprem_vpn",
+        f"{GCP}--{ONPREM}": "gcp_onprem_ha_vpn",
+    }
+    host = linked["all"]["children"]["clusters"]["hosts"][ONPREM]
+    assert host["onprem_vpn_root"] == str(tmp_path / "gateway")
+    assert host["onprem_vpn_manage_packages"] is False
+    assert host["onprem_vpn_manage_services"] is False
 
 
 @pytest.mark.parametrize(

@@ -209,3 +209,93 @@ def test_gcp_causes_follow_the_tunnel_and_peer_status(
     if tunnel_cause:
         expected[f"GCP tunnel {names[0]}"] = tunnel_cause
     assert causes == expected
+
+
+# -- links to an on-prem gateway: what the cloud says about its tunnels to it
+
+ONPREM_PLAN = {
+    "links": [
+        {
+            "id": "aws-euw1--dc1",
+            "transport": "aws_onprem_vpn",
+            "aws_cluster": "aws-euw1",
+            "onprem_cluster": "dc1",
+            "tunnels": [
+                {
+                    "id": f"aws-euw1--dc1-t{i}",
+                    "inside_cidr": f"169.254.20.{i * 4}/30",
+                    "aws_inside_address": f"169.254.20.{i * 4 + 1}",
+                    "onprem_inside_address": f"169.254.20.{i * 4 + 2}",
+                    "aws_asn": 64512,
+                    "onprem_asn": 65020,
+                    "aws_vpn_connection": "a",
+                    "aws_tunnel": i + 1,
+                }
+                for i in range(2)
+            ],
+        },
+        {
+            "id": "dc1--gcp-euw1",
+            "transport": "gcp_onprem_ha_vpn",
+            "gcp_cluster": "gcp-euw1",
+            "onprem_cluster": "dc1",
+            "tunnels": [
+                {
+                    "id": f"dc1--gcp-euw1-t{i}",
+                    "inside_cidr": f"169.254.30.{i * 4}/30",
+                    "gcp_inside_address": f"169.254.30.{i * 4 + 1}",
+                    "onprem_inside_address": f"169.254.30.{i * 4 + 2}",
+                    "gcp_asn": 65010,
+                    "onprem_asn": 65020,
+                    "gcp_vpn_interface": i,
+                    "gcp_external_interface": 0,
+                }
+                for i in range(2)
+            ],
+        },
+    ]
+}
+
+
+def test_aws_onprem_link_has_one_connection_and_names_the_onprem_end() -> None:
+    tunnels = ONPREM_PLAN["links"][0]["tunnels"]
+    reported = [
+        {
+            "inside_cidr": t["inside_cidr"],
+            "aws_inside_address": t["aws_inside_address"],
+            "customer_inside_address": t["onprem_inside_address"],
+            "aws_asn": 64512,
+            "status": "UP",
+        }
+        for t in tunnels
+    ]
+    status = {
+        "vpn_connections": [{"name": "aws-euw1--dc1-a", "state": "available", "tunnels": reported}]
+    }
+    checks = link_checks(status, ONPREM_PLAN, "aws-euw1", "aws")
+    assert [c["name"] for c in checks] == [
+        "AWS VPN connection aws-euw1--dc1-a",
+        "AWS tunnel aws-euw1--dc1-t0 (aws-euw1--dc1-a tunnel 1)",
+        "AWS tunnel aws-euw1--dc1-t1 (aws-euw1--dc1-a tunnel 2)",
+    ]
+    assert all(c["ok"] for c in checks)
+    assert checks[1]["expected"] == "UP 169.254.20.0/30 169.254.20.1/169.254.20.2 AS 64512"
+    reported[1]["status"] = "DOWN"
+    failed = [c for c in link_checks(status, ONPREM_PLAN, "aws-euw1", "aws") if not c["ok"]]
+    assert [c["name"] for c in failed] == ["AWS tunnel aws-euw1--dc1-t1 (aws-euw1--dc1-a tunnel 2)"]
+
+
+def test_gcp_onprem_link_checks_tunnels_and_peers_towards_the_onprem_end() -> None:
+    names = [f"xcl-dc1--gcp-euw1-t{i}" for i in range(2)]
+    status = {
+        "tunnels": [{"name": n, "status": "ESTABLISHED"} for n in names],
+        "bgp_peers": [{"name": names[0], "status": "UP"}, {"name": names[1], "status": "DOWN"}],
+    }
+    checks = link_checks(status, ONPREM_PLAN, "gcp-euw1", "gcp")
+    assert len(checks) == 4
+    failed = [c["summary"] for c in checks if not c["ok"]]
+    assert failed == [
+        f"GCP BGP peer {names[1]} (169.254.30.5 AS 65010 -> 169.254.30.6 AS 65020): "
+        "expected UP, got DOWN (likely cause: ASN or inside address mismatch)"
+    ]
+    assert link_checks(status, ONPREM_PLAN, "dc1", "gcp") == []

@@ -53,9 +53,20 @@ def onprem(**over: Any) -> dict[str, Any]:
         "cluster_service_cidrs": ["192.168.128.0/20"],
         "cluster_dns_zone": "dc1.local",
         "cluster_asn": 65100,
+        "cluster_onprem_gateway_ip": "192.0.2.10",
     }
     spec.update(over)
     return spec
+
+
+DC2 = onprem(
+    cluster_node_cidrs=["192.168.16.0/20"],
+    cluster_pod_cidrs=["192.168.192.0/18"],
+    cluster_service_cidrs=["192.168.144.0/20"],
+    cluster_dns_zone="dc2.local",
+    cluster_asn=65101,
+    cluster_onprem_gateway_ip="192.0.2.11",
+)
 
 
 def base() -> dict[str, dict[str, Any]]:
@@ -492,17 +503,19 @@ def test_empty_inventory() -> None:
             "link gcp1--gcp2: cluster 'gcp1' (gcp) <-> cluster 'gcp2' (gcp) is not supported yet",
         ),
         (
-            {"aws1": aws(), "dc1": onprem()},
-            "link aws1--dc1: cluster 'aws1' (aws) <-> cluster 'dc1' (onprem) is not supported yet",
+            {"dc1": onprem(), "dc2": DC2},
+            "link dc1--dc2: cluster 'dc1' (onprem) <-> cluster 'dc2' (onprem) is not supported yet",
         ),
     ],
 )
 def test_unsupported_pairs(specs, expected: str) -> None:
-    assert errors_of(specs) == [expected + "; supported: aws <-> gcp"]
+    assert errors_of(specs) == [
+        expected + "; supported: aws <-> gcp, aws <-> onprem, gcp <-> onprem"
+    ]
 
 
 def test_unsupported_is_reported_after_every_other_rule() -> None:
-    specs = {"aws1": aws(), "gcp1": gcp(1), "dc1": onprem(cluster_pod_cidrs=["10.11.0.0/16"])}
+    specs = {"aws1": aws(), "dc2": DC2, "dc1": onprem(cluster_pod_cidrs=["10.11.0.0/16"])}
     errors = errors_of(specs)
     unsupported = [i for i, e in enumerate(errors) if "not supported yet" in e]
     assert unsupported and any("CIDR overlap" in e for e in errors)
@@ -548,3 +561,147 @@ def test_more_tunnels_than_the_pool_holds() -> None:
         "169.254.0.0/16 holds (16356 tunnels, 4089 links)" in e
         for e in errors
     ), errors[:3]
+
+
+# ---------------------------------------------------------------------------- on-prem links
+
+
+def onprem_plan() -> dict[str, Any]:
+    plan, errors, warnings = build_plan({"aws1": aws(), "gcp1": gcp(1), "dc1": onprem()})
+    assert errors == [] and warnings == []
+    assert plan is not None
+    return plan
+
+
+def test_onprem_links_get_their_transports() -> None:
+    links = {link["id"]: link for link in onprem_plan()["links"]}
+    assert sorted(links) == ["aws1--dc1", "aws1--gcp1", "dc1--gcp1"]
+    assert links["aws1--gcp1"]["transport"] == "aws_gcp_ha_vpn"
+    aws_dc = links["aws1--dc1"]
+    assert aws_dc["transport"] == "aws_onprem_vpn"
+    assert (aws_dc["aws_cluster"], aws_dc["onprem_cluster"]) == ("aws1", "dc1")
+    assert "gcp_cluster" not in aws_dc
+    gcp_dc = links["dc1--gcp1"]
+    assert gcp_dc["transport"] == "gcp_onprem_ha_vpn"
+    assert (gcp_dc["gcp_cluster"], gcp_dc["onprem_cluster"]) == ("gcp1", "dc1")
+    assert "aws_cluster" not in gcp_dc
+
+
+def test_aws_onprem_tunnels_are_one_connection_with_two_tunnels() -> None:
+    link = next(x for x in onprem_plan()["links"] if x["id"] == "aws1--dc1")
+    assert [t["id"] for t in link["tunnels"]] == ["aws1--dc1-t0", "aws1--dc1-t1"]
+    for index, tunnel in enumerate(link["tunnels"]):
+        network = parse_cidr(tunnel["inside_cidr"])[0]
+        assert network.prefixlen == 30
+        assert tunnel["aws_inside_address"] == str(network[1])  # AWS: first host
+        assert tunnel["onprem_inside_address"] == str(network[2])  # customer side: second
+        assert (tunnel["aws_asn"], tunnel["onprem_asn"]) == (64512, 65100)
+        assert (tunnel["aws_vpn_connection"], tunnel["aws_tunnel"]) == ("a", index + 1)
+        assert tunnel["index"] == index
+
+
+def test_gcp_onprem_tunnels_use_both_ha_interfaces_and_one_peer_interface() -> None:
+    link = next(x for x in onprem_plan()["links"] if x["id"] == "dc1--gcp1")
+    rows = [
+        (t["gcp_vpn_interface"], t["gcp_external_interface"], t["gcp_asn"], t["onprem_asn"])
+        for t in link["tunnels"]
+    ]
+    assert rows == [(0, 0, 65001, 65100), (1, 0, 65001, 65100)]
+    for tunnel in link["tunnels"]:
+        network = parse_cidr(tunnel["inside_cidr"])[0]
+        assert tunnel["gcp_inside_address"] == str(network[1])
+        assert tunnel["onprem_inside_address"] == str(network[2])
+
+
+def test_onprem_tunnels_are_the_first_two_of_the_link_block() -> None:
+    plan = onprem_plan()
+    cidrs = [t["inside_cidr"] for link in plan["links"] for t in link["tunnels"]]
+    assert len(cidrs) == len(set(cidrs)) == 4 + 2 + 2
+    for link in plan["links"]:
+        first = parse_cidr(link["tunnels"][0]["inside_cidr"])[0]
+        assert first.first % 16 == 0  # the block's first /30
+        nets = [parse_cidr(t["inside_cidr"])[0] for t in link["tunnels"]]
+        assert [n.first - first.first for n in nets] == [4 * i for i in range(len(nets))]
+
+
+def test_onprem_cluster_carries_its_gateway_ip_and_cloud_clusters_do_not() -> None:
+    clusters = onprem_plan()["clusters"]
+    assert clusters["dc1"]["onprem_gateway_ip"] == "192.0.2.10"
+    assert "onprem_gateway_ip" not in clusters["aws1"]
+    assert "onprem_gateway_ip" not in clusters["gcp1"]
+
+
+def test_summary_names_each_side_of_onprem_links() -> None:
+    text = "\n".join(summarize(onprem_plan()))
+    assert "link aws1--dc1 (aws_onprem_vpn): aws1 (aws) <-> dc1 (onprem)" in text
+    assert "link dc1--gcp1 (gcp_onprem_ha_vpn): gcp1 (gcp) <-> dc1 (onprem)" in text
+    assert "(connection a tunnel 2) <-> onprem " in text
+    assert "(HA VPN interface 1, external interface 0) <-> onprem " in text
+
+
+def test_aws_gcp_summary_lines_keep_their_format() -> None:
+    plan, _errors, _warnings = build_plan(base())
+    tunnel = plan["links"][0]["tunnels"][3]
+    line = (
+        f"  tunnel aws1--gcp1-t3 {tunnel['inside_cidr']}: aws {tunnel['aws_inside_address']} "
+        f"AS 64512 (connection b tunnel 2) <-> gcp {tunnel['gcp_inside_address']} AS 65001 "
+        f"(HA VPN interface 1, external interface 3)"
+    )
+    assert line in summarize(plan)
+    assert "link aws1--gcp1 (aws_gcp_ha_vpn): aws1 (aws) <-> gcp1 (gcp)" in summarize(plan)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, "cluster_onprem_gateway_ip is required for provider onprem; set it"),
+        ("", "cluster_onprem_gateway_ip is required for provider onprem; set it"),
+        ("10.1.2.3", "'10.1.2.3' is in 10.0.0.0/8 (private (RFC 1918)), not a public address"),
+        ("172.16.0.1", "is in 172.16.0.0/12 (private (RFC 1918))"),
+        ("192.168.1.1", "is in 192.168.0.0/16 (private (RFC 1918))"),
+        ("100.64.0.1", "is in 100.64.0.0/10 (shared address space"),
+        ("127.0.0.1", "is in 127.0.0.0/8 (loopback)"),
+        ("169.254.1.1", "is in 169.254.0.0/16 (link-local)"),
+        ("224.0.0.5", "is in 224.0.0.0/4 (multicast)"),
+        ("255.255.255.255", "is in 240.0.0.0/4 (reserved (RFC 1112) or broadcast)"),
+        ("0.0.0.0", "is in 0.0.0.0/8 ('this network')"),
+        ("2001:db8::1", "'2001:db8::1' is not an IPv4 address"),
+        ("203.0.113.010", "'203.0.113.010' is not an IPv4 address"),
+        ("gw.example.com", "'gw.example.com' is not an IPv4 address"),
+        (3405803786, "3405803786 is not an IPv4 address string"),
+    ],
+)
+def test_onprem_gateway_ip_rule(value: Any, expected: str) -> None:
+    errors = errors_of({"aws1": aws(), "dc1": onprem(cluster_onprem_gateway_ip=value)})
+    assert len(errors) == 1 and expected in errors[0], errors
+    assert errors[0].startswith("cluster 'dc1': cluster_onprem_gateway_ip")
+
+
+@pytest.mark.parametrize("value", ["192.0.2.10", "198.51.100.7", "203.0.113.200", "8.8.8.8"])
+def test_public_and_documentation_gateway_ips_are_accepted(value: str) -> None:
+    assert errors_of({"aws1": aws(), "dc1": onprem(cluster_onprem_gateway_ip=value)}) == []
+
+
+def test_gateway_ip_only_for_onprem() -> None:
+    errors = errors_of({"aws1": aws(cluster_onprem_gateway_ip="192.0.2.1"), "gcp1": gcp(1)})
+    assert errors == [
+        "cluster 'aws1': cluster_onprem_gateway_ip '192.0.2.1' applies to provider onprem "
+        "only, not aws; remove it"
+    ]
+
+
+def test_two_onprem_clusters_cannot_share_a_gateway_ip() -> None:
+    dc2 = dict(DC2, cluster_onprem_gateway_ip="192.0.2.10")
+    errors = errors_of({"aws1": aws(), "dc1": onprem(), "dc2": dc2}, "pairs", [["aws1", "dc1"]])
+    assert errors == [
+        "cluster 'dc1' and cluster 'dc2': cluster_onprem_gateway_ip 192.0.2.10 is duplicated; "
+        "every on-prem cluster needs a gateway of its own"
+    ]
+
+
+def test_onprem_peer_asn_reserved_by_aws_is_refused() -> None:
+    errors = errors_of({"aws1": aws(), "dc1": onprem(cluster_asn=9059)})
+    assert any(
+        "cluster_asn 9059 is reserved by AWS for customer gateways in eu-west-1" in e
+        for e in errors
+    ), errors

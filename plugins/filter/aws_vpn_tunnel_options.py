@@ -1,0 +1,116 @@
+# Copyright: crosscluster.link contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.crosscluster.link.plugins.filter.tunnel_psk import tunnel_psk
+
+DOCUMENTATION = r"""
+name: aws_vpn_tunnel_options
+short_description: The tunnel options of one AWS VPN connection of a planned link
+version_added: 0.2.0
+author: crosscluster.link contributors (@crosscluster)
+description:
+  - For the plan link O(_input) and its VPN connection O(connection) (the tunnels'
+    C(aws_vpn_connection)), returns the C(tunnel_options) of
+    M(crosscluster.link.aws_vpn_connection) - O(options) for every tunnel, with the tunnel's
+    planned C(inside_cidr) and its C(pre_shared_key) derived from O(secret) with
+    P(crosscluster.link.tunnel_psk#filter), in AWS tunnel order (C(aws_tunnel) 1, 2).
+  - The result holds keys - use it only in a task with C(no_log).
+options:
+  _input:
+    description: One link of the plan (M(crosscluster.link.link_plan)'s C(plan.links)).
+    type: dict
+    required: true
+  connection:
+    description: The connection, V(a) or V(b).
+    type: str
+    required: true
+  options:
+    description: The options every tunnel gets (C(aws_vpn_tunnel_options)).
+    type: dict
+    required: true
+  secret:
+    description: The link secret the keys are derived from.
+    type: str
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: One VPN connection
+  crosscluster.link.aws_vpn_connection:
+    name: "{{ link.id }}-a"
+    tunnel_options: "{{ link | crosscluster.link.aws_vpn_tunnel_options('a', aws_vpn_tunnel_options, link_psk_secret) }}"
+  no_log: true
+"""
+
+RETURN = r"""
+_value:
+  description: One options dict per tunnel of the connection, tunnel 1 first.
+  type: list
+  elements: dict
+"""
+
+
+def aws_vpn_tunnel_options(
+    link: Mapping[str, Any], connection: str, options: Mapping[str, Any], secret: str
+) -> list[dict[str, Any]]:
+    tunnels: Sequence[Mapping[str, Any]] = (link or {}).get("tunnels") or []
+    mine = sorted(
+        (t for t in tunnels if t.get("aws_vpn_connection") == connection),
+        key=lambda t: t["aws_tunnel"],
+    )
+    if not mine:
+        raise AnsibleFilterError(
+            f"aws_vpn_tunnel_options: link {link.get('id')!r} has no tunnel on connection "
+            f"{connection!r}"
+        )
+    return [
+        {
+            **options,
+            "inside_cidr": t["inside_cidr"],
+            "pre_shared_key": tunnel_psk(secret, t["id"]),
+        }
+        for t in mine
+    ]
+
+
+def aws_vpn_link_facts(
+    link: Mapping[str, Any], reported: Mapping[str, Any], asn: Any
+) -> dict[str, Any]:
+    """The fact ``aws_vpn_links[link.id]``: the ASN and, in plan order, each tunnel's id, the
+    outside IP AWS reports for its inside CIDR (``reported``: inside CIDR -> outside IP) and
+    the inside addresses of both ends (``aws_inside_address`` and the other end's)."""
+    peer = next(
+        (
+            k
+            for t in link.get("tunnels") or []
+            for k in t
+            if k.endswith("_inside_address") and k != "aws_inside_address"
+        ),
+        None,
+    )
+    return {
+        "asn": int(asn),
+        "tunnels": [
+            {
+                "id": t["id"],
+                "outside_ip": reported.get(t["inside_cidr"]),
+                "aws_inside_address": t["aws_inside_address"],
+                **({peer: t[peer]} if peer else {}),
+            }
+            for t in sorted(link.get("tunnels") or [], key=lambda t: t["index"])
+        ],
+    }
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {
+            "aws_vpn_tunnel_options": aws_vpn_tunnel_options,
+            "aws_vpn_link_facts": aws_vpn_link_facts,
+        }
