@@ -259,8 +259,9 @@ class AwsEmulator:
         return updated
 
     def admin(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
-        """``GET|PUT /_emulator/aws/lifecycle`` (JSON Lifecycle fields) and
-        ``GET|PUT|DELETE /_emulator/aws/observed`` (observed telemetry); not logged."""
+        """``GET|PUT /_emulator/aws/lifecycle`` (JSON Lifecycle fields),
+        ``GET|PUT|DELETE /_emulator/aws/observed`` (observed telemetry) and
+        ``POST /_emulator/aws/settle`` (end every open window now); not logged."""
         name = environ.get("PATH_INFO", "")[len(AWS_ADMIN) :]
         method = environ.get("REQUEST_METHOD", "GET")
         status, payload = "200 OK", {}
@@ -274,6 +275,8 @@ class AwsEmulator:
                             raise ValueError("the body must be a JSON object of lifecycle fields")
                         self.set_lifecycle(body)
                     payload = dict(self.lifecycle.__dict__)
+                elif name == "settle" and method in ("PUT", "POST"):
+                    payload = self.settle()
                 elif name == "observed":
                     if method in ("PUT", "POST"):
                         self.observe(body)
@@ -289,6 +292,26 @@ class AwsEmulator:
             status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
         )
         return [data]
+
+    def settle(self) -> dict[str, int]:
+        """End every open lifecycle window now, as if its seconds had passed: pending and
+        modifying connections become available, deleting ones deleted, new ids visible. A
+        test sets a window longer than any check and settles when it is done, so no check
+        races the clock on a loaded machine. Returns how many windows it ended."""
+        now = time.time()
+        ended = {"pending": 0, "modifying": 0, "deleting": 0, "notfound": len(self.visible_at)}
+        self.visible_at.clear()
+        for record in self.records.values():
+            backend = ec2_backends[DEFAULT_ACCOUNT_ID][record.region]
+            state = getattr(backend.vpn_connections.get(record.connection_id), "state", None)
+            if state in ended:
+                ended[state] += 1
+            record.ready_at = min(record.ready_at, now)
+            record.modified_at = min(record.modified_at, now)
+            record.deleted_at = min(record.deleted_at, now)
+        for region in {record.region for record in self.records.values()}:
+            self._refresh(ec2_backends[DEFAULT_ACCOUNT_ID][region], region)
+        return ended
 
     def _created(self, resource_id: str) -> None:
         """Start the NotFound window of a new resource (none when notfound_seconds is 0; a
