@@ -609,9 +609,7 @@ def test_lifecycle_admin_endpoint_validates(aws_emulator, lifecycle):
     assert lifecycle()["deleting_seconds"] == 0.0  # a refused change changes nothing
 
 
-def test_fresh_ids_are_not_found_during_the_notfound_window(
-    ec2, network, lifecycle, aws_emulator
-):
+def test_fresh_ids_are_not_found_during_the_notfound_window(ec2, network, lifecycle, aws_emulator):
     """ "Eventual consistency in the Amazon EC2 API": a Describe or use of an id right after
     its Create may answer Invalid<Resource>ID.NotFound; notfound_seconds makes it so."""
     before = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="192.0.2.71", BgpAsn=65071)
