@@ -62,6 +62,20 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         launcher.down(state)
 
 
+@pytest.fixture(autouse=True)
+def logs_of_a_failure(request: pytest.FixtureRequest, cluster: dict[str, Any]) -> Iterator[None]:
+    """A failed test prints the last lines of every log of the cluster (control plane, node
+    agent, each pod's containers): a failure in CI explains itself."""
+    failed = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed:
+        for log in sorted(Path(cluster["state"]).rglob("*.log")):
+            tail = log.read_text(errors="replace").splitlines()[-15:]
+            print(
+                f"--- {log.relative_to(cluster['state'])} (last {len(tail)} lines)", *tail, sep="\n"
+            )
+
+
 def query(
     endpoint: dict[str, Any], name: str, rdtype: str = "A", tcp: bool = False
 ) -> dns.message.Message:
