@@ -5,9 +5,10 @@ the emulators' environment (tests/conftest.py ``emulators``) and the extra varia
 ``emulator_state_dir`` and ``emulator_endpoints`` (the launcher's endpoints.json).
 A directory without ``tasks/main.yml`` (such as ``setup_emulators``) is not a target.
 
-The AWS and GCP module targets (``aws_*``, ``gcp_*``) need no Kubernetes cluster: they run
-on the cloud emulators alone (``test_cloud_target``), which ``make integration`` runs beside
-the rest; the other targets get every emulator (``test_target``).
+Each target's ``aliases`` file names what it needs, as ansible-test's ``cloud/<name>`` does:
+a target that needs only ``cloud/aws`` and ``cloud/gcp`` runs on the cloud emulators alone
+(``test_cloud_target``, which ``make integration`` runs beside the rest); one that also needs
+``cloud/kubernetes`` (or says nothing) gets every emulator and the clusters (``test_target``).
 """
 
 from __future__ import annotations
@@ -28,15 +29,29 @@ TARGETS = sorted(
     for p in TARGETS_DIR.iterdir()
     if (p / "tasks" / "main.yml").is_file() and not p.name.startswith("setup_")
 )
-CLOUD = ("aws_", "gcp_")
+CLOUD_ONLY = {"cloud/aws", "cloud/gcp"}
 
 
-@pytest.mark.parametrize("target", [t for t in TARGETS if t.startswith(CLOUD)])
+def needs(target: str) -> set[str]:
+    """The ``cloud/<name>`` aliases of a target (an empty set when it has no aliases file)."""
+    aliases = TARGETS_DIR / target / "aliases"
+    lines = aliases.read_text().split() if aliases.is_file() else []
+    return {line for line in lines if line.startswith("cloud/")}
+
+
+CLOUD_TARGETS = [t for t in TARGETS if needs(t) and needs(t) <= CLOUD_ONLY]
+
+
+def test_every_target_says_what_it_needs() -> None:
+    assert [t for t in TARGETS if not needs(t)] == []
+
+
+@pytest.mark.parametrize("target", CLOUD_TARGETS)
 def test_cloud_target(target: str, cloud_emulators: EmulatorRun, tmp_path: Path) -> None:
     run_target(target, cloud_emulators, tmp_path)
 
 
-@pytest.mark.parametrize("target", [t for t in TARGETS if not t.startswith(CLOUD)])
+@pytest.mark.parametrize("target", [t for t in TARGETS if t not in CLOUD_TARGETS])
 def test_target(target: str, emulators: EmulatorRun, tmp_path: Path) -> None:
     run_target(target, emulators, tmp_path)
 

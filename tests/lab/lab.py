@@ -31,6 +31,16 @@ TUNNEL_MTU = {"aws": 1446, "gcp": 1406}
 LIBIPSEC_MTU = 1400
 
 
+def tunnel_mtu(gateway: Gateway) -> tuple[int, str]:
+    """The MTU the lab gives a gateway's tunnels, and where the gateway's own one comes from:
+    its configured MTU (the on-prem role's unit) or its cloud's documented one, at most what
+    kernel-libipsec carries."""
+    if gateway.tunnel_mtu:
+        return min(gateway.tunnel_mtu, LIBIPSEC_MTU), f"configured {gateway.tunnel_mtu}"
+    documented = TUNNEL_MTU[gateway.cloud]
+    return min(documented, LIBIPSEC_MTU), f"documented {documented}"
+
+
 @dataclass(frozen=True)
 class PodSpec:
     """A cluster whose pods sit behind the gateway of ``network``."""
@@ -150,18 +160,10 @@ class Lab:
         ports = self._ports()
         for index, gateway in enumerate(self.gateways):
             self._gateway(index, gateway, ports)
+        mtus = {(g.cloud, *tunnel_mtu(g)) for g in self.gateways}
         self.say(
             f"lab: starting {len(self.charons)} charons (one per tunnel end); tunnel MTU "
-            + ", ".join(
-                f"{cloud} {min(mtu, LIBIPSEC_MTU)} (documented {mtu})"
-                for cloud, mtu in TUNNEL_MTU.items()
-                if any(g.cloud == cloud for g in self.gateways)
-            )
-            + "".join(
-                f", {g.cloud} {min(g.tunnel_mtu, LIBIPSEC_MTU)} (configured {g.tunnel_mtu})"
-                for g in self.gateways
-                if g.tunnel_mtu
-            )
+            + ", ".join(f"{cloud} {mtu} ({source})" for cloud, mtu, source in sorted(mtus))
             + f": kernel-libipsec carries at most {LIBIPSEC_MTU}"
         )
         for charon in self.charons:
@@ -169,7 +171,7 @@ class Lab:
         if len({(c.ns, c.tun) for c in self.charons}) != len(self.charons):
             raise netns.LabError("two charons report the same TUN device: see their charon.log")
         for charon, gateway in self._charon_gateways():
-            mtu = str(min(gateway.tunnel_mtu or TUNNEL_MTU[gateway.cloud], LIBIPSEC_MTU))
+            mtu = str(tunnel_mtu(gateway)[0])
             netns.ip("link", "set", "dev", charon.tun, "mtu", mtu, ns=charon.ns)
             if charon.end.inside:
                 netns.ip("addr", "add", charon.end.inside, "dev", charon.tun, ns=charon.ns)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.lab import aws, frr, gcp, pods, proposals, swan
-from tests.lab.lab import Lab, PathMtu, Result, Summary
+from tests.lab.lab import Lab, PathMtu, Result, Summary, tunnel_mtu
 from tests.lab.model import Gateway, Proposal, TunnelEnd
 
 
@@ -322,3 +322,12 @@ def test_the_summary_counts_resolve_and_connect_only_when_it_was_checked() -> No
     summary.resolved = [Result("r1", True)]
     summary.mtus = [PathMtu("pod-a", "10.48.0.10", 1400, 1446, 1500)]
     assert not summary.ok  # a path that drops silently fails the run
+
+
+def test_tunnel_mtu_is_the_configured_or_documented_one_at_most_what_libipsec_carries() -> None:
+    aws_gateway = Gateway("aws", "vgw", "vpc", 64512, False, 10, ["198.51.100.1"])
+    onprem = Gateway("onprem", "swan", "lan", 65020, False, 30, ["192.0.2.1"], tunnel_mtu=1300)
+    large = Gateway("onprem", "swan", "lan", 65020, False, 30, ["192.0.2.1"], tunnel_mtu=9000)
+    assert tunnel_mtu(aws_gateway) == (1400, "documented 1446")
+    assert tunnel_mtu(onprem) == (1300, "configured 1300")
+    assert tunnel_mtu(large) == (1400, "configured 9000")
