@@ -108,9 +108,22 @@ def aws_vpn_link_facts(
     }
 
 
+def aws_vpn_missing_peers(
+    links: Sequence[Mapping[str, Any]], peer_gateways: Mapping[str, Any]
+) -> list[str]:
+    """The ids of the links for which ``peer_gateways`` gives no two interface IPs."""
+    missing = []
+    for link in links or []:
+        ips = ((peer_gateways or {}).get(link["id"]) or {}).get("interface_ips") or []
+        if len(ips) != 2 or not all(isinstance(ip, str) and ip for ip in ips):
+            missing.append(link["id"])
+    return missing
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "aws_vpn_tunnel_options": aws_vpn_tunnel_options,
             "aws_vpn_link_facts": aws_vpn_link_facts,
+            "aws_vpn_missing_peers": aws_vpn_missing_peers,
         }

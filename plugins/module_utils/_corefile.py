@@ -26,6 +26,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from ansible_collections.crosscluster.link.plugins.module_utils._zones import LABEL_RE
+
 MARK_BEGIN = "# crosscluster.link managed: "
 MARK_END = "# crosscluster.link end: "
 DEFAULT_INDENT = "    "
@@ -34,7 +36,6 @@ DEFAULT_INDENT = "    "
 ZONE_SERVING_PLUGINS = frozenset({"kubernetes", "kubernetai"})
 
 _MARKER_RE = re.compile(r"^#\s*crosscluster\.link\s+(managed|end):\s*(\S*)\s*$")
-_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _SCHEME_RE = re.compile(r"^[a-z0-9+.-]*://")
 _PORT_RE = re.compile(r":[0-9]*$")
 # Python counts the ASCII separators 0x1c-0x1f as space; Go's unicode.IsSpace does not.
@@ -131,7 +132,7 @@ def normalize_zone(zone: object) -> str:
     if not name:
         raise CorefileError("zone must be a DNS name below the root, not '.'", zone=zone)
     labels = name.split(".")
-    if len(name) > 253 or not all(_LABEL_RE.match(label) for label in labels):
+    if len(name) > 253 or not all(LABEL_RE.match(label) for label in labels):
         raise CorefileError(
             f"zone {zone!r} is not a valid DNS name (labels of 1-63 letters, digits and "
             "inner hyphens, separated by dots, 253 characters at most)",

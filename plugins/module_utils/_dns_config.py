@@ -13,12 +13,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.crosscluster.link.plugins.module_utils import _zones
 from ansible_collections.crosscluster.link.plugins.module_utils._corefile import (
     CorefileError,
     corefile_zone,
@@ -51,9 +51,6 @@ DNS_ARGSPEC: dict[str, dict[str, Any]] = {
 }
 MANAGED_BY = {"app.kubernetes.io/managed-by": "crosscluster.link"}
 CUSTOM_MARKER = "# managed by crosscluster.link: do not edit, removed on unlink\n"
-ZONE_RE = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
-)
 CRASH_REASONS = (
     "CrashLoopBackOff",
     "Error",
@@ -115,17 +112,9 @@ def check_params(params: Params) -> None:
     seen: set[str] = set()
     for z in params.zones:
         zone = norm_zone(z.zone)
-        if not ZONE_RE.match(zone):
-            raise ValueError(f"zones: {z.zone!r} is not a DNS name (letters, digits, '-', dots)")
-        if (
-            zone == "cluster.local"
-            or zone.endswith(".cluster.local")
-            or "cluster.local".endswith("." + zone)
-        ):
-            raise ValueError(
-                f"zones: {z.zone!r} collides with the cluster's own cluster.local: "
-                "choose a distinct zone such as aws-euwest1.local"
-            )
+        wrong = _zones.problem(zone)
+        if wrong:
+            raise ValueError(f"zones: {z.zone!r} {wrong}")
         if zone in seen:
             raise ValueError(f"zones: {z.zone!r} is listed twice")
         seen.add(zone)

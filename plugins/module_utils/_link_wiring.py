@@ -80,6 +80,20 @@ def peer_tunnels(plan: dict[str, Any], facts: Facts, cluster: str) -> dict[str, 
     return peers
 
 
+def external_interfaces(
+    link: Mapping[str, Any], aws_side: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The interfaces of the GCP external VPN gateway of an aws <-> gcp link, by interface
+    number: each plan tunnel's ``gcp_external_interface`` with the outside IP the AWS side
+    (its ``aws_vpn_links`` entry) reports for that same tunnel id (None while it reports none)."""
+    outside = {t.get("id"): t.get("outside_ip") for t in aws_side.get("tunnels") or []}
+    interfaces = [
+        {"id": t["gcp_external_interface"], "ip_address": outside.get(t["id"])}
+        for t in link.get("tunnels") or []
+    ]
+    return sorted(interfaces, key=lambda i: int(i["id"]))
+
+
 def onprem_peers(plan: dict[str, Any], facts: Facts, cluster: str) -> dict[str, Any]:
     """Link id -> ``{tunnels: [{id, outside_ip}]}`` in plan tunnel order, the cloud end of
     each link where this cluster is the on-prem side: the AWS tunnels' outside IPs, or the
@@ -119,6 +133,24 @@ def tunnels_ready(plan: dict[str, Any], facts: Facts, cluster: str) -> bool:
         elif _aws_tunnels(plan, facts, link) is None:
             return False
     return True
+
+
+def remote_cidrs(
+    plan: dict[str, Any], cluster: str, side: str | None = None
+) -> dict[str, list[str]]:
+    """Per link of the cluster (those where it is the ``side`` end, if given): the node, pod
+    and service ranges of the link's other end, each once, in that order."""
+    by_link: dict[str, list[str]] = {}
+    for link in _links(plan, cluster, side):
+        (remote,) = [name for name in link["clusters"] if name != cluster]
+        spec = plan["clusters"][remote]
+        ranges = [
+            *(spec.get("node_cidrs") or []),
+            *(spec.get("pod_cidrs") or []),
+            *(spec.get("service_cidrs") or []),
+        ]
+        by_link[link["id"]] = list(dict.fromkeys(ranges))
+    return by_link
 
 
 def dns_remotes(plan: dict[str, Any], cluster: str) -> list[dict[str, Any]]:

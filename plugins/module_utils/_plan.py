@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
+from ansible_collections.crosscluster.link.plugins.module_utils import _zones
 from ansible_collections.crosscluster.link.plugins.module_utils._cloud_facts import (
     AWS_CGW_RESERVED_ASNS,
     AWS_RESERVED_TUNNEL_CIDRS,
@@ -101,7 +102,6 @@ GCP_REGION_RE = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
 GCP_PROJECT_RE = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
 AWS_VPC_RE = re.compile(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")
 AWS_TGW_RE = re.compile(r"^tgw-([0-9a-f]{8}|[0-9a-f]{17})$")
-DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 # A container image reference (github.com/distribution/reference, reference.go grammar):
 # [domain[:port]/]path[:tag][@digest], path components lowercase.
 _IMAGE_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -243,10 +243,6 @@ def _as_int(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     return None
-
-
-def normalize_zone(value: str) -> str:
-    return value.strip().lower().rstrip(".")
 
 
 # ---------------------------------------------------------------------------- per cluster
@@ -474,23 +470,10 @@ def validate_zone(name: str, spec: Mapping[str, Any]) -> tuple[str | None, list[
         return None, []  # reported as missing
     if not isinstance(value, str):
         return None, [f"cluster {_q(name)}: cluster_dns_zone {_q(value)} is not a string"]
-    zone = normalize_zone(value)
-    labels = zone.split(".")
-    if len(zone) > 253 or not all(DNS_LABEL_RE.match(label) for label in labels):
-        return None, [
-            f"cluster {_q(name)}: cluster_dns_zone {_q(value)} is not a valid DNS name "
-            f"(labels of 1-63 letters, digits and hyphens, e.g. 'aws-euwest1.local')"
-        ]
-    if zone == "cluster.local" or zone.endswith(".cluster.local"):
-        return None, [
-            f"cluster {_q(name)}: cluster_dns_zone {_q(value)} collides with the in-cluster "
-            f"zone cluster.local; choose a zone of its own, e.g. 'aws-euwest1.local'"
-        ]
-    if labels[0] == "svc":
-        return None, [
-            f"cluster {_q(name)}: cluster_dns_zone {_q(value)} starts with 'svc.': names are "
-            f"<service>.<namespace>.svc.<zone>, so use {_q(zone[4:])}"
-        ]
+    zone = _zones.normalize(value)
+    wrong = _zones.problem(zone)
+    if wrong:
+        return None, [f"cluster {_q(name)}: cluster_dns_zone {_q(value)} {wrong}"]
     return zone, []
 
 
@@ -522,7 +505,7 @@ def zone_conflicts(zones: Mapping[str, str]) -> list[str]:
                 f"cluster {_q(n1)} and cluster {_q(n2)}: cluster_dns_zone {_q(z1)} is "
                 f"duplicated; every cluster needs its own zone"
             )
-        elif z1.endswith("." + z2) or z2.endswith("." + z1):
+        elif _zones.nested(z1, z2):
             errors.append(
                 f"cluster {_q(n1)} cluster_dns_zone {_q(z1)} and cluster {_q(n2)} "
                 f"cluster_dns_zone {_q(z2)} are nested; zones must not contain each other"

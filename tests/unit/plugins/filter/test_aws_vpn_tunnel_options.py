@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.crosscluster.link.plugins.filter.aws_vpn_tunnel_options import (
+    FilterModule,
     aws_vpn_link_facts,
+    aws_vpn_missing_peers,
     aws_vpn_tunnel_options,
 )
 from ansible_collections.crosscluster.link.plugins.filter.tunnel_psk import tunnel_psk
@@ -72,3 +74,17 @@ def test_link_facts_pair_tunnels_by_inside_cidr_and_name_the_other_end() -> None
     }
     gcp_facts = aws_vpn_link_facts(links()["aws_gcp_ha_vpn"], {}, 64512)
     assert all("gcp_inside_address" in t for t in gcp_facts["tunnels"])
+
+
+def test_missing_peers_are_the_links_without_two_interface_ips() -> None:
+    links = [{"id": i} for i in ("ok", "absent", "one", "empty", "none", "three")]
+    peers = {
+        "ok": {"interface_ips": ["203.0.113.10", "203.0.113.11"]},
+        "one": {"interface_ips": ["203.0.113.10"]},
+        "empty": {},
+        "none": {"interface_ips": ["203.0.113.10", None]},
+        "three": {"interface_ips": ["203.0.113.10", "203.0.113.11", "203.0.113.12"]},
+    }
+    assert aws_vpn_missing_peers(links, peers) == ["absent", "one", "empty", "none", "three"]
+    assert aws_vpn_missing_peers([], {}) == []
+    assert FilterModule().filters()["aws_vpn_missing_peers"] is aws_vpn_missing_peers

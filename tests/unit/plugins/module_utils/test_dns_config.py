@@ -153,10 +153,10 @@ def run(kube: FakeKube, p: dns.Params, check: bool = False) -> tuple[bool, dict[
 @pytest.mark.parametrize(
     ("zones", "flavour", "message"),
     [
-        ([dns.Zone("bad_zone!", ["10.0.0.1"])], "auto", "is not a DNS name"),
-        ([dns.Zone("cluster.local", ["10.0.0.1"])], "auto", "collides with the cluster's own"),
-        ([dns.Zone("a.cluster.local", ["10.0.0.1"])], "auto", "collides with the cluster's own"),
-        ([dns.Zone("local", ["10.0.0.1"])], "auto", "collides with the cluster's own"),
+        ([dns.Zone("bad_zone!", ["10.0.0.1"])], "auto", "is not a valid DNS name"),
+        ([dns.Zone("cluster.local", ["10.0.0.1"])], "auto", "collides with the in-cluster zone"),
+        ([dns.Zone("a.cluster.local", ["10.0.0.1"])], "auto", "collides with the in-cluster zone"),
+        ([dns.Zone("local", ["10.0.0.1"])], "auto", "collides with the in-cluster zone"),
         ([dns.Zone("a.local", ["1.1.1.1"]), dns.Zone("A.local.", ["1.1.1.1"])], "auto", "twice"),
         ([dns.Zone("a.local")], "auto", "exactly one of forward"),
         ([dns.Zone("a.local", ["1.1.1.1"], ["errors"])], "auto", "exactly one of forward"),
