@@ -10,7 +10,7 @@ version_added: 0.3.0
 author: crosscluster.link contributors (@crosscluster)
 description:
   - For each link of the plan O(_input) that has O(cluster) as an end (as its O(side) end,
-    when given), the node, pod and service CIDRs of the link's other cluster, each once: what
+    when given), the node, pod and service CIDRs of the link's other cluster, each once - what
     the cluster's routes and firewall rules send to, and accept from, that link.
 options:
   _input:
@@ -22,7 +22,7 @@ options:
     type: string
     required: true
   side:
-    description: Only the links where O(cluster) is this end (V(aws) for C(aws_cluster), V(gcp), ...).
+    description: Only the links where O(cluster) is this end - V(aws) (its C(aws_cluster)), V(gcp) or V(onprem).
     type: string
 """
 
