@@ -12,6 +12,7 @@ by an atexit hook if the run is interrupted.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import json
 import shlex
@@ -23,9 +24,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.emulators import launcher
 from tests.emulators._common import LOG_NAME, read_log
+
+# The clouds' own timing, for a gate that must see it (docs/emulators.md): an AWS VPN
+# connection is `pending` for minutes before `available` and `deleting` before `deleted`,
+# a tunnel modification leaves it `modifying` (EC2 API reference, VpnConnection.State,
+# ModifyVpnTunnelOptions), a Compute Engine operation takes seconds (Operation.status).
+# Scaled down so a gate stays minutes long, yet every wait and poll path runs.
+REAL_WORLD_AWS = {"pending_seconds": 20.0, "deleting_seconds": 10.0, "modifying_seconds": 5.0}
+REAL_WORLD_GCP_OPERATION_SECONDS = 2.0
 
 
 @dataclass
@@ -59,6 +69,52 @@ class EmulatorRun:
 
     def log(self, service: str | None = None) -> list[dict[str, Any]]:
         return read_log(self.state_dir, service)
+
+    def _admin(self, method: str, base: str, path: str, body: Any = None, ca: Any = True) -> Any:
+        response = requests.request(method, base + path, json=body, timeout=30, verify=ca)
+        response.raise_for_status()
+        return response.json()
+
+    def _bases(self) -> list[tuple[str, Any]]:
+        """(base URL, TLS verification) of every emulator and Kubernetes API proxy."""
+        bases: list[tuple[str, Any]] = []
+        if "aws" in self.endpoints:
+            bases.append((self.endpoints["aws"]["endpoint_url"], True))
+        if "gcp" in self.endpoints:
+            bases.append((self.endpoints["gcp"]["api_endpoint"], True))
+        for cluster in self.endpoints.get("kube", {}).values():
+            ca = str(Path(cluster["kubeconfig"]).parent / "ca.crt")
+            bases.append((cluster["api_endpoint"], ca))
+        return bases
+
+    @contextlib.contextmanager
+    def faults(self, rules: list[dict[str, Any]]) -> Iterator[None]:
+        """Inject ``rules`` (tests.emulators._common.FaultRule) into every emulator and
+        Kubernetes API proxy while the block runs; none are left when it ends."""
+        bases = self._bases()
+        try:
+            for base, ca in bases:
+                self._admin("PUT", base, "/_emulator/faults", {"rules": rules}, ca)
+            yield
+        finally:
+            for base, ca in bases:
+                self._admin("DELETE", base, "/_emulator/faults", ca=ca)
+
+    @contextlib.contextmanager
+    def real_world_timing(self) -> Iterator[None]:
+        """REAL_WORLD_AWS and REAL_WORLD_GCP_OPERATION_SECONDS while the block runs, then
+        zero again (every window still open is ended: the next test starts settled)."""
+        aws, gcp = self.endpoints["aws"]["endpoint_url"], self.endpoints["gcp"]["api_endpoint"]
+        zero = {key: 0.0 for key in REAL_WORLD_AWS}
+        seconds = REAL_WORLD_GCP_OPERATION_SECONDS
+        try:
+            self._admin("PUT", aws, "/_emulator/aws/lifecycle", REAL_WORLD_AWS)
+            self._admin("PUT", gcp, "/_emulator/gcp/operations", {"seconds": seconds})
+            yield
+        finally:
+            self._admin("PUT", aws, "/_emulator/aws/lifecycle", zero)
+            self._admin("POST", aws, "/_emulator/aws/settle")
+            self._admin("PUT", gcp, "/_emulator/gcp/operations", {"seconds": 0})
 
 
 def read_env_sh(path: Path) -> dict[str, str]:

@@ -36,6 +36,12 @@ from ansible_collections.crosscluster.link.plugins.module_utils._k8s import (
     deployment_path,
     detect_flavour,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._k8s_rollout import (
+    CRASH_REASONS,
+    Health,
+    health,
+    pods_of,
+)
 from ansible_collections.crosscluster.link.plugins.module_utils._wait import poll
 
 # The options both k8s_dns_config modules take: which cluster, and where its DNS is.
@@ -51,13 +57,6 @@ DNS_ARGSPEC: dict[str, dict[str, Any]] = {
 }
 MANAGED_BY = {"app.kubernetes.io/managed-by": "crosscluster.link"}
 CUSTOM_MARKER = "# managed by crosscluster.link: do not edit, removed on unlink\n"
-CRASH_REASONS = (
-    "CrashLoopBackOff",
-    "Error",
-    "ImagePullBackOff",
-    "ErrImagePull",
-    "CreateContainerConfigError",
-)
 
 
 @dataclass(frozen=True)
@@ -477,13 +476,6 @@ def write_pod(kube: Kube, namespace: str, name: str, fields: dict[str, Any]) -> 
     kube.replace(path, with_pod_fields(live, fields))
 
 
-@dataclass
-class Health:
-    ready: bool
-    crashing: bool
-    reason: str
-
-
 RELOAD_ERRORS = ("Restart failed", "Error during parsing")
 # What CoreDNS's reload plugin logs once it runs a configuration, at start and after each
 # reload (plugin/reload/reload.go): "[INFO] plugin/reload: Running configuration SHA512 = ..."
@@ -491,21 +483,12 @@ RELOADED = "plugin/reload: Running configuration SHA512"
 LOG_INTERVAL = 5.0  # seconds between two reads of the DNS pods' logs while holding
 
 
-def _selector(dep: dict[str, Any]) -> str:
-    labels = ((dep.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-
-
-def dns_pods(kube: Kube, namespace: str, dep: dict[str, Any]) -> list[dict[str, Any]]:
-    return kube.items(f"/api/v1/namespaces/{namespace}/pods?labelSelector={_selector(dep)}")
-
-
 def pod_logs(kube: Kube, namespace: str, name: str) -> dict[str, str]:
     """The log of every container of every DNS pod, keyed ``pod/container`` (the API server
     needs the container named when a pod has several: kube-dns has three)."""
     dep = kube.get(deployment_path(namespace, name)) or {}
     out: dict[str, str] = {}
-    for pod in dns_pods(kube, namespace, dep) if dep else []:
+    for pod in pods_of(kube, namespace, dep) if dep else []:
         pod_name = pod["metadata"]["name"]
         for container in (pod.get("spec") or {}).get("containers") or []:
             path = (
@@ -547,58 +530,6 @@ def reload_errors(before: dict[str, str], after: dict[str, str]) -> list[str]:
             if any(e in line for e in RELOAD_ERRORS)
         ]
     return errors
-
-
-def last_error(kube: Kube, namespace: str, pod: str, container: str) -> str:
-    """The crashed container's own last words: the last line of its previous log (a kubelet
-    keeps it for ``pods/log?previous=true``; ``lastState.terminated.message`` has it only
-    with terminationMessagePolicy FallbackToLogsOnError, which stock CoreDNS does not set)."""
-    path = f"/api/v1/namespaces/{namespace}/pods/{pod}/log?container={container}"
-    try:
-        text = kube.text(f"{path}&previous=true&tailLines=20")
-    except K8sError:
-        return ""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if "rror" in line]
-    return (errors or lines or [""])[-1]
-
-
-def health(kube: Kube, namespace: str, name: str) -> Health:
-    """Rolled out and every DNS pod ready; else the pods' own status messages."""
-    dep = kube.get(deployment_path(namespace, name))
-    if dep is None:
-        return Health(False, True, f"Deployment {namespace}/{name} does not exist")
-    spec, status = dep.get("spec") or {}, dep.get("status") or {}
-    want = spec.get("replicas", 1)
-    rolled = (
-        status.get("observedGeneration", 0) >= (dep.get("metadata") or {}).get("generation", 0)
-        and status.get("replicas", 0) <= want  # no pod of the previous template left
-        and status.get("updatedReplicas", 0) >= want
-        and status.get("readyReplicas", 0) >= want
-        and status.get("availableReplicas", 0) >= want
-        and not status.get("unavailableReplicas")
-    )
-    messages: list[str] = []
-    crashing = False
-    for pod in dns_pods(kube, namespace, dep):
-        for cs in (pod.get("status") or {}).get("containerStatuses") or []:
-            if cs.get("ready"):
-                continue
-            waiting = (cs.get("state") or {}).get("waiting") or {}
-            last = (cs.get("lastState") or {}).get("terminated") or {}
-            reason = waiting.get("reason") or last.get("reason") or "NotReady"
-            crashing = crashing or reason in CRASH_REASONS
-            text = last.get("message") or ""
-            if not text and reason in CRASH_REASONS:
-                text = last_error(kube, namespace, pod["metadata"]["name"], cs.get("name", ""))
-            text = text or waiting.get("message") or ""
-            messages.append(f"pod {pod['metadata']['name']}: {reason}: {text}".strip(": "))
-    if not messages and not rolled:
-        for cond in status.get("conditions") or []:
-            if cond.get("status") != "True" and cond.get("message"):
-                messages.append(f"{cond.get('type')}: {cond['message']}")
-        messages = messages or [f"{status.get('readyReplicas', 0)}/{want} replicas ready"]
-    return Health(rolled and not messages, crashing, "; ".join(dict.fromkeys(messages)))
 
 
 def wait_healthy(
@@ -686,7 +617,7 @@ def restart_crashing(kube: Kube, namespace: str, name: str) -> None:
     restored configuration: otherwise each waits out the kubelet's growing crash back-off
     (10 s doubling to 5 min) before it even reads the restored Corefile."""
     dep = kube.get(deployment_path(namespace, name)) or {}
-    for pod in dns_pods(kube, namespace, dep) if dep else []:
+    for pod in pods_of(kube, namespace, dep) if dep else []:
         statuses = (pod.get("status") or {}).get("containerStatuses") or []
         waiting = [((cs.get("state") or {}).get("waiting") or {}).get("reason") for cs in statuses]
         if any(reason in CRASH_REASONS for reason in waiting):

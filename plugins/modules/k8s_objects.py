@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: k8s_objects
-short_description: Create or update Kubernetes objects, writing only those that differ
+short_description: Create, update or remove Kubernetes objects, writing only those that differ
 version_added: 0.2.0
 description:
   - Reads each object of O(definitions) and leaves it alone when every field its definition
@@ -21,7 +21,14 @@ description:
     example a CPU quantity C(100m), not C(0.1)), or every run updates the object.
   - Supports the kinds the collection writes - C(v1) Namespace, ConfigMap, Secret, Service and
     ServiceAccount, C(apps/v1) Deployment, C(rbac.authorization.k8s.io/v1) ClusterRole and
-    ClusterRoleBinding. Secret values are hidden in the diff and the result.
+    ClusterRoleBinding. Secret values are hidden in the diff, and in the result unless
+    O(reveal_secrets) is set.
+  - With O(state=absent) each object that exists and carries every label of O(owner_labels) is
+    deleted; one without them is left alone (action C(kept)), a missing one is C(absent). There
+    a name may end in C(*) - every object of that kind (and namespace) carrying the owner labels
+    whose name starts with the rest.
+  - Every API call is retried on 429 and 5xx answers (the Kubernetes API conventions), with
+    backoff, so a busy API server does not fail the task.
 author: crosscluster.link contributors (@crosscluster)
 extends_documentation_fragment:
   - crosscluster.link._k8s
@@ -34,9 +41,32 @@ options:
     elements: dict
     required: true
   owner_labels:
-    description: Labels an existing object must carry to be updated.
+    description: Labels an existing object must carry to be updated or deleted.
     type: dict
     default: {}
+  state:
+    description: Whether the objects should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  wait:
+    description:
+      - With O(state=present), wait until every Deployment has rolled out with all its pods
+        ready and every C(kubernetes.io/service-account-token) Secret holds its token; fail
+        after O(wait_timeout) naming what is not ready and why (the pods' own reasons, such as
+        C(ErrImagePull)). Not in check mode.
+    type: bool
+    default: false
+  wait_timeout:
+    description: Seconds to wait in all (one deadline for every object).
+    type: int
+    default: 120
+  reveal_secrets:
+    description:
+      - Return Secret values in RV(objects[].object) (set C(no_log) on the task). Off, they
+        are C(<hidden>).
+    type: bool
+    default: false
 seealso:
   - module: crosscluster.link.k8s_dns_config
 """
@@ -82,9 +112,17 @@ objects:
       description: Its name.
       type: str
     action:
-      description: What was done (in check mode, what would be).
+      description:
+        - What was done (in check mode, what would be) - C(created), C(updated), C(unchanged);
+          with O(state=absent) C(deleted), C(kept) (not carrying the owner labels) or C(absent).
       type: str
       sample: unchanged
+    object:
+      description:
+        - The object as the server answered (in check mode, as it was read, or the definition
+          of one that would be created); none with O(state=absent).
+      type: dict
+      returned: success
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -93,7 +131,11 @@ from ansible_collections.crosscluster.link.plugins.module_utils._k8s import (
     K8sError,
     load_client,
 )
-from ansible_collections.crosscluster.link.plugins.module_utils._k8s_objects import ensure
+from ansible_collections.crosscluster.link.plugins.module_utils._k8s_objects import (
+    ensure,
+    remove,
+    wait_ready,
+)
 
 
 def main() -> None:
@@ -102,15 +144,34 @@ def main() -> None:
             **CONNECTION_ARGSPEC,
             "definitions": {"type": "list", "elements": "dict", "required": True},
             "owner_labels": {"type": "dict", "default": {}},
+            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+            "wait": {"type": "bool", "default": False},
+            "wait_timeout": {"type": "int", "default": 120},
+            "reveal_secrets": {"type": "bool", "default": False, "no_log": False},
         },
         supports_check_mode=True,
     )
     p = module.params
+    if p["wait_timeout"] < 0:
+        module.fail_json(msg="wait_timeout must be 0 or more seconds")
     try:
         kube = load_client(p["kubeconfig"], p["context"])
-        changed, objects, diffs = ensure(
-            kube, p["definitions"], p["owner_labels"], module.check_mode
-        )
+        if p["state"] == "absent":
+            changed, objects, diffs = remove(
+                kube, p["definitions"], p["owner_labels"], module.check_mode
+            )
+        else:
+            changed, objects, diffs = ensure(
+                kube, p["definitions"], p["owner_labels"], module.check_mode, p["reveal_secrets"]
+            )
+            if p["wait"] and not module.check_mode:
+                waiting = wait_ready(kube, p["definitions"], p["wait_timeout"])
+                if waiting:
+                    module.fail_json(
+                        msg=f"not ready after {p['wait_timeout']} s: " + "; ".join(waiting),
+                        changed=changed,
+                        objects=objects,
+                    )
     except (K8sError, ValueError) as exc:
         module.fail_json(msg=str(exc))
     result: dict = {"changed": changed, "objects": objects}

@@ -635,6 +635,23 @@ def test_operation_failing_at_run_time_carries_errors(slow: Server) -> None:
     assert slow.call("GET", "late", f"regions/{REGION}/vpnGateways/gw")[0] == 404
 
 
+def test_operation_time_is_set_at_run_time(gcp: Server) -> None:
+    url = gcp.base + "/_emulator/gcp/operations"
+    assert requests.get(url, timeout=5).json() == {"seconds": 0.0}
+    for bad in ({"seconds": -1}, {"seconds": "2"}, {"seconds": True}, []):
+        assert requests.put(url, json=bad, timeout=5).status_code == 400
+    assert requests.put(url, json={"seconds": 3600}, timeout=5).json() == {"seconds": 3600.0}
+    try:
+        op = gcp.call("POST", "timing", "global/networks", {"name": "vpc"})[1]
+        assert op["status"] == "PENDING"
+        assert gcp.call("GET", "timing", "global/networks/vpc")[0] == 404
+    finally:
+        requests.put(url, json={"seconds": 0}, timeout=5)
+    # an operation started at 0 s is DONE at once again
+    done = gcp.call("POST", "timing", "global/networks", {"name": "vpc2"})[1]
+    assert done["status"] == "DONE"
+
+
 def test_faults_file_is_loaded_at_start(slow: Server) -> None:
     status, payload = slow.call("GET", "ff", "global/routes/r")
     # --throttle-reason userRateLimitExceeded: the per-user variant, same domain and status.

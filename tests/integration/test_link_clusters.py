@@ -32,10 +32,14 @@ import base64
 import functools
 import json
 import os
+import random
 import re
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +69,16 @@ eventually = functools.partial(waiting.eventually, timeout=45.0)
 # Native DNS ConfigMap of each flavour (tests/kube/seed.py): kubeadm CoreDNS, GKE kube-dns.
 NATIVE_DNS = {AWS: "coredns", GCP: "kube-dns"}
 RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+# Every cloud and Kubernetes API answers this share of requests with its own throttling
+# error (AWS RequestLimitExceeded, Compute Engine 403 rateLimitExceeded, Kubernetes 429 with
+# Retry-After) and a further share with a 5xx, during every link and unlink run below.
+FAULTS = [{"kind": "throttle", "rate": 0.10}, {"kind": "server_error", "rate": 0.03}]
+# Each seed picks after which accepted write (1..KILL_WITHIN; a link makes about 60) a link run
+# is killed: SIGKILL to the playbook and its workers, as a lost machine or a CI timeout would.
+INTERRUPT_SEEDS = (1, 2)
+PARTIAL_LINK_SEED = 3
+KILL_WITHIN = 40
 
 SEEDED_SG = "eks-cluster-sg-demo"
 # The cluster_dns role's resolver (its default namespace and name).
@@ -102,13 +116,14 @@ class World:
         self.native_dns_before = {name: self.native_dns(name) for name in NATIVE_DNS}
         self.psk_secret: str = data["all"]["children"]["clusters"]["vars"]["link_psk_secret"]
         self.outputs: list[str] = []  # stdout + stderr of the -vvv link run
+        self.seeded = self.snapshot()
+        self.linked: dict[str, list[str]] = {}
 
-    def playbook(
-        self, name: str, *extra: str, inventory: Path | None = None, timeout: float = 1500
-    ) -> subprocess.CompletedProcess[str]:
-        # a bound for a hung run, not a target: an idle re-run takes about 2 minutes, and CI
-        # runs this beside the other gates on two cores
-        env = {
+    def _command(self, name: str, extra: tuple[str, ...], inventory: Path | None) -> list[str]:
+        return [str(ANSIBLE_PLAYBOOK), "-i", str(inventory or self.inventory), name, *extra]
+
+    def _env(self) -> dict[str, str]:
+        return {
             **os.environ,
             **self.emulators.env,
             "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build"),
@@ -116,10 +131,115 @@ class World:
             "ANSIBLE_NOCOWS": "1",
             "ANSIBLE_PIPELINING": "1",
         }
-        command = [str(ANSIBLE_PLAYBOOK), "-i", str(inventory or self.inventory), name, *extra]
-        return subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=timeout, check=False
+
+    def playbook(
+        self,
+        name: str,
+        *extra: str,
+        inventory: Path | None = None,
+        timeout: float = 1500,
+        faults: bool = False,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a playbook (with FAULTS injected into every API while it runs, if asked).
+        ``timeout`` bounds a hung run, it is no target: an idle re-run takes about 2 minutes,
+        and CI runs this beside the other gates on two cores."""
+        command = self._command(name, extra, inventory)
+        with self.emulators.faults(FAULTS if faults else []):
+            return subprocess.run(
+                command,
+                env=self._env(),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+
+    def interrupted(self, name: str, seed: int, timeout: float = 900) -> str:
+        """Run a playbook under FAULTS and SIGKILL it, with every worker and module process,
+        right after the n-th write the APIs accepted (``seed`` picks n in 1..KILL_WITHIN),
+        so it dies with its work half done; say where. Fails the test if the run ended first.
+        """
+        writes = random.Random(seed).randint(1, KILL_WITHIN)
+        mark = self.emulators.mark()
+        output = self.report_dir.parent / f"killed-{seed}.log"
+        accepted: list[dict[str, Any]] = []
+        with self.emulators.faults(FAULTS), output.open("w") as log:
+            process = subprocess.Popen(
+                self._command(name, (), None),
+                env=self._env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: the kill takes every worker
+            )
+            deadline = time.monotonic() + timeout
+            while process.poll() is None:
+                accepted = [e for e in self.emulators.mutations_since(mark) if e["status"] < 400]
+                if len(accepted) >= writes or time.monotonic() > deadline:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    break
+                time.sleep(0.1)
+            process.wait()
+        tasks = [line for line in output.read_text().splitlines() if line.startswith("TASK [")]
+        where = f"{tasks[-1] if tasks else 'before any task'} after write {len(accepted)}"
+        assert process.returncode == -signal.SIGKILL, (
+            f"{name} ended (rc {process.returncode}) before write {writes} (seed {seed}): "
+            + output.read_text()[-3000:]
         )
+        return where
+
+    def snapshot(self) -> dict[str, list[str]]:
+        """Every object of the two accounts and the three clusters, by type, each named by
+        what identifies it to the collection (AWS: its Name tag, else its id; GCP and
+        Kubernetes: its name), sorted and not deduplicated, so a duplicate shows twice. What
+        unlink must give back, and where a retried create would show."""
+        ec2 = self.ec2
+
+        def named(items: list[dict[str, Any]], id_key: str) -> list[str]:
+            live = [i for i in items if i.get("State") not in ("deleted", "deleting")]
+            tags = [{t["Key"]: t["Value"] for t in i.get("Tags", [])} for i in live]
+            return sorted(t.get("Name", i[id_key]) for i, t in zip(live, tags, strict=True))
+
+        snap = {
+            "aws vpc": named(ec2.describe_vpcs()["Vpcs"], "VpcId"),
+            "aws vpn connection": named(
+                ec2.describe_vpn_connections()["VpnConnections"], "VpnConnectionId"
+            ),
+            "aws customer gateway": named(
+                ec2.describe_customer_gateways()["CustomerGateways"], "CustomerGatewayId"
+            ),
+            "aws vpn gateway": named(ec2.describe_vpn_gateways()["VpnGateways"], "VpnGatewayId"),
+            "aws route": sorted(
+                f"{t['RouteTableId']} {r.get('DestinationCidrBlock')} {r.get('GatewayId')}"
+                for t in ec2.describe_route_tables()["RouteTables"]
+                for r in t.get("Routes", [])
+            )
+            + sorted(
+                f"{t['RouteTableId']} propagates {g['GatewayId']}"
+                for t in ec2.describe_route_tables()["RouteTables"]
+                for g in t.get("PropagatingVgws", [])
+            ),
+            "aws security group rule": sorted(
+                f"{g['GroupId']} {p.get('IpProtocol')} {p.get('FromPort')} {r['CidrIp']}"
+                for g in ec2.describe_security_groups()["SecurityGroups"]
+                for p in g["IpPermissions"]
+                for r in p.get("IpRanges", [])
+            ),
+        }
+        state = requests.get(
+            f"{self.emulators.endpoints['gcp']['api_endpoint']}/_emulator/gcp/state", timeout=30
+        ).json()
+        for key, resources in state.items():
+            kind = key.rsplit("/", 1)[-1]
+            if kind != "operations":
+                snap.setdefault(f"gcp {kind}", []).extend(resources)
+            if kind == "routers":
+                for router in resources.values():
+                    for part in ("interfaces", "bgpPeers"):
+                        names = [f"{router['name']} {i['name']}" for i in router.get(part, [])]
+                        snap.setdefault(f"gcp router {part}", []).extend(names)
+        for name in self.emulators.endpoints["kube"]:
+            snap |= kube_snapshot(name, self.kube(name))
+        return {kind: sorted(names) for kind, names in snap.items()}
 
     @property
     def plan(self) -> dict[str, Any]:
@@ -151,6 +271,55 @@ class World:
         return sorted(d.metadata.name for d in found if d.metadata.name == "crosscluster-link-dns")
 
 
+def kube_snapshot(cluster: str, api: kube_client.ApiClient) -> dict[str, list[str]]:
+    """The objects of the kinds the collection writes in one cluster, as ``ns/name``; what a
+    namespace being deleted still holds is left out (the namespace controller removes it)."""
+    core, apps = kube_client.CoreV1Api(api), kube_client.AppsV1Api(api)
+    rbac = kube_client.RbacAuthorizationV1Api(api)
+    namespaces = core.list_namespace().items
+    going = {n.metadata.name for n in namespaces if n.metadata.deletion_timestamp}
+    listings = {
+        "namespace": namespaces,
+        "configmap": core.list_config_map_for_all_namespaces().items,
+        "secret": core.list_secret_for_all_namespaces().items,
+        "serviceaccount": core.list_service_account_for_all_namespaces().items,
+        "service": core.list_service_for_all_namespaces().items,
+        "deployment": apps.list_deployment_for_all_namespaces().items,
+        "clusterrole": rbac.list_cluster_role().items,
+        "clusterrolebinding": rbac.list_cluster_role_binding().items,
+        "role": rbac.list_role_for_all_namespaces().items,
+        "rolebinding": rbac.list_role_binding_for_all_namespaces().items,
+    }
+    snap: dict[str, list[str]] = {}
+    for kind, items in listings.items():
+        snap[f"kube {cluster} {kind}"] = sorted(
+            f"{i.metadata.namespace or ''}/{i.metadata.name}"
+            for i in items
+            if not i.metadata.deletion_timestamp and i.metadata.namespace not in going
+        )
+    return snap
+
+
+def duplicates(snapshot: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {
+        kind: sorted({n for n in names if names.count(n) > 1})
+        for kind, names in snapshot.items()
+        if len(set(names)) != len(names)
+    }
+
+
+def changes(before: dict[str, list[str]], after: dict[str, list[str]]) -> dict[str, Any]:
+    """What differs per type: {type: {"added": [...], "removed": [...]}}."""
+    diff: dict[str, Any] = {}
+    for kind in sorted(before.keys() | after.keys()):
+        old, new = before.get(kind, []), after.get(kind, [])
+        added = [n for n in new if new.count(n) > old.count(n)]
+        removed = [n for n in old if old.count(n) > new.count(n)]
+        if added or removed:
+            diff[kind] = {"added": sorted(set(added)), "removed": sorted(set(removed))}
+    return diff
+
+
 def recap(result: subprocess.CompletedProcess[str]) -> dict[str, tuple[int, int, int]]:
     """Host -> (changed, unreachable, failed) from the PLAY RECAP."""
     return {m[0]: (int(m[1]), int(m[2]), int(m[3])) for m in RECAP.findall(result.stdout)}
@@ -170,8 +339,12 @@ def assert_unchanged(result: subprocess.CompletedProcess[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def world(emulators: EmulatorRun, tmp_path_factory: pytest.TempPathFactory) -> World:
-    return World(emulators, tmp_path_factory.mktemp("link"))
+def world(emulators: EmulatorRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    # Seeded at once, then the clouds' own timing (tests/conftest.py REAL_WORLD_AWS): every
+    # wait and poll path of link and unlink runs, not only the answers that are final at once.
+    world = World(emulators, tmp_path_factory.mktemp("link"))
+    with emulators.real_world_timing():
+        yield world
 
 
 def test_pods_outside_the_vpc_fail_every_host_before_any_change(
@@ -199,6 +372,7 @@ def test_pods_outside_the_vpc_fail_every_host_before_any_change(
     assert world.emulators.mutations_since(mark) == []
     operations = {e["operation"] for e in world.emulators.requests_since(mark, service="aws")}
     assert operations == {"DescribeVpcs"}
+    world.ec2.delete_vpc(VpcId=vpc_id)  # the accounts as seeded again
 
 
 def test_check_mode_before_the_first_run_makes_no_mutating_request(world: World) -> None:
@@ -214,6 +388,13 @@ def test_check_mode_before_the_first_run_makes_no_mutating_request(world: World)
     assert not (world.report_dir / "link-report.md").exists()
 
 
+def test_link_killed_at_random_tasks_leaves_no_duplicate(world: World) -> None:
+    """Link runs killed mid-task (INTERRUPT_SEEDS), under FAULTS: whatever they made exists
+    once; the next run (below) completes it."""
+    killed_at = [world.interrupted("crosscluster.link.link_clusters", s) for s in INTERRUPT_SEEDS]
+    assert duplicates(world.snapshot()) == {}, killed_at
+
+
 def test_link_clusters_builds_and_verifies_the_link(world: World) -> None:
     # -vvv (for test_link_run_leaks_no_secret) prints every module's arguments and result:
     # slower, on a shared machine much slower.
@@ -223,6 +404,7 @@ def test_link_clusters_builds_and_verifies_the_link(world: World) -> None:
         "-e",
         f"link_plan_file={world.plan_file}",
         timeout=2400,
+        faults=True,
     )
     world.outputs.append(result.stdout + result.stderr)
     assert_ok(result)
@@ -321,13 +503,19 @@ def test_link_clusters_builds_and_verifies_the_link(world: World) -> None:
     # 2 connections + 4 AWS tunnels; 4 + 4 GCP; DNS both ways
     assert int(suites.get("tests", "0")) == 6 + 8 + 2
 
+    # After the interrupted runs and under faults: every object exists once.
+    linked = world.snapshot()
+    assert duplicates(linked) == {}
+    world.linked = linked
+
 
 def test_link_clusters_again_changes_nothing(world: World) -> None:
     mark = world.emulators.mark()
-    assert_unchanged(world.playbook("crosscluster.link.link_clusters"))
-    # and sends no mutating request at all: no cloud call, no Kubernetes write that the
-    # API server would find a no-op (the role compares before it writes)
+    assert_unchanged(world.playbook("crosscluster.link.link_clusters", faults=True))
+    # and sends no mutating request at all, faults or not: no cloud call, no Kubernetes write
+    # that the API server would find a no-op (the role compares before it writes)
     assert world.emulators.mutations_since(mark) == []
+    assert changes(world.linked, world.snapshot()) == {}
 
 
 def test_resolver_service_keeps_udp_and_tcp_53_after_the_second_link(world: World) -> None:
@@ -414,6 +602,7 @@ def test_aws_cluster_dns_answers_the_gcp_headless_service(world: World) -> None:
     # Local names still resolve; an unknown name in the remote zone is NXDOMAIN.
     assert ask(world, AWS, "kubernetes.default.svc.cluster.local")[0] == dns.rcode.NOERROR
     assert ask(world, AWS, f"nope.{ns}.svc.{zone}")[0] == dns.rcode.NXDOMAIN
+    core.delete_namespace(ns)  # the clusters as seeded again (unlink is compared to them)
 
 
 @pytest.mark.parametrize(("reader_of", "remote"), [(AWS, GCP), (GCP, AWS)])
@@ -597,7 +786,8 @@ def test_verify_link_alone_fails_when_a_bgp_peer_is_gone(world: World) -> None:
 
 
 def test_unlink_clusters_removes_exactly_what_link_created(world: World) -> None:
-    assert_ok(world.playbook("crosscluster.link.unlink_clusters"))
+    assert_ok(world.playbook("crosscluster.link.unlink_clusters", faults=True))
+    assert changes(world.seeded, world.snapshot()) == {}
     region = f"regions/{world.gcp_region}"
     for path in (f"{region}/vpnTunnels", f"{region}/routers", f"{region}/vpnGateways"):
         assert [n for n in world.gcp_names(path) if n.startswith("xcl-")] == [], path
@@ -641,3 +831,13 @@ def test_unlink_clusters_removes_exactly_what_link_created(world: World) -> None
 
 def test_unlink_clusters_again_changes_nothing(world: World) -> None:
     assert_unchanged(world.playbook("crosscluster.link.unlink_clusters"))
+
+
+def test_unlink_after_a_killed_link_leaves_the_seeded_state(world: World) -> None:
+    """A link run killed mid-task, then unlink (both under FAULTS): what the partial run made
+    is removed, what it never made is no error, and nothing else is touched."""
+    killed_at = world.interrupted("crosscluster.link.link_clusters", PARTIAL_LINK_SEED)
+    assert_ok(world.playbook("crosscluster.link.unlink_clusters", faults=True))
+    assert changes(world.seeded, world.snapshot()) == {}, killed_at
+    for name in NATIVE_DNS:
+        assert world.native_dns(name) == world.native_dns_before[name]

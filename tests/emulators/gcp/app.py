@@ -389,6 +389,8 @@ class ComputeApp:
                     payload = self.observations()
                 elif name == "observed":
                     payload = self.observations()
+                elif name == "operations":
+                    payload = self.operation_timing(body if method in ("PUT", "POST") else None)
                 else:
                     status, payload = "404 Not Found", {"error": f"no admin endpoint {name!r}"}
         except (ValueError, KeyError, TypeError, AttributeError, ApiError) as exc:
@@ -398,6 +400,18 @@ class ComputeApp:
             status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
         )
         return [data]
+
+    def operation_timing(self, body: Any) -> dict[str, Any]:
+        """``GET|PUT /_emulator/gcp/operations`` ``{"seconds": S}``: how long the operations
+        started from now take to reach DONE (the ``--operation-seconds`` start option). Real
+        operations take seconds to minutes (Compute Engine, "Handling API responses": poll or
+        wait on the Operation until DONE), so a gate can run with real-world timing."""
+        if body is not None:
+            seconds = body.get("seconds") if isinstance(body, dict) else None
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+                raise ValueError("'seconds' must be a number of seconds >= 0")
+            self.compute.operation_seconds = float(seconds)
+        return {"seconds": self.compute.operation_seconds}
 
     def observe(self, body: Any) -> dict[str, Any]:
         """``{"tunnels": [{"project", "region", "tunnel", "status", "detailedStatus"}],
