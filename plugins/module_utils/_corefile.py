@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from ansible_collections.crosscluster.link.plugins.module_utils._zones import LABEL_RE
+from ansible_collections.crosscluster.link.plugins.module_utils import _zones
 
 MARK_BEGIN = "# crosscluster.link managed: "
 MARK_END = "# crosscluster.link end: "
@@ -122,22 +122,16 @@ def normalize_zone(zone: object) -> str:
     """Return ``zone`` lower-cased without a trailing dot; raise if it is not a DNS name."""
     if not isinstance(zone, str) or not zone.strip():
         raise CorefileError("zone must be a non-empty DNS name, e.g. aws-euwest1.local")
-    name = zone.strip().lower()
-    if "://" in name or ":" in name:
+    if ":" in zone:
         raise CorefileError(
             f"zone {zone!r} must be a bare DNS name, without scheme or port", zone=zone
         )
-    if name.endswith("."):
-        name = name[:-1]
+    name = _zones.normalize(zone)
     if not name:
         raise CorefileError("zone must be a DNS name below the root, not '.'", zone=zone)
-    labels = name.split(".")
-    if len(name) > 253 or not all(LABEL_RE.match(label) for label in labels):
-        raise CorefileError(
-            f"zone {zone!r} is not a valid DNS name (labels of 1-63 letters, digits and "
-            "inner hyphens, separated by dots, 253 characters at most)",
-            zone=zone,
-        )
+    syntax = _zones.syntax_problem(name)
+    if syntax:
+        raise CorefileError(f"zone {zone!r} {syntax}", zone=zone)
     return name
 
 

@@ -102,8 +102,8 @@ class Params:
 
 
 def norm_zone(zone: str) -> str:
-    name = zone.strip().lower()
-    return name[:-1] if len(name) > 1 and name.endswith(".") else name
+    """A zone as a Corefile key names it: the root ``.`` kept."""
+    return _zones.normalize(zone, keep_root=True)
 
 
 def check_params(params: Params) -> None:

@@ -14,9 +14,23 @@ IN_CLUSTER = "cluster.local"
 EXAMPLE = "aws-euwest1.local"
 
 
-def normalize(value: str) -> str:
-    """Lower case, no surrounding blanks, no trailing dot."""
-    return value.strip().lower().rstrip(".")
+def normalize(value: str, keep_root: bool = False) -> str:
+    """Lower case, no surrounding blanks, no trailing dot; with ``keep_root`` the root zone
+    stays ``.`` (a Corefile server block for every name)."""
+    name = value.strip().lower()
+    return name if keep_root and name == "." else name.rstrip(".")
+
+
+def syntax_problem(zone: str) -> str | None:
+    """What makes a normalized zone no DNS name, as the rest of a sentence that names it;
+    None when it is one."""
+    labels = zone.split(".")
+    if len(zone) > 253 or not all(LABEL_RE.match(label) for label in labels):
+        return (
+            "is not a valid DNS name (labels of 1-63 letters, digits and inner hyphens, "
+            f"separated by dots, 253 characters at most, e.g. '{EXAMPLE}')"
+        )
+    return None
 
 
 def nested(a: str, b: str) -> bool:
@@ -27,12 +41,10 @@ def nested(a: str, b: str) -> bool:
 def problem(zone: str) -> str | None:
     """What is wrong with a normalized zone, as the rest of a sentence that names it
     (``"cluster_dns_zone 'x' " + problem``), with the fix; None when it is fine."""
+    syntax = syntax_problem(zone)
+    if syntax:
+        return syntax
     labels = zone.split(".")
-    if len(zone) > 253 or not all(LABEL_RE.match(label) for label in labels):
-        return (
-            "is not a valid DNS name (labels of 1-63 letters, digits and inner hyphens, "
-            f"e.g. '{EXAMPLE}')"
-        )
     if nested(zone, IN_CLUSTER):
         return (
             f"collides with the in-cluster zone {IN_CLUSTER} (it is, contains or is under it); "
