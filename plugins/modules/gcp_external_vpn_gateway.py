@@ -85,8 +85,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
     REDUNDANCY_INTERFACES,
-    external_vpn_gateway,
     run,
+)
+from ansible_collections.crosscluster.link.plugins.module_utils._gcp_vpn_gateway import (
+    external_vpn_gateway,
 )
 
 ARGSPEC = {

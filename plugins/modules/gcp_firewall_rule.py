@@ -100,9 +100,9 @@ firewall_rule:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
-    firewall_rule,
     run,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._gcp_firewall import firewall_rule
 
 ARGSPEC = {
     "name": {"type": "str", "required": True},

@@ -90,8 +90,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
     WAIT_ARGSPEC,
-    ha_vpn_gateway,
     run,
+)
+from ansible_collections.crosscluster.link.plugins.module_utils._gcp_vpn_gateway import (
+    ha_vpn_gateway,
 )
 
 ARGSPEC = {

@@ -125,9 +125,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
     WAIT_ARGSPEC,
-    router,
     run,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._gcp_router import router
 
 ARGSPEC = {
     "name": {"type": "str", "required": True},

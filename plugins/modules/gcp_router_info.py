@@ -43,9 +43,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
     NAME_FILTER_ARGSPEC,
-    listing,
     run,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._gcp_info import listing
 
 
 def main() -> None:

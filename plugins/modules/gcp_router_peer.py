@@ -104,9 +104,9 @@ router_peer:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
-    router_peer,
     run,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._gcp_router import router_peer
 
 ARGSPEC = {
     "name": {"type": "str", "required": True},

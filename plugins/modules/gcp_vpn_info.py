@@ -114,8 +114,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
     run,
-    vpn_info,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._gcp_info import vpn_info
 
 ARGSPEC = {
     "tunnel_prefix": {"type": "str"},

@@ -111,8 +111,8 @@ from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
     WAIT_ARGSPEC,
     run,
-    vpn_tunnel,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._gcp_vpn_tunnel import vpn_tunnel
 
 ARGSPEC = {
     "name": {"type": "str", "required": True},

@@ -11,6 +11,10 @@ from typing import Any
 
 import pytest
 from ansible_collections.crosscluster.link.plugins.module_utils import _gcp as g
+from ansible_collections.crosscluster.link.plugins.module_utils import _gcp_firewall as gf
+from ansible_collections.crosscluster.link.plugins.module_utils import _gcp_router as gr
+from ansible_collections.crosscluster.link.plugins.module_utils import _gcp_vpn_gateway as gvg
+from ansible_collections.crosscluster.link.plugins.module_utils import _gcp_vpn_tunnel as gt
 
 PROJECT = "demo-project"
 REGION = "europe-west1"
@@ -250,7 +254,7 @@ def no_wait_api(session: FakeSession) -> g.Api:
 def test_no_wait_returns_the_accepted_operation_without_polling(status: str) -> None:
     accepted = op(status, region=f"{BASE}regions/{REGION}", selfLink=f"{BASE}ops/operation-1")
     session = FakeSession([NOT_FOUND, FakeResponse(200, accepted)])
-    outcome = g.ha_vpn_gateway(no_wait_api(session), gateway_params(), check_mode=False)
+    outcome = gvg.ha_vpn_gateway(no_wait_api(session), gateway_params(), check_mode=False)
     # one GET (plan) and the insert: no operations.wait call, no GET of the new gateway
     assert [(c[0], c[1]) for c in session.calls] == [
         ("GET", f"{GATEWAYS}/gw"),
@@ -273,7 +277,7 @@ def test_no_wait_is_idempotent_once_the_resource_exists() -> None:
         "vpnInterfaces": [{"id": 0, "ipAddress": "203.0.113.1"}],
     }
     session = FakeSession([FakeResponse(200, existing)])
-    outcome = g.ha_vpn_gateway(no_wait_api(session), gateway_params(), check_mode=False)
+    outcome = gvg.ha_vpn_gateway(no_wait_api(session), gateway_params(), check_mode=False)
     assert not outcome.changed
     assert "operation" not in outcome.values
     assert outcome.values["interface_ips"] == ["203.0.113.1"]
@@ -283,23 +287,23 @@ def test_no_wait_is_idempotent_once_the_resource_exists() -> None:
 def test_no_wait_operation_done_at_once_is_checked_and_read_back() -> None:
     created = {"name": "gw", "selfLink": f"{GATEWAYS}/gw", "vpnInterfaces": []}
     session = FakeSession([NOT_FOUND, FakeResponse(200, op("DONE")), FakeResponse(200, created)])
-    outcome = g.ha_vpn_gateway(no_wait_api(session), gateway_params(), check_mode=False)
+    outcome = gvg.ha_vpn_gateway(no_wait_api(session), gateway_params(), check_mode=False)
     assert [c[0] for c in session.calls] == ["GET", "POST", "GET"]
     assert outcome.after == created and outcome.values["operation"]["status"] == "DONE"
     failed = op("DONE", httpErrorStatusCode=409, error={"errors": [{"code": "X", "message": "m"}]})
     session = FakeSession([NOT_FOUND, FakeResponse(200, failed)])
     with pytest.raises(g.GcpError, match="m"):
-        g.ha_vpn_gateway(no_wait_api(session), gateway_params(), check_mode=False)
+        gvg.ha_vpn_gateway(no_wait_api(session), gateway_params(), check_mode=False)
 
 
 def test_no_wait_delete_and_check_mode() -> None:
     existing = {"name": "gw", "description": g.DEFAULT_DESCRIPTION}
     session = FakeSession([FakeResponse(200, existing)])
-    planned = g.ha_vpn_gateway(no_wait_api(session), gateway_params(state="absent"), True)
+    planned = gvg.ha_vpn_gateway(no_wait_api(session), gateway_params(state="absent"), True)
     assert planned.changed and "operation" not in planned.values
     assert [c[0] for c in session.calls] == ["GET"]  # check mode: no mutating call
     session = FakeSession([FakeResponse(200, existing), FakeResponse(200, op("RUNNING"))])
-    deleted = g.ha_vpn_gateway(no_wait_api(session), gateway_params(state="absent"), False)
+    deleted = gvg.ha_vpn_gateway(no_wait_api(session), gateway_params(state="absent"), False)
     assert [c[0] for c in session.calls] == ["GET", "DELETE"]
     assert deleted.changed and deleted.after is None
     assert deleted.values["operation"]["status"] == "RUNNING"
@@ -317,7 +321,7 @@ def test_waiting_is_the_default() -> None:
             FakeResponse(200, {"name": "gw"}),
         ]
     )
-    outcome = g.ha_vpn_gateway(make_api(session), gateway_params(), check_mode=False)
+    outcome = gvg.ha_vpn_gateway(make_api(session), gateway_params(), check_mode=False)
     assert [c[1].rsplit("/", 1)[-1] for c in session.calls] == ["gw", "vpnGateways", "wait", "gw"]
     assert "operation" not in outcome.values
 
@@ -414,18 +418,20 @@ def test_global_resources_do_not_need_region() -> None:
             "is not the other host",
         ),
         (
-            lambda: g.external_interfaces("TWO_IPS_REDUNDANCY", [{"ip_address": "1.1.1.1"}]),
+            lambda: gvg.external_interfaces("TWO_IPS_REDUNDANCY", [{"ip_address": "1.1.1.1"}]),
             "interfaces has 1 entries but redundancy_type TWO_IPS_REDUNDANCY needs exactly 2",
         ),
         (
-            lambda: g.external_interfaces(
+            lambda: gvg.external_interfaces(
                 "TWO_IPS_REDUNDANCY",
                 [{"id": 0, "ip_address": "1.1.1.1"}, {"id": 2, "ip_address": "1.1.1.2"}],
             ),
             r"interfaces\[1\].id 2 is out of range for redundancy_type TWO_IPS_REDUNDANCY",
         ),
         (
-            lambda: g.external_interfaces("SINGLE_IP_INTERNALLY_REDUNDANT", [{"ip_address": "x"}]),
+            lambda: gvg.external_interfaces(
+                "SINGLE_IP_INTERNALLY_REDUNDANT", [{"ip_address": "x"}]
+            ),
             r"interfaces\[0\].ip_address 'x' is not an IPv4 address",
         ),
     ],
@@ -454,7 +460,7 @@ OUR_PEER = {"name": "xcl-a1", "interfaceName": "if-xcl-a1", "peerAsn": 64512}
 
 
 def test_merge_appends_ours_and_keeps_foreign() -> None:
-    interfaces, peers = g.merge_router_entries(
+    interfaces, peers = gr.merge_router_entries(
         [FOREIGN_IF], [FOREIGN_PEER], OUR_IF, OUR_PEER, "if-xcl-a1", "xcl-a1"
     )
     assert interfaces == [FOREIGN_IF, OUR_IF]
@@ -464,7 +470,7 @@ def test_merge_appends_ours_and_keeps_foreign() -> None:
 def test_merge_updates_ours_in_place_keeping_server_fields() -> None:
     current_if = {**OUR_IF, "managementType": "MANAGED_BY_USER"}
     current_peer = {**OUR_PEER, "peerAsn": 64999, "advertiseMode": "DEFAULT"}
-    interfaces, peers = g.merge_router_entries(
+    interfaces, peers = gr.merge_router_entries(
         [current_if, FOREIGN_IF],
         [current_peer, FOREIGN_PEER],
         OUR_IF,
@@ -477,7 +483,7 @@ def test_merge_updates_ours_in_place_keeping_server_fields() -> None:
 
 
 def test_merge_removes_only_ours() -> None:
-    interfaces, peers = g.merge_router_entries(
+    interfaces, peers = gr.merge_router_entries(
         [FOREIGN_IF, OUR_IF], [OUR_PEER, FOREIGN_PEER], None, None, "if-xcl-a1", "xcl-a1"
     )
     assert interfaces == [FOREIGN_IF]
@@ -485,10 +491,10 @@ def test_merge_removes_only_ours() -> None:
 
 
 def test_merge_is_idempotent() -> None:
-    once = g.merge_router_entries(
+    once = gr.merge_router_entries(
         [FOREIGN_IF], [FOREIGN_PEER], OUR_IF, OUR_PEER, OUR_IF["name"], "xcl-a1"
     )
-    twice = g.merge_router_entries(*once, OUR_IF, OUR_PEER, OUR_IF["name"], "xcl-a1")
+    twice = gr.merge_router_entries(*once, OUR_IF, OUR_PEER, OUR_IF["name"], "xcl-a1")
     assert once == twice
 
 
@@ -564,26 +570,26 @@ def peer_params(**overrides: Any) -> dict[str, Any]:
 
 def test_router_four_run_cycle(recorder: Recorder) -> None:
     params = router_params()
-    first = g.router(API, params, check_mode=True)
+    first = gr.router(API, params, check_mode=True)
     assert first.changed and recorder.mutations == []
-    assert g.router(API, params, check_mode=False).changed
+    assert gr.router(API, params, check_mode=False).changed
     assert [m[0] for m in recorder.mutations] == ["POST"]
-    assert not g.router(API, params, check_mode=True).changed
-    assert not g.router(API, params, check_mode=False).changed
+    assert not gr.router(API, params, check_mode=True).changed
+    assert not gr.router(API, params, check_mode=False).changed
     assert len(recorder.mutations) == 1
 
 
 def test_router_asn_change_is_refused_without_any_mutation(recorder: Recorder) -> None:
-    g.router(API, router_params(), check_mode=False)
+    gr.router(API, router_params(), check_mode=False)
     with pytest.raises(ValueError, match=r"has ASN 65010.*cannot be changed.*set asn: 65010"):
-        g.router(API, router_params(asn=65011), check_mode=False)
+        gr.router(API, router_params(asn=65011), check_mode=False)
     assert [m[0] for m in recorder.mutations] == ["POST"]
 
 
 def test_router_patch_keeps_unset_bgp_fields(recorder: Recorder) -> None:
-    g.router(API, router_params(), check_mode=False)
+    gr.router(API, router_params(), check_mode=False)
     recorder.store[ROUTER_PATH]["bgp"]["keepaliveInterval"] = 20  # server default
-    outcome = g.router(API, router_params(advertised_ip_ranges=[{"range": "10.12.0.0/20"}]), False)
+    outcome = gr.router(API, router_params(advertised_ip_ranges=[{"range": "10.12.0.0/20"}]), False)
     assert outcome.changed
     method, path, body = recorder.mutations[-1]
     assert (method, path, sorted(body)) == ("PATCH", ROUTER_PATH, ["bgp", "name"])
@@ -595,7 +601,7 @@ def test_router_patch_keeps_unset_bgp_fields(recorder: Recorder) -> None:
 def test_router_refuses_foreign_router(recorder: Recorder) -> None:
     recorder.store[ROUTER_PATH] = {"name": "xcl-router", "description": "made by hand"}
     with pytest.raises(ValueError, match=r"not created by crosscluster.link"):
-        g.router(API, router_params(state="absent"), check_mode=False)
+        gr.router(API, router_params(state="absent"), check_mode=False)
     assert recorder.mutations == []
 
 
@@ -638,10 +644,10 @@ def test_router_delete_refused_while_foreign_entries_remain(
     recorder.store[ROUTER_PATH] = owned_router(interfaces, peers)
     recorder.store[f"{TUNNELS}/xcl-a1"] = {"name": "xcl-a1", "description": g.DEFAULT_DESCRIPTION}
     recorder.store[f"{TUNNELS}/t-manual"] = {"name": "t-manual", "description": "made by hand"}
-    assert g.foreign_router_entries(API, recorder.store[ROUTER_PATH]) == named
+    assert gr.foreign_router_entries(API, recorder.store[ROUTER_PATH]) == named
     for check_mode in (True, False):
         with pytest.raises(ValueError, match=r"Cloud Router xcl-router is not deleted") as exc:
-            g.router(API, router_params(state="absent"), check_mode=check_mode)
+            gr.router(API, router_params(state="absent"), check_mode=check_mode)
         assert f"still has {', '.join(named)}, which" in str(exc.value)
     assert recorder.mutations == []
     assert ROUTER_PATH in recorder.store
@@ -651,11 +657,11 @@ def test_router_delete_goes_ahead_with_only_our_entries(recorder: Recorder) -> N
     ours = [{**OUR_IF, "linkedVpnTunnel": OUR_TUNNEL_LINK}]
     recorder.store[ROUTER_PATH] = owned_router(ours, [OUR_PEER])
     recorder.store[f"{TUNNELS}/xcl-a1"] = {"name": "xcl-a1", "description": g.DEFAULT_DESCRIPTION}
-    assert g.router(API, router_params(state="absent"), check_mode=True).changed
+    assert gr.router(API, router_params(state="absent"), check_mode=True).changed
     assert recorder.mutations == []
-    assert g.router(API, router_params(state="absent"), check_mode=False).changed
+    assert gr.router(API, router_params(state="absent"), check_mode=False).changed
     assert recorder.mutations == [("DELETE", ROUTER_PATH, None)]
-    assert not g.router(API, router_params(state="absent"), check_mode=False).changed
+    assert not gr.router(API, router_params(state="absent"), check_mode=False).changed
 
 
 def test_router_peer_patch_sends_foreign_entries(recorder: Recorder) -> None:
@@ -664,9 +670,9 @@ def test_router_peer_patch_sends_foreign_entries(recorder: Recorder) -> None:
         "interfaces": [FOREIGN_IF],
         "bgpPeers": [FOREIGN_PEER],
     }
-    assert g.router_peer(API, peer_params(), check_mode=True).changed
+    assert gr.router_peer(API, peer_params(), check_mode=True).changed
     assert recorder.mutations == []
-    assert g.router_peer(API, peer_params(), check_mode=False).changed
+    assert gr.router_peer(API, peer_params(), check_mode=False).changed
     method, path, body = recorder.mutations[-1]
     assert (method, path) == ("PATCH", ROUTER_PATH)
     assert body["interfaces"][0] == FOREIGN_IF
@@ -674,10 +680,10 @@ def test_router_peer_patch_sends_foreign_entries(recorder: Recorder) -> None:
     assert body["interfaces"][1]["name"] == "if-xcl-a1"
     assert body["interfaces"][1]["linkedVpnTunnel"].endswith(f"regions/{REGION}/vpnTunnels/xcl-a1")
     assert body["bgpPeers"][1]["bfd"] == {"sessionInitializationMode": "DISABLED"}
-    assert not g.router_peer(API, peer_params(), check_mode=False).changed
+    assert not gr.router_peer(API, peer_params(), check_mode=False).changed
     # delete twice: only ours goes, the foreign peer stays
-    assert g.router_peer(API, peer_params(state="absent"), check_mode=False).changed
-    assert not g.router_peer(API, peer_params(state="absent"), check_mode=False).changed
+    assert gr.router_peer(API, peer_params(state="absent"), check_mode=False).changed
+    assert not gr.router_peer(API, peer_params(state="absent"), check_mode=False).changed
     assert recorder.store[ROUTER_PATH]["interfaces"] == [FOREIGN_IF]
     assert recorder.store[ROUTER_PATH]["bgpPeers"] == [FOREIGN_PEER]
 
@@ -689,9 +695,9 @@ def test_router_peer_rejects_bad_input_before_any_call(monkeypatch: pytest.Monke
     monkeypatch.setattr(g, "get", no_call)
     monkeypatch.setattr(g, "mutate", no_call)
     with pytest.raises(ValueError, match=r"peer_ip_address 169.254.11.1 is not the other host"):
-        g.router_peer(API, peer_params(peer_ip_address="169.254.11.1"), check_mode=False)
+        gr.router_peer(API, peer_params(peer_ip_address="169.254.11.1"), check_mode=False)
     with pytest.raises(ValueError, match="router 'Bad_Router' is not a valid"):
-        g.router_peer(API, peer_params(router="Bad_Router"), check_mode=False)
+        gr.router_peer(API, peer_params(router="Bad_Router"), check_mode=False)
 
 
 def tunnel_params(**overrides: Any) -> dict[str, Any]:
@@ -717,14 +723,14 @@ def test_tunnel_secret_sent_on_create_and_replace_only(recorder: Recorder) -> No
         "redundancyType": "FOUR_IPS_REDUNDANCY",
     }
     tunnels = f"regions/{REGION}/vpnTunnels"
-    created = g.vpn_tunnel(API, tunnel_params(), check_mode=True)
+    created = gt.vpn_tunnel(API, tunnel_params(), check_mode=True)
     assert "sharedSecret" not in created.after
-    assert g.vpn_tunnel(API, tunnel_params(), check_mode=False).changed
+    assert gt.vpn_tunnel(API, tunnel_params(), check_mode=False).changed
     assert recorder.mutations[-1][2]["sharedSecret"] == "s3cr3t.value"
     # a new secret is not detected (write-only) ...
-    assert not g.vpn_tunnel(API, tunnel_params(shared_secret="other"), False).changed
+    assert not gt.vpn_tunnel(API, tunnel_params(shared_secret="other"), False).changed
     # ... unless replace: true, which deletes and recreates
-    assert g.vpn_tunnel(API, tunnel_params(shared_secret="other", replace=True), False).changed
+    assert gt.vpn_tunnel(API, tunnel_params(shared_secret="other", replace=True), False).changed
     assert [m[:2] for m in recorder.mutations[-2:]] == [
         ("DELETE", f"{tunnels}/xcl-a1"),
         ("POST", tunnels),
@@ -737,9 +743,9 @@ def test_tunnel_changed_settings_need_replace(recorder: Recorder) -> None:
         "name": "xcl-peer",
         "redundancyType": "FOUR_IPS_REDUNDANCY",
     }
-    g.vpn_tunnel(API, tunnel_params(), check_mode=False)
+    gt.vpn_tunnel(API, tunnel_params(), check_mode=False)
     with pytest.raises(ValueError, match=r"different peerExternalGatewayInterface.*replace: true"):
-        g.vpn_tunnel(API, tunnel_params(peer_external_gateway_interface=2), check_mode=False)
+        gt.vpn_tunnel(API, tunnel_params(peer_external_gateway_interface=2), check_mode=False)
 
 
 def test_tunnel_interface_out_of_range_for_peer_type(recorder: Recorder) -> None:
@@ -748,7 +754,7 @@ def test_tunnel_interface_out_of_range_for_peer_type(recorder: Recorder) -> None
         "redundancyType": "TWO_IPS_REDUNDANCY",
     }
     with pytest.raises(ValueError, match="peer_external_gateway_interface 3 is out of range"):
-        g.vpn_tunnel(API, tunnel_params(peer_external_gateway_interface=3), check_mode=False)
+        gt.vpn_tunnel(API, tunnel_params(peer_external_gateway_interface=3), check_mode=False)
     assert recorder.mutations == []
 
 
@@ -763,13 +769,13 @@ def test_firewall_defaults_to_all_protocols_and_patches(recorder: Recorder) -> N
         "target_tags": None,
         "description": None,
     }
-    g.firewall_rule(API, params, check_mode=False)
+    gf.firewall_rule(API, params, check_mode=False)
     body = recorder.mutations[-1][2]
     assert body["allowed"] == [{"IPProtocol": "all"}]
     assert body["direction"] == "INGRESS"
     assert "crosscluster.link" in body["description"]
     wider = {**params, "source_ranges": ["10.100.0.0/16", "172.20.0.0/16"]}
-    outcome = g.firewall_rule(API, wider, check_mode=False)
+    outcome = gf.firewall_rule(API, wider, check_mode=False)
     assert outcome.changed
     assert recorder.mutations[-1] == (
         "PATCH",
@@ -790,13 +796,13 @@ def test_firewall_refuses_mixed_families_before_any_call(recorder: Recorder) -> 
         "description": None,
     }
     with pytest.raises(ValueError) as raised:
-        g.firewall_rule(API, params, check_mode=False)
+        gf.firewall_rule(API, params, check_mode=False)
     message = str(raised.value)
     assert "source_ranges mixes IPv4 (10.100.0.0/16) and IPv6 (2600:1f18::/56)" in message
     assert "xcl-from-aws-in4 and xcl-from-aws-in6" in message
     assert recorder.mutations == []
     # One family alone is fine, IPv6 included.
-    assert g.firewall_rule(API, {**params, "source_ranges": ["2600:1f18::/56"]}, False).changed
+    assert gf.firewall_rule(API, {**params, "source_ranges": ["2600:1f18::/56"]}, False).changed
 
 
 def test_diff_only_differing_parts() -> None:
