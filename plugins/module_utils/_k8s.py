@@ -27,7 +27,10 @@ except ImportError as exc:  # pragma: no cover - reported through missing_requir
 # transient (https://kubernetes.io/docs/reference/using-api/api-concepts/#retrying).
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 UNREACHABLE = 0  # the K8sError status of an API server that did not answer (retried too)
-RETRY_POLICY = _retry.Policy(attempts=5, base_delay=0.5, max_delay=8.0)
+# 8 attempts (kubectl's client-go retries an answer that carries Retry-After up to 10 times,
+# rest.Request maxRetries): a loaded API server under priority and fairness can refuse several
+# requests in a row; full-jitter backoff keeps the worst case near half a minute.
+RETRY_POLICY = _retry.Policy(attempts=8, base_delay=0.5, max_delay=8.0)
 
 # The flavours of cluster DNS (see docs/cluster-dns.md) and how each is edited.
 COREDNS_FLAVOURS = ("kubeadm", "eks", "rke2")  # server block in ConfigMap coredns

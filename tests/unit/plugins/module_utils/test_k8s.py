@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 from ansible_collections.crosscluster.link.plugins.module_utils._k8s import (
+    RETRY_POLICY,
     K8sError,
     Kube,
     load_client,
@@ -65,7 +66,7 @@ def test_request_raises_the_api_message() -> None:
 
 
 def test_request_gives_up_after_attempts() -> None:
-    kube = Kube(FakeApi([Response(500, b"{}")] * 5), sleep=lambda _s: None)
+    kube = Kube(FakeApi([Response(500, b"{}")] * RETRY_POLICY.attempts), sleep=lambda _s: None)
     with pytest.raises(K8sError, match="500"):
         kube.get("/api/v1/x")
 
