@@ -194,14 +194,15 @@ def _entry(r: Ref, action: str, obj: Any, reveal: bool) -> dict[str, Any]:
     }
 
 
-def _not_ready(kube: Kube, r: Ref, live: dict[str, Any] | None) -> str:
-    """Why an object cannot be used yet; empty when it can."""
+def _not_ready(kube: Kube, r: Ref) -> str:
+    """Why an object cannot be used yet; empty when it can (one read of it per call)."""
+    if r.kind == "Deployment":
+        state = health(kube, r.namespace, r.name)  # reads the Deployment and its pods
+        return "" if state.ready else f"{r}: {state.reason}"
+    live = kube.get(r.path)
     if live is None:
         return f"{r} does not exist"
-    if r.kind == "Deployment":
-        state = health(kube, r.namespace, r.name)
-        return "" if state.ready else f"{r}: {state.reason}"
-    if r.kind == "Secret" and live.get("type") == TOKEN_SECRET:
+    if live.get("type") == TOKEN_SECRET:
         return "" if (live.get("data") or {}).get("token") else f"{r} has no token yet"
     return ""
 
@@ -220,7 +221,7 @@ def wait_ready(
     waited = [r for r in refs if r.kind in ("Deployment", "Secret")]
 
     def step() -> list[str]:
-        return [why for r in waited if (why := _not_ready(kube, r, kube.get(r.path)))]
+        return [why for r in waited if (why := _not_ready(kube, r))]
 
     return poll(step, lambda problems: not problems, timeout, 1.0, sleep, clock, max_interval=5.0)
 
