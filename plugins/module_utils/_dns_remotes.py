@@ -9,8 +9,11 @@ request counter, ``coredns_kubernetes_rest_client_requests_total{code, method, h
 (CoreDNS plugin/kubernetes/metrics.go): one series per remote API host and status code, the
 code ``<error>`` when no HTTP answer came back (client-go rest/request.go). A remote is
 served when its host has answered 2xx and no error count grew while we watched; 401, 403
-and ``<error>`` name the cause. Pure code: the module reads the pods and their metrics
-(pods/proxy) and hands each sample to a ``Judgement``.
+and ``<error>`` name the cause. 429 and 5xx are transient: client-go retries them (a
+Retry-After answer up to 10 times, rest/with_retry.go, and the reflector re-lists with
+back-off), so they fail a remote only while no 2xx answer follows them. Pure code: the
+module reads the pods and their metrics (pods/proxy) and hands each sample to a
+``Judgement``.
 """
 
 from __future__ import annotations
@@ -87,12 +90,36 @@ class RemoteState:
         return self.served or self.cause.startswith(("Unauthorized", "Forbidden"))
 
 
-def judge(name: str, zone: str, host: str, before: Counts, after: Counts) -> RemoteState:
-    """One pod's view of one remote between two samples of its counters."""
+def transient(code: str) -> bool:
+    """A status client-go retries: throttled (429) or a server error (5xx)."""
+    return code == "429" or code.startswith("5")
+
+
+def _grown(codes: dict[str, float], since: dict[str, float]) -> dict[str, float]:
+    return {code: n for code, n in codes.items() if n > since.get(code, 0.0)}
+
+
+def retried(host: str, previous: Counts, after: Counts) -> bool:
+    """Whether a transient error of ``host`` grew between two consecutive samples."""
+    return any(transient(code) for code in _grown(after.get(host, {}), previous.get(host, {})))
+
+
+def judge(
+    name: str, zone: str, host: str, before: Counts, after: Counts, previous: Counts | None = None
+) -> RemoteState:
+    """One pod's view of one remote between its first sample ``before`` and ``after``.
+
+    A 401, 403 or ``<error>`` that grew since ``before`` fails; a 429 or 5xx fails only when
+    it grew since the ``previous`` sample and no 2xx answer grew with it (the retry has not
+    succeeded yet)."""
     first, last = before.get(host, {}), after.get(host, {})
+    prev = (before if previous is None else previous).get(host, {})
     errors = {code: n for code, n in last.items() if not code.startswith("2")}
-    grown = {code: n for code, n in errors.items() if n > first.get(code, 0.0)}
-    answered = sum(n for code, n in last.items() if code.startswith("2"))
+    answers = {code: n for code, n in last.items() if code.startswith("2")}
+    grown = {code: n for code, n in _grown(errors, first).items() if not transient(code)}
+    if not _grown(answers, prev):
+        grown.update({code: n for code, n in _grown(errors, prev).items() if transient(code)})
+    answered = sum(answers.values())
     state = RemoteState(name, zone, host, served=False, codes=dict(sorted(last.items())))
     failing = grown or (errors if not answered else {})
     if failing:
@@ -135,10 +162,11 @@ class Judgement:
     """Each remote over successive samples of every resolver pod's counters.
 
     A pod's first sample is its baseline: an error count that grows past it fails at any
-    time. Refused (401, 403) is a verdict from the second sample on. Served becomes final
-    (settled) once no new error showed for ``settle`` seconds, the longest gap between two
-    client-go retries of a failing list or watch: that pod watched that long here since its
-    own first sample, or the pod has run that long and its counters hold no error at all (a
+    time, a transient one (429, 5xx) only until a 2xx answer follows it. Refused (401, 403)
+    is a verdict from the second sample on. Served becomes final (settled) once no new error
+    showed for ``settle`` seconds, the longest gap between two client-go retries of a failing
+    list or watch: that pod watched that long here since its own first sample and its last
+    transient error, or the pod has run that long and its counters hold no error at all (a
     re-run then answers at once).
     """
 
@@ -146,6 +174,10 @@ class Judgement:
         self.remotes, self.settle = remotes, settle
         # pod -> (when first sampled, its counters then)
         self.baseline: dict[str, tuple[float, Counts]] = {}
+        # pod -> its counters in the sample before this one
+        self.previous: dict[str, Counts] = {}
+        # (pod, host) -> since when no transient error grew (first sample or the last growth)
+        self.calm: dict[tuple[str, str], float] = {}
         self.samples = 0
 
     def step(
@@ -164,12 +196,17 @@ class Judgement:
             views = []
             for pod, (since, counts) in pods.items():
                 seen, first = self.baseline[pod]
-                view = judge(name, zone, host, first, counts)
+                previous = self.previous.get(pod, first)
+                view = judge(name, zone, host, first, counts, previous)
+                if retried(host, previous, counts):
+                    self.calm[(pod, host)] = now
+                calm = self.calm.setdefault((pod, host), seen)
                 clean = not any(n for code, n in view.codes.items() if not code.startswith("2"))
-                watched = now > seen and now - seen >= self.settle
+                watched = now > calm and now - calm >= self.settle
                 view.settled = view.served and (watched or (clean and now - since >= self.settle))
                 views.append(view)
             states.append(worst(views))
+        self.previous.update({pod: counts for pod, (_since, counts) in pods.items()})
         return states
 
     def final(self, states: list[RemoteState]) -> bool:

@@ -18,6 +18,9 @@ description:
     that long with no error in its counters at all (a re-run answers in one sample). Otherwise
     the cause is named - C(Unauthorized (401)) for a token the remote refuses, C(Forbidden (403))
     for a reader without list or watch permission, C(unreachable) when no HTTP answer came back.
+  - A C(429) or C(5xx) answer is transient - client-go retries it - so it fails a remote only
+    while no 2xx answer follows it, and the remote is watched O(settle) seconds from the last
+    one.
   - A Ready resolver pod does not mean its remotes are served; this module is the check that
     does. A remote that breaks after it was served shows once its client retries (client-go
     backs off up to 30 seconds, and an open watch lasts minutes).

@@ -8,7 +8,9 @@ from ansible_collections.crosscluster.link.plugins.module_utils._dns_remotes imp
     as_check,
     judge,
     parse_requests,
+    retried,
     running_since,
+    transient,
     worst,
 )
 from ansible_collections.crosscluster.link.plugins.module_utils._wait import poll
@@ -73,6 +75,40 @@ def test_no_http_answer_is_unreachable_and_worth_waiting_for() -> None:
 def test_no_request_yet_is_not_served() -> None:
     state = judge("gcp", "gcp.local", HOST, {}, {})
     assert not state.served and "has not listed" in state.cause
+
+
+def test_429_and_5xx_are_transient_the_rest_are_not() -> None:
+    codes = ("200", "401", "403", "404", "429", "500", "503", "<error>")
+    assert [code for code in codes if transient(code)] == ["429", "500", "503"]
+
+
+def test_a_throttled_request_answered_on_retry_is_served() -> None:
+    # a 429 and its retry's 200 between two samples: client-go recovered
+    before = {HOST: {"200": 5.0}}
+    after = {HOST: {"200": 6.0, "429": 1.0}}
+    assert judge("gcp", "gcp.local", HOST, before, after, before).served
+    assert retried(HOST, before, after) and not retried(HOST, after, after)
+
+
+def test_a_transient_error_not_yet_answered_fails_while_it_grows() -> None:
+    first = {HOST: {"200": 5.0}}
+    throttled = {HOST: {"200": 5.0, "503": 2.0}}
+    state = judge("gcp", "gcp.local", HOST, first, throttled, first)
+    assert not state.served and not state.definitive and state.cause == f"HTTP 503 from {HOST}"
+    # the next sample: the 503s stopped and the list was answered
+    answered = {HOST: {"200": 6.0, "503": 2.0}}
+    assert judge("gcp", "gcp.local", HOST, first, answered, throttled).served
+
+
+def test_a_transient_error_that_stopped_growing_no_longer_fails() -> None:
+    first = {HOST: {"200": 5.0}}
+    later = {HOST: {"200": 5.0, "429": 1.0}}
+    assert judge("gcp", "gcp.local", HOST, first, later, later).served
+
+
+def test_only_transient_errors_and_no_answer_is_not_served() -> None:
+    state = judge("gcp", "gcp.local", HOST, {}, {HOST: {"429": 3.0}})
+    assert not state.served and state.cause == f"HTTP 429 from {HOST}" and not state.definitive
 
 
 def test_worst_pod_decides() -> None:
@@ -198,3 +234,24 @@ def test_running_since_is_the_youngest_container_start_plus_truncation() -> None
     assert running_since({"metadata": {}, "status": {"phase": "Pending"}}) is None
     waiting = {"phase": "Running", "podIP": "10.0.0.5", "containerStatuses": [{"state": {}}]}
     assert running_since({"metadata": {}, "status": waiting}) is None
+
+
+def test_a_transient_error_restarts_the_settle_watch() -> None:
+    judgement = Judgement(REMOTES, settle=30)
+    judgement.step({"dns-0": (995.0, OK)}, "", now=1000.0)
+    retry = {"dns-0": (995.0, {HOST: {"200": 7.0, "429": 1.0}})}
+    (state,) = judgement.step(retry, "", now=1020.0)
+    assert state.served and not state.settled
+    (state,) = judgement.step(retry, "", now=1035.0)  # 35 s watched, 15 s since the 429
+    assert state.served and not state.settled and not judgement.final([state])
+    (state,) = judgement.step(retry, "", now=1050.0)
+    assert state.settled and judgement.final([state])
+
+
+def test_a_transient_error_unanswered_until_the_end_is_not_served() -> None:
+    judgement = Judgement(REMOTES, settle=30)
+    judgement.step({"dns-0": (995.0, OK)}, "", now=1000.0)
+    for n, now in ((1.0, 1005.0), (2.0, 1010.0)):
+        (state,) = judgement.step({"dns-0": (995.0, {HOST: {"200": 6.0, "500": n}})}, "", now)
+        assert not state.served and state.cause == f"HTTP 500 from {HOST}"
+        assert not judgement.final([state])
