@@ -5,8 +5,8 @@ there, each side's status (the ``_info`` modules' results) what is. Pure functio
 
 A check is ``{link, cluster, name, expected, actual, ok, cause, summary}``; ``cause`` is
 the likely cause of a failing check ("" when it passes or none is known), and the summary
-names it. Names of the cloud resources come from the roles' naming (connection
-``<link id>-a/-b``, GCP tunnel and BGP peer ``xcl-<tunnel id>``), as the plan gives them.
+names it. Names of the cloud resources are the plan's (``aws_connections``, the tunnels'
+``gcp_tunnel`` and ``gcp_bgp_peer``: docs/plan.md, "Names").
 """
 
 from __future__ import annotations
@@ -113,8 +113,8 @@ def aws_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -> li
     connections = status.get("vpn_connections") or []
     checks = []
     for link in _links(plan, cluster, "aws"):
-        for letter in sorted({t["aws_vpn_connection"] for t in link["tunnels"]}):
-            name = f"{link['id']}-{letter}"
+        for connection in link["aws_connections"]:
+            letter, name = connection["letter"], connection["name"]
             conn = next(
                 (
                     c
@@ -154,16 +154,16 @@ def gcp_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -> li
     checks = []
     for link in _links(plan, cluster, "gcp"):
         for tunnel in link["tunnels"]:
-            name = f"xcl-{tunnel['id']}"
+            name, peer_name = tunnel["gcp_tunnel"], tunnel["gcp_bgp_peer"]
             reported = tunnels.get(name, {})
             state = reported.get("status", "missing")
             label = f"GCP tunnel {name} (interface {tunnel['gcp_vpn_interface']})"
             cause = gcp_tunnel_cause(reported)
             checks.append(check(link["id"], cluster, label, "ESTABLISHED", state, cause))
-            peer = peers.get(name, {}).get("status", "missing")
+            peer = peers.get(peer_name, {}).get("status", "missing")
             peer_address, peer_asn = _peer_end(tunnel, "gcp")
             label = (
-                f"GCP BGP peer {name} ({tunnel['gcp_inside_address']} AS {tunnel['gcp_asn']}"
+                f"GCP BGP peer {peer_name} ({tunnel['gcp_inside_address']} AS {tunnel['gcp_asn']}"
                 f" -> {peer_address} AS {peer_asn})"
             )
             if peer == "missing":
@@ -211,7 +211,7 @@ def aws_route_checks(
         peers = {p.get("name"): p for p in (remote or {}).get("bgp_peers") or []}
         for tunnel in link["tunnels"]:
             mine = reported.get(tunnel["inside_cidr"], {})
-            advertised = _ipv4(peers.get(f"xcl-{tunnel['id']}", {}).get("advertised_routes") or [])
+            advertised = _ipv4(peers.get(tunnel["gcp_bgp_peer"], {}).get("advertised_routes") or [])
             count = mine.get("accepted_route_count")
             label = f"AWS tunnel {tunnel['id']} routes accepted from GCP"
             expected = (
@@ -248,7 +248,7 @@ def gcp_route_checks(
         blocks = _ipv4(list((remote or {}).get("vpc_cidr_blocks") or []))
         exact = plan["clusters"][link["aws_cluster"]].get("aws_gateway") != "tgw"
         for tunnel in link["tunnels"]:
-            name = f"xcl-{tunnel['id']}"
+            name = tunnel["gcp_bgp_peer"]
             peer = peers.get(name, {})
             learned = _ipv4(peer.get("learned_routes") or [])
             number = int(peer.get("num_learned_routes") or 0)

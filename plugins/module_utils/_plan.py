@@ -804,7 +804,60 @@ def _normalize(
     if provider == "onprem":  # only here, so the clusters of a cloud-only plan stay as they were
         ip = spec.get("cluster_onprem_gateway_ip")
         cluster["onprem_gateway_ip"] = ip.strip() if isinstance(ip, str) else ip
+    cluster["names"] = cluster_resource_names(name, provider)
     return cluster
+
+
+# ---------------------------------------------------------------------------- names
+# Every name of what the roles create is derived here and nowhere else (docs/plan.md,
+# "Names"): the roles, verify and unlink read them from the plan. GCP names are RFC 1035
+# labels of at most 63 characters (cluster names <= 24, link ids <= 50, tunnel ids <= 53, so
+# "if-xcl-<tunnel id>" fits); AWS names are Name tags.
+GCP_PREFIX = "xcl-"
+
+
+def cluster_resource_names(name: str, provider: Any) -> dict[str, str]:
+    """The per-cluster resources: GCP HA VPN gateway and Cloud Router (and the prefix every
+    GCP name of the collection starts with), AWS VGW and Transit Gateway attachment."""
+    if provider == "gcp":
+        return {
+            "prefix": GCP_PREFIX,
+            "vpn_gateway": f"{GCP_PREFIX}{name}-gw",
+            "router": f"{GCP_PREFIX}{name}-router",
+        }
+    if provider == "aws":
+        return {"vgw": f"{name}-vgw", "tgw_attachment": f"{name}-tgw-attachment"}
+    return {}
+
+
+def name_link(link: dict[str, Any]) -> dict[str, Any]:
+    """Add the names of a link's resources: per tunnel the GCP tunnel, BGP peer and router
+    interface and the AWS VPN connection; per link the GCP external gateway and firewall
+    rules (one per address family) and the AWS connections with their customer gateways
+    (to AWS: one per HA VPN interface, a on interface 0 and b on 1; to on-prem: one)."""
+    lid = link["id"]
+    for t in link["tunnels"]:
+        if "gcp_cluster" in link:
+            t["gcp_tunnel"] = t["gcp_bgp_peer"] = f"{GCP_PREFIX}{t['id']}"
+            t["gcp_interface"] = f"if-{GCP_PREFIX}{t['id']}"
+        if "aws_cluster" in link:
+            t["aws_vpn_connection_name"] = f"{lid}-{t['aws_vpn_connection']}"
+    if "gcp_cluster" in link:
+        link["gcp_external_gateway"] = f"{GCP_PREFIX}{lid}"
+        link["gcp_firewall_rules"] = {f: f"{GCP_PREFIX}{lid}-{f}" for f in ("in4", "in6")}
+    if "aws_cluster" in link:
+        letters = sorted({t["aws_vpn_connection"] for t in link["tunnels"]})
+        onprem = "onprem_cluster" in link
+        link["aws_connections"] = [
+            {
+                "letter": letter,
+                "name": f"{lid}-{letter}",
+                "customer_gateway": f"{lid}-onprem" if onprem else f"{lid}-if{index}",
+                "peer_interface": index,
+            }
+            for index, letter in enumerate(letters)
+        ]
+    return link
 
 
 def _name_errors(names: Mapping[str, str]) -> list[str]:
@@ -965,7 +1018,7 @@ def _plan_link(a: str, b: str, clusters: Mapping[str, Mapping[str, Any]], block:
     (first, second), tunnels = _PLANNERS[str(transport)]
     by_provider = {clusters[a]["provider"]: a, clusters[b]["provider"]: b}
     one, other = clusters[by_provider[first]], clusters[by_provider[second]]
-    return {
+    link = {
         "id": lid,
         "clusters": [a, b],
         "transport": transport,
@@ -973,6 +1026,7 @@ def _plan_link(a: str, b: str, clusters: Mapping[str, Mapping[str, Any]], block:
         f"{second}_cluster": other["name"],
         "tunnels": tunnels(lid, one, other, block),
     }
+    return name_link(link)
 
 
 def build_plan(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.crosscluster.link.plugins.filter.link_checks import link_checks
+from ansible_collections.crosscluster.link.plugins.module_utils._plan import name_link
 
 LINK = "aws-euw1--gcp-euw1"
 
@@ -33,6 +34,8 @@ PLAN = {
         }
     ]
 }
+# the resource names as the plan gives them
+PLAN["links"] = [name_link(link) for link in PLAN["links"]]
 
 
 def aws_tunnel(t: dict, status: str = "UP") -> dict:
@@ -255,6 +258,7 @@ ONPREM_PLAN = {
         },
     ]
 }
+ONPREM_PLAN["links"] = [name_link(link) for link in ONPREM_PLAN["links"]]
 
 
 def test_aws_onprem_link_has_one_connection_and_names_the_onprem_end() -> None:

@@ -11,6 +11,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.crosscluster.link.plugins.filter.link_route_checks import (
     link_route_checks,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._plan import name_link
 
 LINK = "aws-euw1--gcp-euw1"
 VPC_BLOCKS = ["10.10.0.0/16", "10.32.0.0/16", "2600:1f18::/56"]  # IPv6 is not on the sessions
@@ -32,12 +33,14 @@ def plan(gateway: str = "vgw") -> dict[str, Any]:
             "gcp-euw1": {"host": "gcp-host", "provider": "gcp", "aws_gateway": None},
         },
         "links": [
-            {
-                "id": LINK,
-                "aws_cluster": "aws-euw1",
-                "gcp_cluster": "gcp-euw1",
-                "tunnels": [tunnel(i) for i in range(4)],
-            }
+            name_link(
+                {
+                    "id": LINK,
+                    "aws_cluster": "aws-euw1",
+                    "gcp_cluster": "gcp-euw1",
+                    "tunnels": [tunnel(i) for i in range(4)],
+                }
+            )
         ],
     }
 

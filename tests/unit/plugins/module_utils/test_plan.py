@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -705,3 +706,81 @@ def test_onprem_peer_asn_reserved_by_aws_is_refused() -> None:
         "cluster_asn 9059 is reserved by AWS for customer gateways in eu-west-1" in e
         for e in errors
     ), errors
+
+
+def test_the_plan_names_every_resource_the_roles_create() -> None:
+    specs = {"aws1": aws(), "gcp1": gcp(1), "dc1": onprem()}
+    plan, errors, _warnings = build_plan(specs)
+    assert errors == [] and plan is not None
+    clusters, links = plan["clusters"], {link["id"]: link for link in plan["links"]}
+    assert clusters["gcp1"]["names"] == {
+        "prefix": "xcl-",
+        "vpn_gateway": "xcl-gcp1-gw",
+        "router": "xcl-gcp1-router",
+    }
+    assert clusters["aws1"]["names"] == {"vgw": "aws1-vgw", "tgw_attachment": "aws1-tgw-attachment"}
+    assert clusters["dc1"]["names"] == {}
+    to_gcp = links["aws1--gcp1"]
+    assert to_gcp["aws_connections"] == [
+        {
+            "letter": "a",
+            "name": "aws1--gcp1-a",
+            "customer_gateway": "aws1--gcp1-if0",
+            "peer_interface": 0,
+        },
+        {
+            "letter": "b",
+            "name": "aws1--gcp1-b",
+            "customer_gateway": "aws1--gcp1-if1",
+            "peer_interface": 1,
+        },
+    ]
+    assert to_gcp["gcp_external_gateway"] == "xcl-aws1--gcp1"
+    assert to_gcp["gcp_firewall_rules"] == {
+        "in4": "xcl-aws1--gcp1-in4",
+        "in6": "xcl-aws1--gcp1-in6",
+    }
+    t3 = to_gcp["tunnels"][3]
+    assert (t3["gcp_tunnel"], t3["gcp_bgp_peer"], t3["gcp_interface"]) == (
+        "xcl-aws1--gcp1-t3",
+        "xcl-aws1--gcp1-t3",
+        "if-xcl-aws1--gcp1-t3",
+    )
+    assert [t["aws_vpn_connection_name"] for t in to_gcp["tunnels"]] == [
+        "aws1--gcp1-a",
+        "aws1--gcp1-a",
+        "aws1--gcp1-b",
+        "aws1--gcp1-b",
+    ]
+    assert links["aws1--dc1"]["aws_connections"] == [
+        {
+            "letter": "a",
+            "name": "aws1--dc1-a",
+            "customer_gateway": "aws1--dc1-onprem",
+            "peer_interface": 0,
+        }
+    ]
+    assert "gcp_tunnel" not in links["aws1--dc1"]["tunnels"][0]
+    assert "aws_connections" not in links["dc1--gcp1"]
+    assert [t["gcp_tunnel"] for t in links["dc1--gcp1"]["tunnels"]] == [
+        "xcl-dc1--gcp1-t0",
+        "xcl-dc1--gcp1-t1",
+    ]
+
+
+def test_gcp_names_are_rfc1035_labels_for_the_longest_cluster_names() -> None:
+    # cluster names are capped at 24 characters; every GCP name must still fit in 63
+    a, g = "a" * 23 + "1", "g" * 23 + "2"
+    plan, errors, _warnings = build_plan(
+        {"aws": aws(cluster_name=a), "gcp": gcp(1, cluster_name=g)}
+    )
+    assert errors == [] and plan is not None
+    (link,) = plan["links"]
+    names = [*plan["clusters"][g]["names"].values()][1:]
+    names += [link["gcp_external_gateway"], *link["gcp_firewall_rules"].values()]
+    names += [
+        t[k] for t in link["tunnels"] for k in ("gcp_tunnel", "gcp_bgp_peer", "gcp_interface")
+    ]
+    label = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+    assert [n for n in names if not label.match(n)] == []
+    assert max(len(n) for n in names) == len(f"if-xcl-{a}--{g}-t3") == 60
