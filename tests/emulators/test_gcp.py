@@ -808,3 +808,410 @@ def test_observed_status_is_validated_all_or_nothing(
     assert response.status_code == 400, response.text
     assert _observe(gcp, {}, "GET").json() == {"tunnels": [], "bgpPeers": []}
     assert _statuses(gcp, name)["t1"] == "ESTABLISHED"
+
+
+# ----- VPC Network Peering ------------------------------------------------------------------
+
+
+def _subnet(gcp: Server, project: str, network: str, name: str, cidr: str, *extra: str) -> None:
+    body: dict[str, Any] = {
+        "name": name,
+        "network": f"global/networks/{network}",
+        "ipCidrRange": cidr,
+    }
+    if extra:
+        body["secondaryIpRanges"] = [
+            {"rangeName": f"r{i}", "ipCidrRange": cidr} for i, cidr in enumerate(extra)
+        ]
+    gcp.ok("POST", project, f"regions/{REGION}/subnetworks", body)
+
+
+def _peer(gcp: Server, project: str, network: str, name: str, peer: str, **options: Any) -> Any:
+    """networks.addPeering in the networkPeering form (what gcloud and Terraform send)."""
+    body = {"networkPeering": {"name": name, "network": peer, "exchangeSubnetRoutes": True}}
+    body["networkPeering"] |= options
+    return gcp.call("POST", project, f"global/networks/{network}/addPeering", body)
+
+
+def _peerings(gcp: Server, project: str, network: str) -> dict[str, dict[str, Any]]:
+    payload = gcp.ok("GET", project, f"global/networks/{network}")
+    return {p["name"]: p for p in payload.get("peerings", [])}
+
+
+def _routes(gcp: Server, project: str, network: str, peering: str, direction: str, **q: Any) -> Any:
+    params = {"peeringName": peering, "direction": direction, "region": REGION} | q
+    payload = gcp.ok("GET", project, f"global/networks/{network}/listPeeringRoutes", **params)
+    schema.validate(payload, "ExchangedPeeringRoutesList", "response")
+    return payload.get("items", [])
+
+
+def _op_error(payload: dict[str, Any]) -> str:
+    """The one error of a failed (DONE) Operation."""
+    assert payload["kind"] == "compute#operation" and payload["status"] == "DONE", payload
+    (error,) = payload["error"]["errors"]
+    return str(error["message"])
+
+
+def _peered_pair(gcp: Server, a: str, b: str) -> None:
+    """vpc-a in project ``a`` (10.1.0.0/20 + secondary 10.2.0.0/16) ACTIVE-peered with vpc-b in
+    project ``b`` (10.3.0.0/20): a-to-b in the networkPeering form, b-to-a in the legacy form."""
+    _network(gcp, a, "vpc-a")
+    _network(gcp, b, "vpc-b")
+    _subnet(gcp, a, "vpc-a", "nodes-a", "10.1.0.0/20", "10.2.0.0/16")
+    _subnet(gcp, b, "vpc-b", "nodes-b", "10.3.0.0/20")
+    status, op = _peer(gcp, a, "vpc-a", "a-to-b", gcp.url(b, "global/networks/vpc-b"))
+    assert status == 200 and "error" not in op, op
+    legacy = {"name": "b-to-a", "peerNetwork": f"projects/{a}/global/networks/vpc-a"}
+    gcp.ok("POST", b, "global/networks/vpc-b/addPeering", legacy | {"autoCreateRoutes": True})
+
+
+def test_peering_is_inactive_until_the_peer_matches_then_both_are_active(gcp: Server) -> None:
+    _network(gcp, "pa", "vpc-a")
+    _network(gcp, "pb", "vpc-b")
+    peer_url = gcp.url("pb", "global/networks/vpc-b")
+    status, op = _peer(gcp, "pa", "vpc-a", "a-to-b", peer_url, exportCustomRoutes=True)
+    assert status == 200 and op["status"] == "DONE" and "error" not in op, op
+    schema.validate(op, "Operation", "response")
+    assert op["operationType"] == "addPeering"
+    assert op["targetLink"] == gcp.url("pa", "global/networks/vpc-a")
+    network = gcp.ok("GET", "pa", "global/networks/vpc-a")
+    schema.validate(network, "Network", "response")
+    (peering,) = network["peerings"]
+    assert peering == {
+        "name": "a-to-b",
+        "network": peer_url,
+        "state": "INACTIVE",
+        "stateDetails": peering["stateDetails"],
+        "autoCreateRoutes": True,
+        "exchangeSubnetRoutes": True,
+        "exportCustomRoutes": True,
+        "importCustomRoutes": False,
+        "exportSubnetRoutesWithPublicIp": True,
+        "importSubnetRoutesWithPublicIp": False,
+        "stackType": "IPV4_ONLY",
+        "peerMtu": 1460,
+    }
+    assert peering["stateDetails"].endswith("]: Waiting for peer network to connect.")
+    # The matching configuration, in the legacy top-level form and by partial URL: ACTIVE.
+    body = {"name": "b-to-a", "peerNetwork": "projects/pa/global/networks/vpc-a"}
+    gcp.ok("POST", "pb", "global/networks/vpc-b/addPeering", body | {"autoCreateRoutes": True})
+    mine, theirs = _peerings(gcp, "pa", "vpc-a")["a-to-b"], _peerings(gcp, "pb", "vpc-b")["b-to-a"]
+    assert (mine["state"], theirs["state"]) == ("ACTIVE", "ACTIVE")
+    assert mine["stateDetails"].endswith("]: Connected.")
+    assert theirs["network"] == gcp.url("pa", "global/networks/vpc-a")
+    assert (theirs["exportCustomRoutes"], theirs["stackType"]) == (False, "IPV4_ONLY")
+    # The state endpoint shows peerings as part of the network resource.
+    state = requests.get(gcp.base + "/_emulator/gcp/state", timeout=5).json()
+    assert state["pb/global/networks"]["vpc-b"]["peerings"][0]["state"] == "ACTIVE"
+    # The request log counts the peering calls as mutations, listPeeringRoutes as a read.
+    _routes(gcp, "pa", "vpc-a", "a-to-b", "INCOMING")
+    logged = {
+        e["operation"]: e["mutating"]
+        for e in read_log(gcp.state, "gcp")
+        if "/projects/pa/" in e["path"] or "/projects/pb/" in e["path"]
+    }
+    assert logged["compute.networks.addPeering"] is True
+    assert logged["compute.networks.listPeeringRoutes"] is False
+
+
+@pytest.mark.parametrize(
+    "body, code, reason, needle",
+    [
+        ({"networkPeering": {"name": "p", "bogus": 1}}, 400, "invalid", 'Unknown name "bogus"'),
+        (
+            {"networkPeering": {"name": "p", "network": "x", "stackType": "IPV5"}},
+            400,
+            "invalid",
+            "resource.network_peering.stack_type",
+        ),
+        ({"peerNetwork": "global/networks/other"}, 400, "required", "'resource.name'"),
+        ({"networkPeering": {"name": "p"}}, 400, "required", "network_peering.network"),
+        ({"networkPeering": {"name": "Bad_Name", "network": "other"}}, 400, "invalid", "regex"),
+        (
+            {"networkPeering": {"name": "p", "network": "other", "exchangeSubnetRoutes": False}},
+            400,
+            "invalid",
+            "exchangeSubnetRoutes",
+        ),
+        ({"networkPeering": {"name": "p", "network": "missing"}}, 404, "notFound", "missing"),
+        (
+            {"networkPeering": {"name": "p", "network": "projects/nope/global/networks/other"}},
+            404,
+            "notFound",
+            "'projects/nope/global/networks/other' was not found",
+        ),
+        ({"networkPeering": {"name": "p", "network": "vpc"}}, 400, "invalid", "itself"),
+        (
+            {"networkPeering": {"name": "taken", "network": "third"}},
+            400,
+            "invalid",
+            "already has a peering of this name",
+        ),
+        (
+            {"networkPeering": {"name": "again", "network": "global/networks/other"}},
+            400,
+            "badRequest",
+            "There is already a peering taken with the same network. Select another network.",
+        ),
+    ],
+)
+def test_add_peering_is_validated_and_refused_like_the_real_api(
+    gcp: Server, body: dict[str, Any], code: int, reason: str, needle: str
+) -> None:
+    project = "peererr"
+    if gcp.call("GET", project, "global/networks/vpc")[0] == 404:
+        for name in ("vpc", "other", "third"):
+            _network(gcp, project, name)
+        assert _peer(gcp, project, "vpc", "taken", "other")[0] == 200
+    status, payload = gcp.call("POST", project, "global/networks/vpc/addPeering", body)
+    got_code, got_reason, message = _error(payload)
+    assert (status, got_code, got_reason) == (code, code, reason), payload
+    assert needle in message
+    assert list(_peerings(gcp, project, "vpc")) == ["taken"]
+
+
+@pytest.mark.parametrize(
+    "case, local, peer, overlap",
+    [
+        (0, ("10.0.0.0/20",), ("10.0.8.0/24",), ("10.0.8.0/24", "10.0.0.0/20")),  # primaries
+        (1, ("10.0.0.0/20",), ("172.16.0.0/20", "10.0.0.0/16"), ("10.0.0.0/16", "10.0.0.0/20")),
+        (2, ("10.0.0.0/20", "10.8.0.0/14"), ("10.9.0.0/20",), ("10.9.0.0/20", "10.8.0.0/14")),
+        (
+            3,
+            ("10.0.0.0/20", "10.8.0.0/14"),
+            ("10.1.0.0/20", "10.8.4.0/22"),
+            ("10.8.4.0/22", "10.8.0.0/14"),
+        ),
+        (4, ("10.0.0.0/20", "10.8.0.0/14"), ("10.0.16.0/20", "10.12.0.0/14"), None),  # adjacent
+    ],
+)
+def test_overlapping_subnet_ranges_fail_the_peering_operation(
+    gcp: Server,
+    case: int,
+    local: tuple[str, ...],
+    peer: tuple[str, ...],
+    overlap: tuple[str, str] | None,
+) -> None:
+    """Primary with primary, primary with secondary (either way), secondary with secondary;
+    adjacent ranges are fine."""
+    project = f"overlap{case}"
+    _network(gcp, project, "local")
+    _network(gcp, project, "peer")
+    _subnet(gcp, project, "local", "mine", *local)
+    _subnet(gcp, project, "peer", "theirs", *peer)
+    status, op = _peer(gcp, project, "local", "to-peer", "peer")
+    assert status == 200
+    if overlap is None:
+        assert "error" not in op, op
+        assert list(_peerings(gcp, project, "local")) == ["to-peer"]
+        return
+    message = _op_error(op)
+    assert op["httpErrorStatusCode"] == 400
+    their_range, my_range = overlap
+    assert message.startswith(f"An IP range in the peer network ({their_range}) overlaps with")
+    assert f"with an IP range in the local network ({my_range}) allocated" in message
+    assert message.endswith(
+        f"allocated by resource (projects/{project}/regions/{REGION}/subnetworks/mine)."
+    )
+    assert _peerings(gcp, project, "local") == {}
+
+
+def test_remove_peering_removes_it_and_the_peer_becomes_inactive(gcp: Server) -> None:
+    _peered_pair(gcp, "rma", "rmb")
+    path = "global/networks/vpc-a/removePeering"
+    status, payload = gcp.call("POST", "rma", path, {"name": "nope"})
+    assert (status, *_error(payload)) == (
+        400,
+        400,
+        "badRequest",
+        "There is no peering (nope) for the network.",
+    )
+    status, payload = gcp.call("POST", "rma", path, {})
+    assert (status, _error(payload)[1]) == (400, "required")
+    op = gcp.ok("POST", "rma", path, {"name": "a-to-b"})
+    assert op["operationType"] == "removePeering"
+    assert "peerings" not in gcp.ok("GET", "rma", "global/networks/vpc-a")
+    theirs = _peerings(gcp, "rmb", "vpc-b")["b-to-a"]
+    assert theirs["state"] == "INACTIVE"
+    assert theirs["stateDetails"].endswith("]: Waiting for peer network to connect.")
+    assert _routes(gcp, "rmb", "vpc-b", "b-to-a", "INCOMING") == []
+
+
+def test_update_peering_changes_only_the_updatable_fields(gcp: Server) -> None:
+    _peered_pair(gcp, "upa", "upb")
+    path = "global/networks/vpc-a/updatePeering"
+    before = _peerings(gcp, "upa", "vpc-a")["a-to-b"]
+    change = {
+        "name": "a-to-b",
+        "network": "projects/upb/global/networks/vpc-b",  # as Terraform sends it: unchanged
+        "exchangeSubnetRoutes": True,
+        "exportCustomRoutes": True,
+        "importCustomRoutes": True,
+        "stackType": "IPV4_IPV6",
+        "state": "INACTIVE",  # output only: ignored
+        "peerMtu": 9000,
+    }
+    op = gcp.ok("PATCH", "upa", path, {"networkPeering": change})
+    assert op["operationType"] == "updatePeering"
+    after = _peerings(gcp, "upa", "vpc-a")["a-to-b"]
+    assert (after["exportCustomRoutes"], after["importCustomRoutes"]) == (True, True)
+    assert after["stackType"] == "IPV4_IPV6"
+    for key in ("name", "network", "state", "stateDetails", "peerMtu", "exchangeSubnetRoutes"):
+        assert after[key] == before[key], key
+    assert _peerings(gcp, "upb", "vpc-b")["b-to-a"]["exportCustomRoutes"] is False
+    for body, reason, needle in (
+        ({"networkPeering": {"name": "nope"}}, "badRequest", "There is no peering (nope)"),
+        ({"networkPeering": {"exportCustomRoutes": True}}, "required", "network_peering.name"),
+        ({"networkPeering": {"name": "a-to-b", "network": "vpc-c"}}, "invalid", "cannot change"),
+        ({"networkPeering": {"name": "a-to-b", "bogus": True}}, "invalid", 'Unknown name "bogus"'),
+    ):
+        status, payload = gcp.call("PATCH", "upa", path, body)
+        assert (status, _error(payload)[1]) == (400, reason), payload
+        assert needle in payload["error"]["message"]
+    assert _peerings(gcp, "upa", "vpc-a")["a-to-b"] == after
+
+
+def test_list_peering_routes_exchanges_subnet_routes_only_while_active(gcp: Server) -> None:
+    _network(gcp, "lra", "vpc-a")
+    _network(gcp, "lrb", "vpc-b")
+    _subnet(gcp, "lra", "vpc-a", "nodes-a", "10.1.0.0/20", "10.2.0.0/16")
+    _subnet(gcp, "lrb", "vpc-b", "nodes-b", "10.3.0.0/20")
+    assert _peer(gcp, "lra", "vpc-a", "a-to-b", "projects/lrb/global/networks/vpc-b")[0] == 200
+    # INACTIVE: nothing is exchanged.
+    assert _routes(gcp, "lra", "vpc-a", "a-to-b", "INCOMING") == []
+    assert _routes(gcp, "lra", "vpc-a", "a-to-b", "OUTGOING") == []
+    assert _peer(gcp, "lrb", "vpc-b", "b-to-a", "projects/lra/global/networks/vpc-a")[0] == 200
+
+    def subnet(cidr: str) -> dict[str, Any]:
+        return {"destRange": cidr, "type": "SUBNET_PEERING_ROUTE", "priority": 0, "imported": True}
+
+    assert _routes(gcp, "lra", "vpc-a", "a-to-b", "INCOMING") == [subnet("10.3.0.0/20")]
+    outgoing = [subnet("10.1.0.0/20"), subnet("10.2.0.0/16")]  # secondary ranges too
+    assert _routes(gcp, "lra", "vpc-a", "a-to-b", "OUTGOING") == outgoing
+    assert _routes(gcp, "lrb", "vpc-b", "b-to-a", "INCOMING") == outgoing
+    # Subnet routes are global: another region lists them as well; lists filter and page.
+    assert _routes(gcp, "lra", "vpc-a", "a-to-b", "OUTGOING", region="us-east1") == outgoing
+    filtered = _routes(gcp, "lra", "vpc-a", "a-to-b", "OUTGOING", filter="destRange eq 10\\.2.*")
+    assert filtered == [subnet("10.2.0.0/16")]
+    payload = gcp.ok(
+        "GET",
+        "lra",
+        "global/networks/vpc-a/listPeeringRoutes",
+        **{"peeringName": "a-to-b", "direction": "OUTGOING", "region": REGION, "maxResults": 1},
+    )
+    assert payload["items"] == outgoing[:1] and payload["nextPageToken"]
+    path = "global/networks/vpc-a/listPeeringRoutes"
+    for params, reason in (
+        ({"peeringName": "nope", "direction": "INCOMING", "region": REGION}, "badRequest"),
+        ({"peeringName": "a-to-b", "region": REGION}, "required"),
+        ({"peeringName": "a-to-b", "direction": "INCOMING"}, "required"),
+        ({"peeringName": "a-to-b", "direction": "SIDEWAYS", "region": REGION}, "invalid"),
+    ):
+        status, payload = gcp.call("GET", "lra", path, **params)
+        assert (status, _error(payload)[1]) == (400, reason), (params, payload)
+
+
+def _custom(routes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in routes if r["type"] != "SUBNET_PEERING_ROUTE"]
+
+
+def test_custom_routes_are_listed_when_exported_and_marked_imported_when_imported(
+    gcp: Server,
+) -> None:
+    """Static routes and the prefixes the Cloud Router learned over its UP BGP sessions cross
+    the peering as STATIC_/DYNAMIC_PEERING_ROUTE once the exporting side sets
+    exportCustomRoutes; ``imported`` follows the importing side's importCustomRoutes."""
+    _topology(gcp, "custom")  # network vpc, router cr with 4 UP BGP peers, 10.10/20 + 10.20/14
+    body = {
+        "routes": [
+            {"project": "custom", "region": REGION, "router": "cr", "peer": "peer-t0"}
+            | {"prefixes": ["172.16.0.0/16"]}
+        ]
+    }
+    response = requests.put(gcp.base + "/_emulator/gcp/learned-routes", json=body, timeout=5)
+    assert response.ok, response.text
+    route = {
+        "name": "to-aws",
+        "network": "global/networks/vpc",
+        "destRange": "172.30.0.0/16",
+        "priority": 900,
+        "nextHopVpnTunnel": f"regions/{REGION}/vpnTunnels/t0",
+    }
+    gcp.ok("POST", "custom", "global/routes", route)
+    _network(gcp, "hub", "hub")
+    _subnet(gcp, "hub", "hub", "hub-nodes", "10.50.0.0/20")
+    assert _peer(gcp, "hub", "hub", "to-vpc", "projects/custom/global/networks/vpc")[0] == 200
+    assert _peer(gcp, "custom", "vpc", "to-hub", "projects/hub/global/networks/hub")[0] == 200
+    incoming = _routes(gcp, "hub", "hub", "to-vpc", "INCOMING")
+    # Not exported yet: only the subnet routes cross.
+    assert {(r["destRange"], r["type"]) for r in incoming} == {
+        ("10.10.0.0/20", "SUBNET_PEERING_ROUTE"),
+        ("10.20.0.0/14", "SUBNET_PEERING_ROUTE"),
+    }
+    export = {"networkPeering": {"name": "to-hub", "exportCustomRoutes": True}}
+    gcp.ok("PATCH", "custom", "global/networks/vpc/updatePeering", export)
+    static = {"destRange": "172.30.0.0/16", "type": "STATIC_PEERING_ROUTE", "priority": 900}
+    dynamic = {
+        "destRange": "172.16.0.0/16",
+        "type": "DYNAMIC_PEERING_ROUTE",
+        "nextHopRegion": REGION,
+        "priority": 100,
+    }
+    custom = _custom(_routes(gcp, "hub", "hub", "to-vpc", "INCOMING"))
+    # Exported but the hub does not import custom routes.
+    assert custom == [static | {"imported": False}, dynamic | {"imported": False}]
+    outgoing = _routes(gcp, "custom", "vpc", "to-hub", "OUTGOING")
+    assert _custom(outgoing) == custom
+    imp = {"networkPeering": {"name": "to-vpc", "importCustomRoutes": True}}
+    gcp.ok("PATCH", "hub", "global/networks/hub/updatePeering", imp)
+    custom = _custom(_routes(gcp, "hub", "hub", "to-vpc", "INCOMING"))
+    assert custom == [static | {"imported": True}, dynamic | {"imported": True}]
+    # The VPC's routing mode is REGIONAL: another region sees the static route only.
+    other = _routes(gcp, "hub", "hub", "to-vpc", "INCOMING", region="us-east1")
+    assert [r["type"] for r in _custom(other)] == ["STATIC_PEERING_ROUTE"]
+    # The hub exports nothing custom, so the VPC's INCOMING list has the hub subnet only.
+    assert [r["destRange"] for r in _routes(gcp, "custom", "vpc", "to-hub", "INCOMING")] == [
+        "10.50.0.0/20"
+    ]
+
+
+def test_network_with_peerings_cannot_be_deleted(gcp: Server) -> None:
+    _network(gcp, "delpeer", "a")
+    _network(gcp, "delpeer", "b")
+    assert _peer(gcp, "delpeer", "a", "a-to-b", "b")[0] == 200
+    status, payload = gcp.call("DELETE", "delpeer", "global/networks/a")
+    _unused, reason, message = _error(payload)
+    assert (status, reason) == (400, "resourceInUseByAnotherResource")
+    assert "projects/delpeer/global/networks/a" in message and "a-to-b" in message
+    # b has no peering of its own: it can go; a's peering stays, INACTIVE.
+    gcp.ok("DELETE", "delpeer", "global/networks/b")
+    assert _peerings(gcp, "delpeer", "a")["a-to-b"]["state"] == "INACTIVE"
+    gcp.ok("POST", "delpeer", "global/networks/a/removePeering", {"name": "a-to-b"})
+    gcp.ok("DELETE", "delpeer", "global/networks/a")
+
+
+def test_peering_operations_take_time_and_one_runs_at_a_time(slow: Server) -> None:
+    for name in ("a", "b"):
+        op = slow.call("POST", "slowpeer", "global/networks", {"name": name})[1]
+        slow.ok("POST", "slowpeer", f"global/operations/{op['name']}/wait")
+    status, op = _peer(slow, "slowpeer", "a", "a-to-b", "b")
+    assert (status, op["status"]) == (200, "PENDING")
+    # Not visible until DONE, and the other side must wait for it (only one peering
+    # operation at a time across peered networks).
+    assert "peerings" not in slow.ok("GET", "slowpeer", "global/networks/a")
+    status, payload = _peer(slow, "slowpeer", "b", "b-to-a", "a")
+    assert (status, *_error(payload)) == (
+        400,
+        400,
+        "badRequest",
+        "There is a peering operation in progress on the local or peer network. Try again later.",
+    )
+    slow.ok("POST", "slowpeer", f"global/operations/{op['name']}/wait")
+    status, op = _peer(slow, "slowpeer", "b", "b-to-a", "a")
+    assert status == 200, op
+    slow.ok("POST", "slowpeer", f"global/operations/{op['name']}/wait")
+    states = {
+        name: _peerings(slow, "slowpeer", net)[name]["state"]
+        for net, name in (("a", "a-to-b"), ("b", "b-to-a"))
+    }
+    assert states == {"a-to-b": "ACTIVE", "b-to-a": "ACTIVE"}

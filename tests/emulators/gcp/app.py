@@ -100,9 +100,17 @@ def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
     return None
 
 
+# networks.addPeering / removePeering / updatePeering change the network and answer an
+# Operation like insert and delete; networks.listPeeringRoutes only reads.
+MUTATING_VERBS = frozenset(
+    {"insert", "delete", "patch", "update", "addPeering", "removePeering", "updatePeering"}
+)
+PEERING_VERBS = ("addPeering", "removePeering", "updatePeering")
+
+
 def is_mutating(method_id: str) -> bool:
     verb = method_id.rsplit(".", 1)[-1]
-    return verb in ("insert", "delete", "patch", "update") or verb.startswith("set")
+    return verb in MUTATING_VERBS or verb.startswith("set")
 
 
 def classify(environ: dict[str, Any], body: bytes) -> tuple[str, bool]:
@@ -327,6 +335,10 @@ class ComputeApp:
             return 200, c.gateway_status(c.get(project, region, collection, name))
         if verb == "getRouterStatus":
             return 200, c.router_status(c.get(project, region, collection, name))
+        if collection == "networks" and verb in PEERING_VERBS:
+            return 200, c.change_peering(project, name, verb, body, route.method_id)
+        if collection == "networks" and verb == "listPeeringRoutes":
+            return 200, self.peering_routes(project, name, query)
         raise ApiError(501, "notImplemented", f"{route.method_id} is not emulated.")
 
     def list(
@@ -344,6 +356,37 @@ class ComputeApp:
             "selfLink": c.url(rel),
         }
         if chunk:  # the real API omits "items" from an empty list
+            out["items"] = chunk
+        if token:
+            out["nextPageToken"] = token
+        return out
+
+    def peering_routes(self, project: str, name: str, query: dict[str, str]) -> dict[str, Any]:
+        """networks.listPeeringRoutes as an ExchangedPeeringRoutesList, filtered and paged like
+        the other lists. peeringName, direction and region are required, as gcloud's
+        ``networks peerings list-routes NAME --direction --network --region`` has them (the
+        wording of the errors is the emulator's)."""
+        c = self.compute
+        network = c.get(project, "", "networks", name)
+        for key in ("peeringName", "direction", "region"):
+            if not query.get(key):
+                message = f"Required field '{schema.snake(key)}' not specified"
+                raise ApiError(400, "required", message)
+        direction = query["direction"]
+        if direction not in ("INCOMING", "OUTGOING"):
+            raise invalid(
+                f"Invalid value for field 'direction': '{direction}'. Must be INCOMING or OUTGOING."
+            )
+        items = c.peering_routes(network, query["peeringName"], direction, query["region"])
+        clauses = parse_filter(query.get("filter", ""))
+        chunk, token = page([r for r in items if matches(r, clauses)], query)
+        rel = f"projects/{project}/global/networks/{name}/listPeeringRoutes"
+        out: dict[str, Any] = {
+            "kind": "compute#exchangedPeeringRoutesList",
+            "id": rel,
+            "selfLink": c.url(rel),
+        }
+        if chunk:  # like the other lists: no "items" when empty
             out["items"] = chunk
         if token:
             out["nextPageToken"] = token

@@ -24,18 +24,24 @@ def tunnel(index: int, letter: str, aws_tunnel: int) -> dict:
     }
 
 
+# the resource names as the plan gives them (name_link)
 PLAN = {
     "links": [
-        {
-            "id": LINK,
-            "aws_cluster": "aws-euw1",
-            "gcp_cluster": "gcp-euw1",
-            "tunnels": [tunnel(0, "a", 1), tunnel(1, "a", 2), tunnel(2, "b", 1), tunnel(3, "b", 2)],
-        }
+        name_link(
+            {
+                "id": LINK,
+                "aws_cluster": "aws-euw1",
+                "gcp_cluster": "gcp-euw1",
+                "tunnels": [
+                    tunnel(0, "a", 1),
+                    tunnel(1, "a", 2),
+                    tunnel(2, "b", 1),
+                    tunnel(3, "b", 2),
+                ],
+            }
+        )
     ]
 }
-# the resource names as the plan gives them
-PLAN["links"] = [name_link(link) for link in PLAN["links"]]
 
 
 def aws_tunnel(t: dict, status: str = "UP") -> dict:
@@ -218,47 +224,50 @@ def test_gcp_causes_follow_the_tunnel_and_peer_status(
 
 ONPREM_PLAN = {
     "links": [
-        {
-            "id": "aws-euw1--dc1",
-            "transport": "aws_onprem_vpn",
-            "aws_cluster": "aws-euw1",
-            "onprem_cluster": "dc1",
-            "tunnels": [
-                {
-                    "id": f"aws-euw1--dc1-t{i}",
-                    "inside_cidr": f"169.254.20.{i * 4}/30",
-                    "aws_inside_address": f"169.254.20.{i * 4 + 1}",
-                    "onprem_inside_address": f"169.254.20.{i * 4 + 2}",
-                    "aws_asn": 64512,
-                    "onprem_asn": 65020,
-                    "aws_vpn_connection": "a",
-                    "aws_tunnel": i + 1,
-                }
-                for i in range(2)
-            ],
-        },
-        {
-            "id": "dc1--gcp-euw1",
-            "transport": "gcp_onprem_ha_vpn",
-            "gcp_cluster": "gcp-euw1",
-            "onprem_cluster": "dc1",
-            "tunnels": [
-                {
-                    "id": f"dc1--gcp-euw1-t{i}",
-                    "inside_cidr": f"169.254.30.{i * 4}/30",
-                    "gcp_inside_address": f"169.254.30.{i * 4 + 1}",
-                    "onprem_inside_address": f"169.254.30.{i * 4 + 2}",
-                    "gcp_asn": 65010,
-                    "onprem_asn": 65020,
-                    "gcp_vpn_interface": i,
-                    "gcp_external_interface": 0,
-                }
-                for i in range(2)
-            ],
-        },
+        name_link(
+            {
+                "id": "aws-euw1--dc1",
+                "transport": "aws_onprem_vpn",
+                "aws_cluster": "aws-euw1",
+                "onprem_cluster": "dc1",
+                "tunnels": [
+                    {
+                        "id": f"aws-euw1--dc1-t{i}",
+                        "inside_cidr": f"169.254.20.{i * 4}/30",
+                        "aws_inside_address": f"169.254.20.{i * 4 + 1}",
+                        "onprem_inside_address": f"169.254.20.{i * 4 + 2}",
+                        "aws_asn": 64512,
+                        "onprem_asn": 65020,
+                        "aws_vpn_connection": "a",
+                        "aws_tunnel": i + 1,
+                    }
+                    for i in range(2)
+                ],
+            }
+        ),
+        name_link(
+            {
+                "id": "dc1--gcp-euw1",
+                "transport": "gcp_onprem_ha_vpn",
+                "gcp_cluster": "gcp-euw1",
+                "onprem_cluster": "dc1",
+                "tunnels": [
+                    {
+                        "id": f"dc1--gcp-euw1-t{i}",
+                        "inside_cidr": f"169.254.30.{i * 4}/30",
+                        "gcp_inside_address": f"169.254.30.{i * 4 + 1}",
+                        "onprem_inside_address": f"169.254.30.{i * 4 + 2}",
+                        "gcp_asn": 65010,
+                        "onprem_asn": 65020,
+                        "gcp_vpn_interface": i,
+                        "gcp_external_interface": 0,
+                    }
+                    for i in range(2)
+                ],
+            }
+        ),
     ]
 }
-ONPREM_PLAN["links"] = [name_link(link) for link in ONPREM_PLAN["links"]]
 
 
 def test_aws_onprem_link_has_one_connection_and_names_the_onprem_end() -> None:

@@ -54,6 +54,16 @@ def no_api(monkeypatch: pytest.MonkeyPatch) -> None:
             "need advertise_mode: CUSTOM",
         ),
         ("gcp_ha_vpn_gateway", {"name": "gw"}, "network is required"),
+        (
+            "gcp_network_peering",
+            {"name": "Bad_Name", "network": "vpc-a", "peer_network": "vpc-b"},
+            "name 'Bad_Name'",
+        ),
+        (
+            "gcp_network_peering",
+            {"name": "xcl-a-a", "network": "vpc-a", "peer_network": "vpc-a"},
+            "peer_network vpc-a is the network itself",
+        ),
         ("gcp_ha_vpn_gateway", {"name": "gw", "network": "Net_1"}, "network 'Net_1'"),
         (
             "gcp_external_vpn_gateway",
