@@ -240,6 +240,14 @@ class Compute:
         project, scope, collection, name = split_rel(rel)
         return self.store.get((project, scope, collection), {}).get(name)
 
+    def existing(self, rel: str) -> Resource:
+        """The stored resource at ``rel``; 404 when it is gone (e.g. deleted while an
+        operation on it ran)."""
+        current = self.get_rel(rel)
+        if current is None:
+            raise not_found(rel)
+        return current
+
     def items(self, project: str, scope: str, collection: str) -> dict[str, Resource]:
         return self.store.setdefault((project, scope, collection), {})
 
@@ -566,9 +574,7 @@ class Compute:
         self.check_peering_idle(rel, peer_rel)
 
         def apply() -> None:
-            current = self.get_rel(rel)
-            if current is None:
-                raise not_found(rel)
+            current = self.existing(rel)
             find_peering(current, peering_name)
             current["peerings"] = [p for p in current["peerings"] if p["name"] != peering_name]
             if not current["peerings"]:
@@ -612,10 +618,7 @@ class Compute:
         self.check_peering_idle(rel, peer_rel)
 
         def apply() -> None:
-            current = self.get_rel(rel)
-            if current is None:
-                raise not_found(rel)
-            find_peering(current, change["name"]).update(updates)
+            find_peering(self.existing(rel), change["name"]).update(updates)
             self.refresh_peerings()
 
         touches = frozenset({self.url(rel), self.url(peer_rel)})
