@@ -41,9 +41,15 @@ $(COLL):
 # integration) start first; lint, sanity, unit and the datapath lab share the third slot.
 # As root (CI) strongSwan and FRR are installed first (apt-get, when missing): the lab needs
 # them, and so do the unit tests that load the onprem_vpn role's files into charon and vtysh.
+# A failing molecule scenario leaves the excerpt it printed in .build/failed/; they are
+# printed again at the very end, so the last lines of a failed run say what failed.
+FAILED := $(BUILD)/failed
 test: setup components
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory lab-packages; fi
-	$(MAKE) --no-print-directory -j 3 -O molecule integration lint sanity unit lab-test
+	@rm -rf $(FAILED)
+	@$(MAKE) --no-print-directory -j 3 -O molecule integration lint sanity unit lab-test; rc=$$?; \
+	if [ $$rc -ne 0 ] && [ -d $(FAILED) ]; then echo "=== what failed (again, from $(FAILED)) ==="; cat $(FAILED)/*; fi; \
+	exit $$rc
 
 lint: setup
 	$(BIN)/ruff check .
@@ -95,7 +101,9 @@ molecule: setup components
 	printf '%s\n' $(MOLECULE_SCENARIOS) | xargs -P $(MOLECULE_JOBS) -I{} sh -c \
 	  '$(BIN)/molecule reset -s {} > $(BUILD)/molecule/{}.log 2>&1; \
 	   if $(BIN)/molecule test -s {} >> $(BUILD)/molecule/{}.log 2>&1; then echo "molecule {}: passed"; \
-	   else echo "molecule {}: FAILED"; grep -E -A 25 "fatal: |FAILED!|ERROR!" $(BUILD)/molecule/{}.log | head -n 150; \
+	   else mkdir -p $(FAILED); \
+	        { echo "molecule {}: FAILED"; grep -E -A 25 "fatal: |FAILED!|ERROR!|CRITICAL" $(BUILD)/molecule/{}.log | head -n 150; } \
+	          | tee $(FAILED)/molecule-{}.txt; \
 	        echo "--- last lines of $(BUILD)/molecule/{}.log ---"; tail -n 40 $(BUILD)/molecule/{}.log; exit 1; fi'
 
 # As root the demo also runs the datapath lab over the linked clouds (installing its
