@@ -47,8 +47,40 @@ def listing(key: str, collection: str) -> Operation:
 
 
 def vpn_info(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
-    """The operation of gcp_vpn_info: tunnels and BGP peers with their status."""
-    return Outcome(False, None, None, vpn_status(api, p.get("routers"), p.get("tunnel_prefix")))
+    """The operation of gcp_vpn_info: tunnels and BGP peers with their status, and with
+    ``network`` the network's peerings with the routes they bring in."""
+    status: dict[str, Any] = vpn_status(api, p.get("routers"), p.get("tunnel_prefix"))
+    if p.get("network"):
+        status["peerings"] = peering_status(api, p["network"], p.get("tunnel_prefix"))
+    return Outcome(False, None, None, status)
+
+
+def peering_status(api: Api, network: str, prefix: str | None) -> list[dict[str, Any]]:
+    """The peerings of ``network`` whose name starts with ``prefix``: state, and for an
+    ACTIVE one the destination ranges it imports in the region (networks.listPeeringRoutes,
+    direction INCOMING: "For routes exported from peer network"; only an ACTIVE peering
+    exchanges routes)."""
+    check_name("network", network)
+    found = _gcp.get(api, f"global/networks/{network}") or {}
+    peerings = []
+    for peering in found.get("peerings") or []:
+        if not peering.get("name", "").startswith(prefix or ""):
+            continue
+        routes = []
+        if peering.get("state") == "ACTIVE":
+            query = {"peeringName": peering["name"], "direction": "INCOMING", "region": api.region}
+            path = f"global/networks/{network}/listPeeringRoutes"
+            routes = [r.get("destRange") for r in _gcp.list_all(api, path, query)]
+        peerings.append(
+            {
+                "name": peering["name"],
+                "network": peering.get("network"),
+                "state": peering.get("state"),
+                "state_details": peering.get("stateDetails"),
+                "incoming_routes": routes,
+            }
+        )
+    return peerings
 
 
 def vpn_status(

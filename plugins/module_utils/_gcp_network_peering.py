@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.crosscluster.link.plugins.module_utils import _gcp
+from ansible_collections.crosscluster.link.plugins.module_utils import _gcp, _retry
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     Api,
+    GcpError,
     Outcome,
     check_name,
     network_link,
@@ -29,6 +30,28 @@ from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
 # field"; gcloud compute networks peerings update also sends --stack-type. NetworkPeering:
 # export/import_custom_routes "The default value is false"; stackType IPV4_ONLY by default).
 UPDATABLE = {"exportCustomRoutes": False, "importCustomRoutes": False, "stackType": "IPV4_ONLY"}
+
+# "Google Cloud allows only one peering operation at a time across peered networks ... Error:
+# There is a peering operation in progress on the local or peer network. Try again later."
+# (Set up and manage VPC Network Peering), HTTP 400 badRequest. Both ends of a link add their
+# peering at the same time, and a network's other links too: the call is tried again, with
+# the collection's one retry, for about as long as a few peering operations take.
+BUSY = "peering operation in progress"
+BUSY_POLICY = _retry.Policy(attempts=10, base_delay=2.0, max_delay=30.0)
+
+
+def busy(exc: Exception) -> bool:
+    return isinstance(exc, GcpError) and exc.status == 400 and BUSY in exc.message
+
+
+def _peering_call(api: Api, verb: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    method = "PATCH" if verb == "updatePeering" else "POST"
+    return _retry.call(
+        lambda: _gcp.mutate(api, method, f"{path}/{verb}", body, wait=api.wait),
+        busy,
+        BUSY_POLICY,
+        sleep=lambda seconds: _gcp._sleep(seconds),  # pylint: disable=protected-access,unnecessary-lambda
+    )
 
 
 def peer_network_link(api: Api, p: dict[str, Any]) -> str:
@@ -82,13 +105,7 @@ def network_peering(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
     current = next((x for x in peerings if x.get("name") == p["name"]), None)
 
     def applied(verb: str, body: dict[str, Any], planned: dict[str, Any] | None) -> Outcome:
-        op = _gcp.mutate(
-            api,
-            "PATCH" if verb == "updatePeering" else "POST",
-            f"{path}/{verb}",
-            body,
-            wait=api.wait,
-        )
+        op = _peering_call(api, verb, path, body)
         after = planned
         if planned is not None and op.get("status") == "DONE":
             fresh = _gcp.get(api, path) or {}

@@ -173,6 +173,49 @@ def gcp_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -> li
             else:
                 cause = "its tunnel is not established"
             checks.append(check(link["id"], cluster, label, "UP", peer, cause))
+    return checks + peering_checks(plan, cluster, status)
+
+
+def peering_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -> list[Check]:
+    """Each VPC Network Peering of the cluster's network ACTIVE, and importing every IPv4
+    node, pod and service range of the other cluster (gcp_vpn_info ``peerings``: the routes
+    networks.listPeeringRoutes lists INCOMING). A peering is ACTIVE only once the peer network
+    peers back ("There is no matching configuration on the peer", NetworkPeering.state)."""
+    reported = {p.get("name"): p for p in status.get("peerings") or []}
+    checks = []
+    for link in plan.get("links", []):
+        side = (link.get("gcp_peerings") or {}).get(cluster)
+        if side is None:
+            continue
+        remote = side["remote_cluster"]
+        mine = reported.get(side["name"], {})
+        state = mine.get("state", "missing")
+        label = f"GCP peering {side['name']} ({side['network']} -> {side['peer_network']})"
+        if state == "missing":
+            cause = "peering not created"
+        else:
+            cause = f"no peering back from {side['peer_network']} (is {remote} linked?)"
+        checks.append(check(link["id"], cluster, label, "ACTIVE", state, cause))
+        spec = plan["clusters"][remote]
+        wanted = _ipv4(
+            [
+                *spec.get("node_cidrs", []),
+                *spec.get("pod_cidrs", []),
+                *spec.get("service_cidrs", []),
+            ]
+        )
+        incoming = set(_ipv4(mine.get("incoming_routes") or []))
+        missing = [r for r in wanted if r not in incoming]
+        label = f"GCP peering {side['name']} routes imported from {remote}"
+        if state != "ACTIVE":
+            cause = "no routes while the peering is not active"
+        else:
+            cause = (
+                f"a range of {remote} is not a subnet or secondary range of {side['peer_network']}"
+            )
+        actual = "all" if not missing else f"missing {', '.join(missing)}"
+        expected = f"all of {', '.join(wanted)}"
+        checks.append(check(link["id"], cluster, label, expected, actual, cause, not missing))
     return checks
 
 

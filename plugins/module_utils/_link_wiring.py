@@ -125,8 +125,11 @@ def onprem_peers(plan: dict[str, Any], facts: Facts, cluster: str) -> dict[str, 
 def tunnels_ready(plan: dict[str, Any], facts: Facts, cluster: str) -> bool:
     """Whether every tunnel of every link of this cluster has its cloud ends' addresses:
     an AWS outside IP for each tunnel with an AWS end, both HA VPN interface IPs for a
-    gcp <-> onprem link (always, outside check mode, once the tunnels plays ran)."""
+    gcp <-> onprem link (always, outside check mode, once the tunnels plays ran). A peering
+    has no tunnel."""
     for link in _links(plan, cluster):
+        if not link["tunnels"]:
+            continue
         if _transport(link) == GCP_ONPREM:
             if _gateway_ips(plan, facts, link["gcp_cluster"]) is None:
                 return False
@@ -151,6 +154,36 @@ def remote_cidrs(
         ]
         by_link[link["id"]] = list(dict.fromkeys(ranges))
     return by_link
+
+
+def gcp_firewall_rules(plan: dict[str, Any], cluster: str) -> list[dict[str, Any]]:
+    """The ingress firewall rules of a GCP cluster's network, one per link and address family
+    (a VPC firewall rule holds IPv4 or IPv6 source ranges, not both: "Create VPC firewall
+    rules"): ``{name, link, remote, source_ranges}``, the remote cluster's ranges of that
+    family - none when it has none, and then the rule is to be absent. Names are the plan's:
+    a VPN link's ``gcp_firewall_rules``, a peering's on this cluster's side."""
+    rules = []
+    cidrs = remote_cidrs(plan, cluster)
+    for link in _links(plan, cluster):
+        side = (link.get("gcp_peerings") or {}).get(cluster)
+        if side is not None:
+            names = side["firewall_rules"]
+        elif link.get("gcp_cluster") == cluster:
+            names = link["gcp_firewall_rules"]
+        else:
+            continue
+        (remote,) = [name for name in link["clusters"] if name != cluster]
+        for family, name in sorted(names.items()):
+            ipv6 = family == "in6"
+            rules.append(
+                {
+                    "name": name,
+                    "link": link["id"],
+                    "remote": remote,
+                    "source_ranges": [c for c in cidrs[link["id"]] if (":" in c) == ipv6],
+                }
+            )
+    return rules
 
 
 def dns_remotes(plan: dict[str, Any], cluster: str) -> list[dict[str, Any]]:

@@ -142,8 +142,15 @@ BLOCK_COUNT = 65536 // BLOCK_SIZE
 TRANSPORTS = {
     ("aws", "gcp"): "aws_gcp_ha_vpn",
     ("aws", "onprem"): "aws_onprem_vpn",
+    ("gcp", "gcp"): "gcp_vpc_peering",
     ("gcp", "onprem"): "gcp_onprem_ha_vpn",
 }
+# gcp <-> gcp: VPC Network Peering, one peering on each network ("Set up and manage VPC
+# Network Peering": it becomes ACTIVE once both sides exist). No tunnel, no BGP, no inside
+# block: subnet routes, secondary ranges (GKE pods and services) included, are exchanged.
+PEERING_TRANSPORTS = ("gcp_vpc_peering",)
+# VPC quotas, "Peering connections per network": 25 (VPC Network Peering, "Quotas and limits").
+GCP_PEERINGS_PER_NETWORK = 25
 ONPREM_TUNNELS_PER_LINK = 2
 # Ranges a gateway's public IPv4 cannot be in (IANA IPv4 special-purpose registry, RFC 6890).
 # The documentation ranges (RFC 5737) are accepted: examples and the lab use them.
@@ -575,8 +582,8 @@ def link_asn_errors(
     errors = []
     for a, b in links:
         asn_a, asn_b = clusters[a].get("asn"), clusters[b].get("asn")
-        if asn_a is None or asn_b is None:
-            continue
+        if asn_a is None or asn_b is None or _peering((a, b), clusters):
+            continue  # a peering has no BGP session
         if asn_a == asn_b:
             errors.append(
                 f"link {link_id(a, b)}: cluster {_q(a)} and cluster {_q(b)} both have "
@@ -666,6 +673,12 @@ def dns_errors(
 
 def transport_for(providers: tuple[Any, Any]) -> str | None:
     return TRANSPORTS.get(tuple(sorted(str(p) for p in providers)))
+
+
+def _peering(pair: tuple[str, str], clusters: Mapping[str, Mapping[str, Any]]) -> bool:
+    a, b = pair
+    transport = transport_for((clusters[a].get("provider"), clusters[b].get("provider")))
+    return transport in PEERING_TRANSPORTS
 
 
 # ---------------------------------------------------------------------------- allocation
@@ -832,7 +845,7 @@ def cluster_resource_names(name: str, provider: Any) -> dict[str, str]:
 
 def name_link(link: dict[str, Any]) -> dict[str, Any]:
     """Add the names of a link's resources: per tunnel the GCP tunnel, BGP peer and router
-    interface and the AWS VPN connection; per link the GCP external gateway and firewall
+    interface; per link the GCP external gateway and firewall
     rules (one per address family) and the AWS connections with their customer gateways
     (to AWS: one per HA VPN interface, a on interface 0 and b on 1; to on-prem: one)."""
     lid = link["id"]
@@ -840,8 +853,6 @@ def name_link(link: dict[str, Any]) -> dict[str, Any]:
         if "gcp_cluster" in link:
             t["gcp_tunnel"] = t["gcp_bgp_peer"] = f"{GCP_PREFIX}{t['id']}"
             t["gcp_interface"] = f"if-{GCP_PREFIX}{t['id']}"
-        if "aws_cluster" in link:
-            t["aws_vpn_connection_name"] = f"{lid}-{t['aws_vpn_connection']}"
     if "gcp_cluster" in link:
         link["gcp_external_gateway"] = f"{GCP_PREFIX}{lid}"
         link["gcp_firewall_rules"] = {f: f"{GCP_PREFIX}{lid}-{f}" for f in ("in4", "in6")}
@@ -933,6 +944,40 @@ def gateway_ip_conflicts(clusters: Mapping[str, Mapping[str, Any]]) -> list[str]
     return errors
 
 
+def peering_errors(
+    links: Iterable[tuple[str, str]], clusters: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """The limits of VPC Network Peering the plan can see: a network is not peered with
+    itself, and holds at most GCP_PEERINGS_PER_NETWORK peerings. Peering is not transitive
+    (VPC Network Peering, "Specifications"): a full mesh peers every pair, a pairs topology
+    links only the pairs it names. Overlapping ranges are refused across every cluster already
+    (cidr_overlaps); a subnet of the network outside the plan can still overlap, which the API
+    reports when the peering is added."""
+    errors = []
+    count: dict[tuple[Any, Any], list[str]] = {}
+    for a, b in links:
+        if not _peering((a, b), clusters):
+            continue
+        one, other = clusters[a], clusters[b]
+        if (one.get("project"), one.get("network")) == (other.get("project"), other.get("network")):
+            errors.append(
+                f"link {link_id(a, b)}: cluster {_q(a)} and cluster {_q(b)} are on the same "
+                f"network {one.get('network')} of project {one.get('project')}, which reaches "
+                "itself without a link; leave this pair out (link_topology: pairs)"
+            )
+            continue
+        for end in (one, other):
+            count.setdefault((end.get("project"), end.get("network")), []).append(link_id(a, b))
+    for (project, network), ids in sorted(count.items(), key=str):
+        if len(ids) > GCP_PEERINGS_PER_NETWORK:
+            errors.append(
+                f"network {network} of project {project}: {len(ids)} links need as many VPC "
+                f"peerings, more than the {GCP_PEERINGS_PER_NETWORK} a network holds (VPC "
+                "quotas); link fewer clusters with it"
+            )
+    return errors
+
+
 def pool_errors(topology: Any, link_count: int) -> list[str]:
     if link_count <= pool_capacity():
         return []
@@ -1012,6 +1057,35 @@ _PLANNERS = {
 }
 
 
+def _peering_side(lid: str, index: int, local: Mapping[str, Any], remote: Mapping[str, Any]):
+    """One network's peering towards the other and the firewall rules (one per address
+    family) admitting the other cluster's ranges. Both clusters can be in one project, so
+    each side's rules carry its index in ``clusters``."""
+    return {
+        "name": f"{GCP_PREFIX}{lid}",
+        "network": local["network"],
+        "peer_project": remote["project"],
+        "peer_network": remote["network"],
+        "remote_cluster": remote["name"],
+        "firewall_rules": {f: f"{GCP_PREFIX}{lid}-{index}-{f}" for f in ("in4", "in6")},
+    }
+
+
+def _peering_link(a: str, b: str, clusters: Mapping[str, Mapping[str, Any]]) -> dict:
+    """A link of a PEERING_TRANSPORTS transport: no tunnel; ``gcp_peerings`` by cluster."""
+    lid = link_id(a, b)
+    return {
+        "id": lid,
+        "clusters": [a, b],
+        "transport": transport_for((clusters[a]["provider"], clusters[b]["provider"])),
+        "tunnels": [],
+        "gcp_peerings": {
+            a: _peering_side(lid, 0, clusters[a], clusters[b]),
+            b: _peering_side(lid, 1, clusters[b], clusters[a]),
+        },
+    }
+
+
 def _plan_link(a: str, b: str, clusters: Mapping[str, Mapping[str, Any]], block: int) -> dict:
     lid = link_id(a, b)
     transport = transport_for((clusters[a]["provider"], clusters[b]["provider"]))
@@ -1058,12 +1132,18 @@ def build_plan(
     if dns_image is not None:
         by_name = {names[host]: spec for host, spec in specs.items() if isinstance(spec, Mapping)}
         errors += dns_errors(link_pairs, by_name, dns_image)
-    errors += pool_errors(topology, len(link_pairs))
+    tunnelled = [pair for pair in link_pairs if not _peering(pair, clusters)]
+    errors += peering_errors(link_pairs, clusters) + pool_errors(topology, len(tunnelled))
     errors += unsupported_errors(link_pairs, clusters)
     if errors:
         return None, errors, warnings
-    blocks = allocate_blocks(link_id(a, b) for a, b in link_pairs)
-    links = [_plan_link(a, b, clusters, blocks[link_id(a, b)]) for a, b in link_pairs]
+    blocks = allocate_blocks(link_id(a, b) for a, b in tunnelled)
+    links = [
+        _peering_link(a, b, clusters)
+        if _peering((a, b), clusters)
+        else _plan_link(a, b, clusters, blocks[link_id(a, b)])
+        for a, b in link_pairs
+    ]
     return {"clusters": clusters, "links": links}, [], warnings
 
 
@@ -1076,6 +1156,15 @@ def summarize(plan: Mapping[str, Any]) -> list[str]:
             f"{c['dns_zone']}".replace("  ", " ")
         )
     for link in plan["links"]:
+        if link["transport"] in PEERING_TRANSPORTS:
+            lines.append(
+                f"link {link['id']} ({link['transport']}): "
+                + " <-> ".join(
+                    f"{name} (network {side['network']})"
+                    for name, side in link["gcp_peerings"].items()
+                )
+            )
+            continue
         first, second = _PLANNERS[link["transport"]][0]
         lines.append(
             f"link {link['id']} ({link['transport']}): {link[first + '_cluster']} ({first}) <-> "

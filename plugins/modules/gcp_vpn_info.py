@@ -20,6 +20,11 @@ options:
     description: Routers whose BGP peers to report; by default the routers of the listed tunnels.
     type: list
     elements: str
+  network:
+    description:
+      - Also report the VPC Network Peerings of this network (by name) whose name starts with
+        O(tunnel_prefix), in RV(peerings), with the routes each imports in O(region).
+    type: str
 extends_documentation_fragment:
   - crosscluster.link.gcp
   - crosscluster.link._attributes
@@ -108,6 +113,37 @@ bgp_peers:
       elements: str
       returned: always
       version_added: 0.2.0
+peerings:
+  description: With O(network), its peerings whose name starts with O(tunnel_prefix).
+  returned: when O(network) is set
+  type: list
+  elements: dict
+  version_added: 0.3.0
+  contains:
+    name:
+      description: Peering name.
+      type: str
+      returned: always
+    network:
+      description: URL of the peer network.
+      type: str
+      returned: always
+    state:
+      description: C(ACTIVE) once the peer network peers back, else C(INACTIVE).
+      type: str
+      returned: always
+    state_details:
+      description: Why the peering is in its state.
+      type: str
+      returned: always
+    incoming_routes:
+      description:
+        - Destination ranges the peering imports in O(region) (C(networks.listPeeringRoutes),
+          direction C(INCOMING)) - the peer's subnet ranges, secondary ranges included.
+        - Empty while the peering is not C(ACTIVE).
+      type: list
+      elements: str
+      returned: always
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -119,6 +155,7 @@ from ansible_collections.crosscluster.link.plugins.module_utils._gcp_info import
 
 ARGSPEC = {
     "tunnel_prefix": {"type": "str"},
+    "network": {"type": "str"},
     "routers": {"type": "list", "elements": "str"},
 }
 

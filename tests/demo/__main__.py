@@ -88,8 +88,10 @@ def seed_gcp(
     pods: str,
     services: str,
     network: str = GCP_CLUSTER["cluster_network"],
+    nodes: str = GCP_CLUSTER["cluster_node_cidrs"][0],
 ) -> None:
-    """The GKE VPC-native network: subnetwork with pod and service secondary ranges."""
+    """The GKE VPC-native network: subnetwork (``nodes``) with pod and service secondary
+    ranges."""
     base = f"{endpoint['api_endpoint']}/compute/v1/projects/{endpoint['project']}"
     headers = {"Authorization": f"Bearer {env['GCP_ACCESS_TOKEN']}"}
     response = requests.post(
@@ -107,7 +109,7 @@ def seed_gcp(
         json={
             "name": f"{network}-{endpoint['region']}",
             "network": f"projects/{endpoint['project']}/global/networks/{network}",
-            "ipCidrRange": GCP_CLUSTER["cluster_node_cidrs"][0],
+            "ipCidrRange": nodes,
             "secondaryIpRanges": [
                 {"rangeName": "pods", "ipCidrRange": pods},
                 {"rangeName": "services", "ipCidrRange": services},

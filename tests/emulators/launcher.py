@@ -34,7 +34,7 @@ AWS_REGION = "eu-west-1"
 GCP_PROJECT = "demo-project"
 GCP_REGION = "europe-west1"
 HEALTH_PATH = "/_emulator/health"
-START_TIMEOUT = 240.0  # a bound, not a target: real control planes, several gates on 2 cores
+START_TIMEOUT = 480.0  # a bound, not a target: real control planes, several gates on 2 cores
 STOP_GRACE = 5.0
 
 # The demo's three clusters (aws + gcp + onprem). Pod and service ranges are disjoint, as

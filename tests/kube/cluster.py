@@ -66,7 +66,7 @@ CONTROLLERS = (
     "garbage-collector-controller",
     "root-ca-certificate-publisher-controller",
 )
-READY_TIMEOUT = 120.0
+READY_TIMEOUT = 240.0
 
 
 def kubeconfig(name: str, server: str, ca: Path, user: dict[str, Any]) -> str:

@@ -312,3 +312,62 @@ def test_gcp_onprem_link_checks_tunnels_and_peers_towards_the_onprem_end() -> No
         "expected UP, got DOWN (likely cause: ASN or inside address mismatch)"
     ]
     assert link_checks(status, ONPREM_PLAN, "dc1", "gcp") == []
+
+
+def peering_plan() -> dict:
+    """Two GCP clusters as build_plan lays out their link (one peering on each network)."""
+    from ansible_collections.crosscluster.link.plugins.module_utils._plan import build_plan
+
+    def gcp(n: int, network: str) -> dict:
+        return {
+            "cluster_provider": "gcp",
+            "cluster_region": "europe-west1",
+            "cluster_project": "team-p",
+            "cluster_network": network,
+            "cluster_node_cidrs": [f"10.{n}.0.0/20"],
+            "cluster_pod_cidrs": [f"10.{n}.64.0/18"],
+            "cluster_service_cidrs": [f"10.{n}.128.0/20", f"fd0{n}::/108"],
+            "cluster_dns_zone": f"g{n}.local",
+            "cluster_asn": 65000,
+        }
+
+    plan, errors, _warnings = build_plan({"ga": gcp(1, "vpc-a"), "gb": gcp(2, "vpc-b")})
+    assert errors == []
+    return plan
+
+
+def test_a_peering_is_active_and_imports_every_ipv4_range_of_the_other_cluster() -> None:
+    plan = peering_plan()
+    ranges = ["10.2.0.0/20", "10.2.64.0/18", "10.2.128.0/20"]
+    status = {
+        "tunnels": [],
+        "bgp_peers": [],
+        "peerings": [{"name": "xcl-ga--gb", "state": "ACTIVE", "incoming_routes": ranges}],
+    }
+    checks = link_checks(status, plan, "ga", "gcp")
+    assert [(c["name"], c["ok"]) for c in checks] == [
+        ("GCP peering xcl-ga--gb (vpc-a -> vpc-b)", True),
+        ("GCP peering xcl-ga--gb routes imported from gb", True),
+    ]
+    status["peerings"][0]["incoming_routes"] = ranges[:2]
+    failed = link_checks(status, plan, "ga", "gcp")[1]
+    assert not failed["ok"] and failed["actual"] == "missing 10.2.128.0/20"
+    assert "not a subnet or secondary range of vpc-b" in failed["summary"]
+
+
+@pytest.mark.parametrize(
+    ("peerings", "state", "cause"),
+    [
+        ([], "missing", "peering not created"),
+        (
+            [{"name": "xcl-ga--gb", "state": "INACTIVE", "incoming_routes": []}],
+            "INACTIVE",
+            "no peering back from vpc-b (is gb linked?)",
+        ),
+    ],
+)
+def test_a_peering_not_active_names_why(peerings: list, state: str, cause: str) -> None:
+    checks = link_checks({"peerings": peerings}, peering_plan(), "ga", "gcp")
+    assert checks[0]["actual"] == state and checks[0]["cause"] == cause
+    assert not checks[1]["ok"]
+    assert checks[1]["cause"] == "no routes while the peering is not active"

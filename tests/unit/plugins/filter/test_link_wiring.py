@@ -212,3 +212,27 @@ def test_an_onprem_link_whose_cloud_end_lacks_an_ip_is_left_out(
     lab = link_wiring(hostvars, ONPREM_PLAN, "onprem-lab")
     assert sorted(lab["onprem_peers"]) == ready_links
     assert lab["tunnels_ready"] is (len(ready_links) == 2)
+
+
+def test_a_peering_needs_no_tunnel_and_makes_its_ends_dns_remotes() -> None:
+    plan = {
+        "clusters": {**PLAN["clusters"], "gcp-b": {"host": "gb", "dns_zone": "b.local"}},
+        "links": [
+            *PLAN["links"],
+            {
+                "id": "gcp-b--gcp-euw1",
+                "clusters": ["gcp-b", "gcp-euw1"],
+                "transport": "gcp_vpc_peering",
+                "tunnels": [],
+                "gcp_peerings": {},
+            },
+        ],
+    }
+    hostvars = {"aws": {"aws_vpn_links": {LINK: AWS_LINK}}, "gcp": {}, "gb": {}, "lab": {}}
+    assert link_wiring(hostvars, plan, "gcp-b")["tunnels_ready"] is True
+    assert link_wiring(hostvars, plan, "gcp-euw1")["tunnels_ready"] is True
+    assert [r["name"] for r in link_wiring(hostvars, plan, "gcp-euw1")["dns_remotes"]] == [
+        "aws-euw1",
+        "gcp-b",
+    ]
+    assert link_wiring(hostvars, plan, "gcp-b")["peer_tunnels"] == {}

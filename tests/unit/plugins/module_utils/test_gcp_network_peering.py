@@ -168,3 +168,48 @@ def test_refused_before_any_mutating_call(
 def test_a_missing_network_is_named(network: Network) -> None:
     with pytest.raises(ValueError, match="network vpc-x does not exist in project team-a"):
         gnp.network_peering(API, params(network="vpc-x"), check_mode=False)
+
+
+BUSY = g.GcpError(
+    400,
+    "badRequest",
+    "There is a peering operation in progress on the local or peer network. Try again later.",
+)
+
+
+def test_a_peering_operation_in_progress_is_waited_out(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The other end of the link adds its peering at the same moment: the first call is refused.
+    refusals = [BUSY, BUSY]
+    record = network.mutate
+    slept: list[float] = []
+
+    def mutate(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        if refusals:
+            network.sent.append(("refused", "", None))
+            raise refusals.pop(0)
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(g, "mutate", mutate)
+    monkeypatch.setattr(g, "_sleep", slept.append)
+    outcome = gnp.network_peering(API, params(), check_mode=False)
+    assert outcome.changed and outcome.after["name"] == "xcl-a-b"
+    assert [s[0] for s in network.sent] == ["refused", "refused", "POST"]
+    assert len(slept) == 2
+
+
+def test_any_other_bad_request_fails_at_once(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    overlap = g.GcpError(400, "badRequest", "An IP range in the peer network overlaps")
+
+    def mutate(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        network.sent.append(("refused", "", None))
+        raise overlap
+
+    monkeypatch.setattr(g, "mutate", mutate)
+    monkeypatch.setattr(g, "_sleep", lambda seconds: None)
+    with pytest.raises(g.GcpError, match="overlaps"):
+        gnp.network_peering(API, params(), check_mode=False)
+    assert len(network.sent) == 1

@@ -500,10 +500,6 @@ def test_empty_inventory() -> None:
             "link aws1--aws2: cluster 'aws1' (aws) <-> cluster 'aws2' (aws) is not supported yet",
         ),
         (
-            {"gcp1": gcp(1), "gcp2": gcp(2)},
-            "link gcp1--gcp2: cluster 'gcp1' (gcp) <-> cluster 'gcp2' (gcp) is not supported yet",
-        ),
-        (
             {"dc1": onprem(), "dc2": DC2},
             "link dc1--dc2: cluster 'dc1' (onprem) <-> cluster 'dc2' (onprem) is not supported yet",
         ),
@@ -511,7 +507,7 @@ def test_empty_inventory() -> None:
 )
 def test_unsupported_pairs(specs, expected: str) -> None:
     assert errors_of(specs) == [
-        expected + "; supported: aws <-> gcp, aws <-> onprem, gcp <-> onprem"
+        expected + "; supported: aws <-> gcp, aws <-> onprem, gcp <-> gcp, gcp <-> onprem"
     ]
 
 
@@ -544,24 +540,55 @@ def test_all_errors_are_reported_together() -> None:
 
 
 def test_more_tunnels_than_the_pool_holds() -> None:
-    # 91 clusters in a full mesh = 4095 links, more than the 4089 free /28 blocks.
+    # 64 GCP x 64 on-prem clusters: 4090 tunnelled links, more than the 4089 free /28 blocks.
     specs = {}
-    for i in range(91):
+    for i in range(64):
         specs[f"g{i}"] = gcp(
             1,
+            cluster_network=f"net{i}",
             cluster_node_cidrs=[f"10.{i}.0.0/20"],
             cluster_pod_cidrs=[f"10.{i}.64.0/18"],
             cluster_service_cidrs=[f"10.{i}.128.0/20"],
             cluster_dns_zone=f"g{i}.local",
             cluster_asn=65000 + i,
         )
+        specs[f"d{i}"] = onprem(
+            cluster_node_cidrs=[f"10.{64 + i}.0.0/20"],
+            cluster_pod_cidrs=[f"10.{64 + i}.64.0/18"],
+            cluster_service_cidrs=[f"10.{64 + i}.128.0/20"],
+            cluster_dns_zone=f"d{i}.local",
+            cluster_asn=65200 + i,
+            cluster_onprem_gateway_ip=f"198.51.100.{i + 1}",
+        )
+    pairs = [[f"g{i}", f"d{j}"] for i in range(64) for j in range(64)][:4090]
     assert pool_capacity() == 4089
+    errors = errors_of(specs, "pairs", pairs)
+    assert errors == [
+        "link_topology pairs: 4090 links need 16360 tunnels, more than the tunnel pool "
+        "169.254.0.0/16 holds (16356 tunnels, 4089 links); link fewer clusters"
+    ]
+
+
+def test_peering_links_take_no_block_of_the_tunnel_pool() -> None:
+    # The 91 clusters of a full mesh (4095 links) on networks of their own: all peerings.
+    specs = {
+        f"g{i}": gcp(
+            1,
+            cluster_network=f"net{i}",
+            cluster_node_cidrs=[f"10.{i}.0.0/20"],
+            cluster_pod_cidrs=[f"10.{i}.64.0/18"],
+            cluster_service_cidrs=[f"10.{i}.128.0/20"],
+            cluster_dns_zone=f"g{i}.local",
+        )
+        for i in range(91)
+    }
     errors = errors_of(specs)
-    assert any(
-        "link_topology full_mesh: 4095 links need 16380 tunnels, more than the tunnel pool "
-        "169.254.0.0/16 holds (16356 tunnels, 4089 links)" in e
-        for e in errors
-    ), errors[:3]
+    # No pool error; each network would hold 90 peerings, more than its quota.
+    assert len(errors) == 91
+    assert errors[0] == (
+        "network net0 of project crosscluster-demo: 90 links need as many VPC peerings, more "
+        "than the 25 a network holds (VPC quotas); link fewer clusters with it"
+    )
 
 
 # ---------------------------------------------------------------------------- on-prem links
@@ -746,12 +773,8 @@ def test_the_plan_names_every_resource_the_roles_create() -> None:
         "xcl-aws1--gcp1-t3",
         "if-xcl-aws1--gcp1-t3",
     )
-    assert [t["aws_vpn_connection_name"] for t in to_gcp["tunnels"]] == [
-        "aws1--gcp1-a",
-        "aws1--gcp1-a",
-        "aws1--gcp1-b",
-        "aws1--gcp1-b",
-    ]
+    # a tunnel's VPN connection is its aws_vpn_connection letter's entry of aws_connections
+    assert "aws_vpn_connection_name" not in t3
     assert links["aws1--dc1"]["aws_connections"] == [
         {
             "letter": "a",
@@ -776,7 +799,8 @@ def test_gcp_names_are_rfc1035_labels_for_the_longest_cluster_names() -> None:
     )
     assert errors == [] and plan is not None
     (link,) = plan["links"]
-    names = [*plan["clusters"][g]["names"].values()][1:]
+    cluster_names = plan["clusters"][g]["names"]
+    names = [cluster_names["vpn_gateway"], cluster_names["router"]]
     names += [link["gcp_external_gateway"], *link["gcp_firewall_rules"].values()]
     names += [
         t[k] for t in link["tunnels"] for k in ("gcp_tunnel", "gcp_bgp_peer", "gcp_interface")
@@ -784,3 +808,96 @@ def test_gcp_names_are_rfc1035_labels_for_the_longest_cluster_names() -> None:
     label = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
     assert [n for n in names if not label.match(n)] == []
     assert max(len(n) for n in names) == len(f"if-xcl-{a}--{g}-t3") == 60
+
+
+# ---------------------------------------------------------------------------- gcp <-> gcp
+
+
+def two_networks() -> dict[str, dict[str, Any]]:
+    return {
+        "aws1": aws(),
+        "gcp1": gcp(1),
+        "gcp2": gcp(2, cluster_project="other-team", cluster_network="data-vpc"),
+    }
+
+
+def test_gcp_pair_is_a_vpc_peering_from_each_network() -> None:
+    plan, errors, _warnings = build_plan(two_networks())
+    assert errors == []
+    links = {link["id"]: link for link in plan["links"]}
+    assert [links[i]["transport"] for i in sorted(links)] == [
+        "aws_gcp_ha_vpn",
+        "aws_gcp_ha_vpn",
+        "gcp_vpc_peering",
+    ]
+    peering = links["gcp1--gcp2"]
+    assert peering["clusters"] == ["gcp1", "gcp2"] and peering["tunnels"] == []
+    assert "gcp_cluster" not in peering and "aws_connections" not in peering
+    assert peering["gcp_peerings"] == {
+        "gcp1": {
+            "name": "xcl-gcp1--gcp2",
+            "network": "prod-vpc",
+            "peer_project": "other-team",
+            "peer_network": "data-vpc",
+            "remote_cluster": "gcp2",
+            "firewall_rules": {"in4": "xcl-gcp1--gcp2-0-in4", "in6": "xcl-gcp1--gcp2-0-in6"},
+        },
+        "gcp2": {
+            "name": "xcl-gcp1--gcp2",
+            "network": "data-vpc",
+            "peer_project": "crosscluster-demo",
+            "peer_network": "prod-vpc",
+            "remote_cluster": "gcp1",
+            "firewall_rules": {"in4": "xcl-gcp1--gcp2-1-in4", "in6": "xcl-gcp1--gcp2-1-in6"},
+        },
+    }
+    assert (
+        "link gcp1--gcp2 (gcp_vpc_peering): gcp1 (network prod-vpc) <-> gcp2 (network data-vpc)"
+        in (summarize(plan))
+    )
+
+
+def test_peering_links_do_not_move_the_blocks_of_tunnelled_links() -> None:
+    with_peering, _errors, _warnings = build_plan(two_networks())
+    alone, _errors, _warnings = build_plan(
+        {"aws1": aws(), "gcp1": gcp(1)},
+    )
+    tunnels = {link["id"]: link["tunnels"] for link in with_peering["links"]}
+    assert tunnels["aws1--gcp1"] == alone["links"][0]["tunnels"]
+
+
+def test_equal_asns_are_fine_on_a_peering() -> None:
+    specs = two_networks()
+    del specs["aws1"]
+    specs["gcp2"]["cluster_asn"] = specs["gcp1"]["cluster_asn"]
+    assert errors_of(specs) == []
+
+
+def test_two_clusters_on_one_network_are_not_peered() -> None:
+    specs = {"gcp1": gcp(1), "gcp2": gcp(2)}
+    assert errors_of(specs) == [
+        "link gcp1--gcp2: cluster 'gcp1' and cluster 'gcp2' are on the same network prod-vpc "
+        "of project crosscluster-demo, which reaches itself without a link; leave this pair "
+        "out (link_topology: pairs)"
+    ]
+
+
+def test_one_project_two_networks_get_distinct_firewall_rules() -> None:
+    specs = {"gcp1": gcp(1), "gcp2": gcp(2, cluster_network="data-vpc")}
+    plan, errors, _warnings = build_plan(specs)
+    assert errors == []
+    sides = plan["links"][0]["gcp_peerings"]
+    rules = [r for side in sides.values() for r in side["firewall_rules"].values()]
+    assert len(set(rules)) == 4
+
+
+def test_peering_names_are_rfc1035_labels_for_the_longest_cluster_names() -> None:
+    a, b = "a" * 23 + "1", "b" * 23 + "2"
+    specs = {a: gcp(1), b: gcp(2, cluster_network="data-vpc")}
+    plan, errors, _warnings = build_plan(specs)
+    assert errors == []
+    sides = plan["links"][0]["gcp_peerings"].values()
+    names = [n for side in sides for n in (side["name"], *side["firewall_rules"].values())]
+    label = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+    assert [n for n in names if not label.match(n)] == []
+    assert max(len(n) for n in names) == len(f"xcl-{a}--{b}-0-in4") == 60

@@ -1,0 +1,238 @@
+"""End to end: a mixed mesh of 2 GCP clusters and 1 AWS cluster on the cloud emulators.
+
+The two GCP clusters are on networks of their own (one project), so link_clusters peers
+them (transport gcp_vpc_peering) and links each with the AWS cluster over HA VPN <-> Site-to-
+Site VPN: 3 links, 2 transports, in one run. The cycle, in file order (one emulator world):
+
+1. link with ``--check`` before anything exists: no mutating request;
+2. link: success, and verify (its last play) passed - both peerings ACTIVE and importing the
+   other cluster's node, pod and service ranges (networks.listPeeringRoutes), every tunnel
+   and BGP session of the two VPN links up; one HA VPN gateway and Cloud Router per GCP
+   cluster, one firewall rule per link on each GCP network;
+3. link again: ``changed=0`` for every host and no mutating request;
+4. unlink: the seeded state, peerings included, exactly; 5. unlink again: ``changed=0``.
+
+DNS is not linked here (``link_dns: false``; the three-cluster world of
+test_link_clusters.py covers it on real control planes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+import yaml
+
+from tests.conftest import EmulatorRun
+from tests.demo.__main__ import AWS_CLUSTER, seed_aws, seed_gcp
+
+ROOT = Path(__file__).parents[2]
+ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
+AWS, GCP_A, GCP_B = "aws-euw1", "gke-a", "gke-b"
+# Each GCP cluster: its network, node range (the subnet), pod and service secondary ranges.
+GCP_CLUSTERS = {
+    GCP_A: ("mesh-a", "10.20.0.0/20", "10.48.0.0/14", "10.104.0.0/20"),
+    GCP_B: ("mesh-b", "10.21.0.0/20", "10.60.0.0/14", "10.105.0.0/20"),
+}
+AWS_PODS, AWS_SERVICES = "10.32.0.0/16", "10.100.0.0/16"
+PEERING = f"xcl-{GCP_A}--{GCP_B}"
+
+
+class Mesh:
+    def __init__(self, emulators: EmulatorRun, tmp: Path) -> None:
+        self.emulators = emulators
+        env, endpoints = emulators.env, emulators.endpoints
+        self.vpc_id = seed_aws(endpoints["aws"], env, [AWS_PODS])
+        for network, nodes, pods, services in GCP_CLUSTERS.values():
+            seed_gcp(endpoints["gcp"], env, pods, services, network, nodes)
+        gcp = endpoints["gcp"]
+        self.gcp_base = f"{gcp['api_endpoint']}/compute/v1/projects/{gcp['project']}"
+        self.gcp_headers = {"Authorization": f"Bearer {env['GCP_ACCESS_TOKEN']}"}
+        self.region = gcp["region"]
+        self.ec2 = boto3.client(
+            "ec2",
+            endpoint_url=endpoints["aws"]["endpoint_url"],
+            region_name=endpoints["aws"]["region"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+        hosts: dict[str, Any] = {
+            AWS: {
+                **AWS_CLUSTER,
+                "cluster_region": endpoints["aws"]["region"],
+                "cluster_network": self.vpc_id,
+                "cluster_pod_cidrs": [AWS_PODS],
+                "cluster_service_cidrs": [AWS_SERVICES],
+                "aws_vpn_eks_cluster_name": "demo",
+            }
+        }
+        for index, (name, (network, nodes, pods, services)) in enumerate(GCP_CLUSTERS.items()):
+            hosts[name] = {
+                "cluster_provider": "gcp",
+                "cluster_region": gcp["region"],
+                "cluster_project": gcp["project"],
+                "cluster_network": network,
+                "cluster_node_cidrs": [nodes],
+                "cluster_pod_cidrs": [pods],
+                "cluster_service_cidrs": [services],
+                "cluster_asn": 65010 + index,
+                "cluster_dns_zone": f"{name}.local",
+            }
+        self.inventory = tmp / "mesh.yml"
+        self.plan_file = tmp / "plan.json"
+        clusters = {
+            "vars": {
+                "ansible_connection": "local",
+                "link_psk_secret": "mesh-secret-not-for-production",
+                "link_dns": False,
+                "link_verify_delay": 1,
+                # No route crosses between the two emulators (each knows its own side): the
+                # BGP route checks need the lab. The peerings' routes are one emulator's own.
+                "link_verify_routes": False,
+                "link_plan_file": str(self.plan_file),
+            },
+            "hosts": hosts,
+        }
+        inventory = {"all": {"children": {"clusters": clusters}}}
+        self.inventory.write_text(yaml.safe_dump(inventory, sort_keys=False))
+        self.seeded = self.snapshot()
+        self.linked: dict[str, Any] = {}
+
+    def playbook(self, name: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            **self.emulators.env,
+            "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build"),
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_NOCOWS": "1",
+            "ANSIBLE_PIPELINING": "1",
+        }
+        command = [str(ANSIBLE_PLAYBOOK), "-i", str(self.inventory), name, *extra]
+        return subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=1200, check=False
+        )
+
+    def gcp(self, path: str) -> dict[str, Any]:
+        response = requests.get(f"{self.gcp_base}/{path}", headers=self.gcp_headers, timeout=30)
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+    def names(self, path: str) -> list[str]:
+        return sorted(item["name"] for item in self.gcp(path).get("items", []))
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the collection may create, read straight from the emulators' APIs."""
+        region = f"regions/{self.region}"
+        snap: dict[str, Any] = {
+            path: self.names(path)
+            for path in (
+                "global/firewalls",
+                "global/externalVpnGateways",
+                f"{region}/vpnGateways",
+                f"{region}/routers",
+                f"{region}/vpnTunnels",
+            )
+        }
+        for network, *_ranges in GCP_CLUSTERS.values():
+            peerings = self.gcp(f"global/networks/{network}").get("peerings", [])
+            snap[f"peerings of {network}"] = sorted(
+                f"{p['name']} -> {p['network'].rsplit('/', 1)[-1]} {p['state']}" for p in peerings
+            )
+        live = [
+            c
+            for c in self.ec2.describe_vpn_connections()["VpnConnections"]
+            if c["State"] not in ("deleted", "deleting")
+        ]
+        snap["aws vpn connections"] = sorted(
+            {t["Key"]: t["Value"] for t in c.get("Tags", [])}.get("Name", "") for c in live
+        )
+        return snap
+
+
+def recap(result: subprocess.CompletedProcess[str]) -> dict[str, tuple[int, int]]:
+    """Host -> (changed, failed) from the PLAY RECAP."""
+    counts = {}
+    for line in result.stdout.splitlines():
+        parts = line.split()
+        if len(parts) > 2 and parts[1] == ":" and parts[2].startswith("ok="):
+            fields = dict(p.split("=") for p in parts[2:] if "=" in p)
+            counts[parts[0]] = (int(fields["changed"]), int(fields["failed"]))
+    return counts
+
+
+def assert_ok(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-3000:]
+    assert set(recap(result)) == {AWS, GCP_A, GCP_B}, result.stdout[-2000:]
+
+
+@pytest.fixture(scope="module")
+def mesh(cloud_emulators: EmulatorRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
+    with cloud_emulators.real_world_timing():
+        yield Mesh(cloud_emulators, tmp_path_factory.mktemp("mesh"))
+
+
+def test_check_mode_before_the_first_run_makes_no_mutating_request(mesh: Mesh) -> None:
+    mark = mesh.emulators.mark()
+    assert_ok(mesh.playbook("crosscluster.link.link_clusters", "--check"))
+    assert mesh.emulators.mutations_since(mark) == []
+    assert mesh.snapshot() == mesh.seeded
+
+
+def test_link_peers_the_gcp_pair_and_tunnels_each_gcp_cluster_to_aws(mesh: Mesh) -> None:
+    result = mesh.playbook("crosscluster.link.link_clusters")
+    assert_ok(result)
+    plan = json.loads(mesh.plan_file.read_text())
+    transports = {link["id"]: link["transport"] for link in plan["links"]}
+    assert transports == {
+        f"{AWS}--{GCP_A}": "aws_gcp_ha_vpn",
+        f"{AWS}--{GCP_B}": "aws_gcp_ha_vpn",
+        f"{GCP_A}--{GCP_B}": "gcp_vpc_peering",
+    }
+    # verify_link (the last plays) passed: its checks include both peerings'.
+    assert "checks passed over" in result.stdout
+    snap = mesh.snapshot()
+    assert snap["peerings of mesh-a"] == [f"{PEERING} -> mesh-b ACTIVE"]
+    assert snap["peerings of mesh-b"] == [f"{PEERING} -> mesh-a ACTIVE"]
+    imported = mesh.gcp(
+        "global/networks/mesh-a/listPeeringRoutes?"
+        f"peeringName={PEERING}&direction=INCOMING&region={mesh.region}"
+    )
+    _network, nodes, pods, services = GCP_CLUSTERS[GCP_B]
+    assert {r["destRange"] for r in imported["items"]} >= {nodes, pods, services}
+    assert snap[f"regions/{mesh.region}/vpnGateways"] == [f"xcl-{GCP_A}-gw", f"xcl-{GCP_B}-gw"]
+    assert len(snap[f"regions/{mesh.region}/vpnTunnels"]) == 8
+    rules = [n for n in snap["global/firewalls"] if n.startswith("xcl-")]
+    # IPv4 only: one rule per link on each GCP end (the HA VPN links have one GCP end).
+    expected = [f"xcl-{AWS}--{GCP_A}-in4", f"xcl-{AWS}--{GCP_B}-in4"]
+    assert rules == sorted([*expected, f"{PEERING}-0-in4", f"{PEERING}-1-in4"])
+    firewall = mesh.gcp(f"global/firewalls/{PEERING}-0-in4")
+    assert firewall["network"].endswith("/mesh-a")
+    assert sorted(firewall["sourceRanges"]) == sorted([nodes, pods, services])
+    assert len(snap["aws vpn connections"]) == 4
+    mesh.linked = snap
+
+
+def test_link_again_changes_nothing(mesh: Mesh) -> None:
+    mark = mesh.emulators.mark()
+    result = mesh.playbook("crosscluster.link.link_clusters")
+    assert_ok(result)
+    assert {h: c for h, c in recap(result).items() if c != (0, 0)} == {}
+    assert mesh.emulators.mutations_since(mark) == []
+    assert mesh.snapshot() == mesh.linked
+
+
+def test_unlink_gives_back_the_seeded_state(mesh: Mesh) -> None:
+    assert_ok(mesh.playbook("crosscluster.link.unlink_clusters"))
+    assert mesh.snapshot() == mesh.seeded
+    again = mesh.playbook("crosscluster.link.unlink_clusters")
+    assert_ok(again)
+    assert {h: c for h, c in recap(again).items() if c != (0, 0)} == {}
