@@ -83,6 +83,8 @@ class RemoteState:
     codes: dict[str, float] = field(default_factory=dict)
     # served for long enough that a failing retry would have shown (see Judgement)
     settled: bool = False
+    # a transient error (429, 5xx) grew since the previous sample: client-go is retrying
+    retrying: bool = False
 
     @property
     def definitive(self) -> bool:
@@ -99,11 +101,6 @@ def _grown(codes: dict[str, float], since: dict[str, float]) -> dict[str, float]
     return {code: n for code, n in codes.items() if n > since.get(code, 0.0)}
 
 
-def retried(host: str, previous: Counts, after: Counts) -> bool:
-    """Whether a transient error of ``host`` grew between two consecutive samples."""
-    return any(transient(code) for code in _grown(after.get(host, {}), previous.get(host, {})))
-
-
 def judge(
     name: str, zone: str, host: str, before: Counts, after: Counts, previous: Counts | None = None
 ) -> RemoteState:
@@ -117,10 +114,12 @@ def judge(
     errors = {code: n for code, n in last.items() if not code.startswith("2")}
     answers = {code: n for code, n in last.items() if code.startswith("2")}
     grown = {code: n for code, n in _grown(errors, first).items() if not transient(code)}
+    retrying = {code: n for code, n in _grown(errors, prev).items() if transient(code)}
     if not _grown(answers, prev):
-        grown.update({code: n for code, n in _grown(errors, prev).items() if transient(code)})
+        grown.update(retrying)
     answered = sum(answers.values())
     state = RemoteState(name, zone, host, served=False, codes=dict(sorted(last.items())))
+    state.retrying = bool(retrying)
     failing = grown or (errors if not answered else {})
     if failing:
         worst = max(failing, key=lambda code: failing[code])
@@ -198,7 +197,7 @@ class Judgement:
                 seen, first = self.baseline[pod]
                 previous = self.previous.get(pod, first)
                 view = judge(name, zone, host, first, counts, previous)
-                if retried(host, previous, counts):
+                if view.retrying:
                     self.calm[(pod, host)] = now
                 calm = self.calm.setdefault((pod, host), seen)
                 clean = not any(n for code, n in view.codes.items() if not code.startswith("2"))

@@ -531,6 +531,17 @@ def run(module: Any, operation: Operation, key: str = "", need_region: bool = Tr
     module.exit_json(**outcome.result(key, module._diff))
 
 
+def changed(
+    api: Api, op: dict[str, Any], current: Any, planned: Any, read: Callable[[], Any]
+) -> Outcome:
+    """The Outcome of a change whose operation is ``op``: ``after`` is ``read()`` back once
+    the operation is DONE (the API shows a change only then), else the ``planned`` state; with
+    ``api.wait`` false the operation is returned too. A removal (``planned`` None) reads
+    nothing."""
+    after = read() if planned is not None and op.get("status") == "DONE" else planned
+    return Outcome(True, current, after, {} if api.wait else {"operation": snake(op)})
+
+
 def ensure(
     api: Api,
     collection: str,
@@ -562,9 +573,7 @@ def ensure(
 
     def applied(method: str, target: str, body: dict[str, Any] | None, planned: Any) -> Outcome:
         op = mutate(api, method, target, body, wait=api.wait)
-        done = op.get("status") == "DONE"
-        after = get(api, path) if planned is not None and done else planned
-        return Outcome(True, current, after, {} if api.wait else {"operation": snake(op)})
+        return changed(api, op, current, planned, lambda: get(api, path))
 
     if state == "absent":
         if current is None:

@@ -104,15 +104,13 @@ def network_peering(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
     peerings = network.get("peerings") or []
     current = next((x for x in peerings if x.get("name") == p["name"]), None)
 
+    def read() -> dict[str, Any] | None:
+        fresh = _gcp.get(api, path) or {}
+        return next((x for x in fresh.get("peerings") or [] if x.get("name") == p["name"]), None)
+
     def applied(verb: str, body: dict[str, Any], planned: dict[str, Any] | None) -> Outcome:
         op = _peering_call(api, verb, path, body)
-        after = planned
-        if planned is not None and op.get("status") == "DONE":
-            fresh = _gcp.get(api, path) or {}
-            after = next(
-                (x for x in fresh.get("peerings") or [] if x.get("name") == p["name"]), planned
-            )
-        return Outcome(True, current, after, {} if api.wait else {"operation": _gcp.snake(op)})
+        return _gcp.changed(api, op, current, planned, lambda: read() or planned)
 
     if p["state"] == "absent":
         if current is None:

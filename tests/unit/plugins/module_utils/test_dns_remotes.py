@@ -8,7 +8,6 @@ from ansible_collections.crosscluster.link.plugins.module_utils._dns_remotes imp
     as_check,
     judge,
     parse_requests,
-    retried,
     running_since,
     transient,
     worst,
@@ -86,8 +85,9 @@ def test_a_throttled_request_answered_on_retry_is_served() -> None:
     # a 429 and its retry's 200 between two samples: client-go recovered
     before = {HOST: {"200": 5.0}}
     after = {HOST: {"200": 6.0, "429": 1.0}}
-    assert judge("gcp", "gcp.local", HOST, before, after, before).served
-    assert retried(HOST, before, after) and not retried(HOST, after, after)
+    state = judge("gcp", "gcp.local", HOST, before, after, before)
+    assert state.served and state.retrying
+    assert not judge("gcp", "gcp.local", HOST, before, after, after).retrying
 
 
 def test_a_transient_error_not_yet_answered_fails_while_it_grows() -> None:

@@ -13,6 +13,7 @@ from ansible_collections.crosscluster.link.plugins.modules import (
     aws_customer_gateway,
     aws_security_group_rules,
     aws_vpc_cidr_check,
+    aws_vpc_peering,
     aws_vpc_routes,
     aws_vpn_connection,
 )
@@ -79,6 +80,11 @@ def _run(module: Any, args: dict[str, Any], capsys: pytest.CaptureFixture[str]) 
             aws_vpc_cidr_check,
             {"vpc_id": "vpc-1", "pod_cidrs": ["10.32.0.1/16"]},
             "pod_cidrs has '10.32.0.1/16', which is not a network CIDR",
+        ),
+        (
+            aws_vpc_peering,
+            {"name": "p", "vpc_id": "vpc-0a0a0a0a", "peer_vpc_id": "vpc-0a0a0a0a"},
+            "peer_vpc_id vpc-0a0a0a0a is vpc_id itself",
         ),
     ],
 )

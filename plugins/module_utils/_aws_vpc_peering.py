@@ -1,0 +1,252 @@
+# Copyright: crosscluster.link contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to this collection: not a public API.
+
+"""VPC peering connections between two VPCs of one account, in one region or two: request,
+accept in the accepter's region, tags, delete.
+
+EC2 API reference: CreateVpcPeeringConnection (VpcId, PeerVpcId, PeerRegion,
+TagSpecifications; "The owner of the accepter VPC must accept the peering request to
+activate the peering connection"), AcceptVpcPeeringConnection ("For an inter-Region VPC
+peering connection request, you must accept the VPC peering connection in the Region of
+the accepter VPC"), DescribeVpcPeeringConnections, DeleteVpcPeeringConnection, and
+VpcPeeringConnectionStateReason.Code: initiating-request | pending-acceptance | active |
+deleted | rejected | failed | expired | provisioning | deleting."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ansible_collections.crosscluster.link.plugins.module_utils import _wait
+from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
+    AWS_AUTH_ARGSPEC,
+    AwsError,
+    apply_tags,
+    call,
+    call_all,
+    dict_to_tags,
+    ec2_client,
+    is_owned,
+    owner_tags,
+    plan_tags,
+    resolved_region,
+    tags_to_dict,
+)
+
+# A request that still counts: two VPCs have one peering connection at a time ("You cannot
+# create more than one VPC peering connection between the same two VPCs at the same time",
+# VPC Peering guide, "VPC peering limitations").
+LIVE = ("initiating-request", "pending-acceptance", "provisioning", "active")
+FAILED = ("rejected", "failed", "expired")
+VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
+POLL_INTERVAL, POLL_MAX_INTERVAL = 2.0, 15.0
+
+Sleep = Callable[[float], None]
+
+
+def validate(params: dict[str, Any]) -> list[str]:
+    errors = []
+    for option in ("vpc_id", "peer_vpc_id"):
+        value = params.get(option)
+        if value is not None and not VPC_ID.match(value):
+            errors.append(
+                f"{option}={value!r} is not a VPC id: give one like vpc-0a1b2c3d4e5f60718"
+            )
+    if params["state"] == "present" and not params.get("peer_vpc_id"):
+        errors.append("peer_vpc_id is required with state=present: the VPC to peer with")
+    region = resolved_region(params)
+    same_region = (params.get("peer_region") or region) == region
+    if params.get("peer_vpc_id") == params.get("vpc_id") and same_region:
+        errors.append(
+            f"peer_vpc_id {params['vpc_id']} is vpc_id itself: a VPC is not peered with itself"
+        )
+    return errors
+
+
+def _code(pcx: dict[str, Any]) -> str:
+    return str((pcx.get("Status") or {}).get("Code") or "")
+
+
+def describe(pcx: dict[str, Any]) -> dict[str, Any]:
+    tags = tags_to_dict(pcx.get("Tags"))
+    requester, accepter = pcx.get("RequesterVpcInfo") or {}, pcx.get("AccepterVpcInfo") or {}
+    return {
+        "vpc_peering_connection_id": pcx["VpcPeeringConnectionId"],
+        "status": _code(pcx),
+        "status_message": (pcx.get("Status") or {}).get("Message"),
+        "vpc_id": requester.get("VpcId"),
+        "peer_vpc_id": accepter.get("VpcId"),
+        "peer_region": accepter.get("Region"),
+        "peer_cidr_blocks": [b["CidrBlock"] for b in accepter.get("CidrBlockSet") or []]
+        or [c for c in [accepter.get("CidrBlock")] if c],
+        "name": tags.get("Name"),
+        "managed": is_owned(tags),
+        "tags": tags,
+    }
+
+
+def find(client: Any, vpc_id: str, peer_vpc_id: str | None) -> list[dict[str, Any]]:
+    """Live connections between the two VPCs, in either direction (the filters are applied
+    again here: some EC2 implementations ignore them)."""
+    found = call_all(
+        client,
+        "describe_vpc_peering_connections",
+        "VpcPeeringConnections",
+        Filters=[{"Name": "status-code", "Values": list(LIVE)}],
+    )
+    ends = {vpc_id, peer_vpc_id} if peer_vpc_id else None
+
+    def between(pcx: dict[str, Any]) -> bool:
+        pair = {
+            (pcx.get("RequesterVpcInfo") or {}).get("VpcId"),
+            (pcx.get("AccepterVpcInfo") or {}).get("VpcId"),
+        }
+        return pair == ends if ends else vpc_id in pair
+
+    return [p for p in found if _code(p) in LIVE and between(p)]
+
+
+def _owned_by(pcx: dict[str, Any], name: str) -> bool:
+    """Whether the connection carries the ownership tags of ``name``."""
+    tags = tags_to_dict(pcx.get("Tags"))
+    return all(tags.get(k) == v for k, v in owner_tags(name).items())
+
+
+def _view(pcx: dict[str, Any] | None) -> dict[str, Any]:
+    if pcx is None:
+        return {}
+    view = describe(pcx)
+    return {k: view[k] for k in ("vpc_id", "peer_vpc_id", "peer_region", "status", "tags")}
+
+
+def _peer_client(params: dict[str, Any], region: str | None) -> Any:
+    """An EC2 client of the accepter's region, with the module's credentials."""
+    return ec2_client(**{**{n: params.get(n) for n in AWS_AUTH_ARGSPEC}, "region": region})
+
+
+def _read(client: Any, pcx_id: str) -> dict[str, Any] | None:
+    found = call_all(
+        client,
+        "describe_vpc_peering_connections",
+        "VpcPeeringConnections",
+        VpcPeeringConnectionIds=[pcx_id],
+    )
+    return next((p for p in found if p.get("VpcPeeringConnectionId") == pcx_id), None)
+
+
+def _settle(
+    client: Any, pcx_id: str, want: tuple[str, ...], timeout: float, sleep: Sleep
+) -> dict[str, Any]:
+    """Read the connection (with ``client``, in that client's region) until its status is in
+    ``want``; a rejected, failed or expired request stops at once."""
+    pcx = _wait.poll(
+        lambda: _read(client, pcx_id),
+        lambda p: p is not None and (_code(p) in want or _code(p) in FAILED),
+        timeout,
+        POLL_INTERVAL,
+        sleep=sleep,
+        max_interval=POLL_MAX_INTERVAL,
+    )
+    if pcx is None or _code(pcx) not in want:
+        status = "not visible" if pcx is None else _code(pcx)
+        message = "" if pcx is None else (pcx.get("Status") or {}).get("Message") or ""
+        raise AwsError(
+            "VpcPeeringNotReady",
+            f"VPC peering connection {pcx_id} is {status} {message}".strip()
+            + f", not {' or '.join(want)}, after {timeout:.0f}s"
+            + (": overlapping CIDR blocks fail a request" if status == "failed" else ""),
+        )
+    return pcx
+
+
+def ensure(
+    client: Any, params: dict[str, Any], check_mode: bool, sleep: Sleep | None = None
+) -> dict[str, Any]:
+    """Make the peering of ``vpc_id`` with ``peer_vpc_id`` match ``params``."""
+    sleep = sleep or time.sleep
+    vpc_id, peer = params["vpc_id"], params.get("peer_vpc_id")
+    matches = find(client, vpc_id, peer)
+    # this task's connection: the ownership tags under its Name
+    owned = [p for p in matches if _owned_by(p, params["name"])]
+    current = owned[0] if owned else None
+    nothing = {"changed": False, "vpc_peering_connection": None, "before": {}, "after": {}}
+
+    if params["state"] == "absent":
+        if current is None:
+            return nothing
+        if not check_mode:
+            call(
+                client,
+                "delete_vpc_peering_connection",
+                VpcPeeringConnectionId=current["VpcPeeringConnectionId"],
+            )
+        return {**nothing, "changed": True, "before": _view(current)}
+
+    foreign = [p for p in matches if p not in owned]
+    if current is None and foreign:
+        found = foreign[0]["VpcPeeringConnectionId"]
+        raise AwsError(
+            "ForeignVpcPeeringConnection",
+            f"VPC peering connection {found} already joins {vpc_id} and {peer} and is not "
+            f"this task's (Name {params['name']} with the crosscluster.link ownership tags): "
+            "two VPCs peer once; remove it, or give this task its Name and tags to adopt it",
+        )
+    region = resolved_region(params)
+    peer_region = params.get("peer_region") or region
+    keep = owner_tags(params["name"])
+    tags = {**(params.get("tags") or {}), **keep}
+    changed = False
+    if current is None:
+        changed = True
+        if check_mode:
+            planned = {"vpc_id": vpc_id, "peer_vpc_id": peer, "peer_region": peer_region}
+            after = {**planned, "status": "active" if params["accept"] else "pending-acceptance"}
+            return {**nothing, "changed": True, "after": {**after, "tags": tags}}
+        request: dict[str, Any] = {
+            "VpcId": vpc_id,
+            "PeerVpcId": peer,
+            "TagSpecifications": [
+                {"ResourceType": "vpc-peering-connection", "Tags": dict_to_tags(tags)}
+            ],
+        }
+        if peer_region != region:
+            request["PeerRegion"] = peer_region
+        current = call(client, "create_vpc_peering_connection", **request)["VpcPeeringConnection"]
+        before: dict[str, Any] = {}
+    else:
+        before = _view(current)
+        current_tags = tags_to_dict(current.get("Tags"))
+        to_set, to_delete = plan_tags(
+            current_tags, params.get("tags"), params.get("purge_tags", False), keep
+        )
+        if to_set or to_delete:
+            changed = True
+            if not check_mode:
+                apply_tags(client, current["VpcPeeringConnectionId"], to_set, to_delete)
+            after_tags = {k: v for k, v in {**current_tags, **to_set}.items() if k not in to_delete}
+            current = {**current, "Tags": dict_to_tags(after_tags)}
+
+    pcx_id = current["VpcPeeringConnectionId"]
+    timeout = float(params.get("wait_timeout") or 300)
+    if params["accept"] and _code(current) in ("initiating-request", "pending-acceptance"):
+        changed = True
+        if not check_mode:
+            accepter = _peer_client(params, peer_region)
+            # An inter-Region request reaches the accepter's Region as pending-acceptance
+            # after initiating-request (VpcPeeringConnectionStateReason).
+            _settle(accepter, pcx_id, ("pending-acceptance",), timeout, sleep)
+            call(accepter, "accept_vpc_peering_connection", VpcPeeringConnectionId=pcx_id)
+    if not check_mode and params["wait"] and params["accept"]:
+        current = _settle(client, pcx_id, ("active",), timeout, sleep)
+    after = _view(current)
+    if check_mode and params["accept"]:
+        after["status"] = "active"
+    return {
+        "changed": changed,
+        "vpc_peering_connection": describe(current),
+        "before": before,
+        "after": after,
+    }

@@ -1,0 +1,153 @@
+"""Unit tests of plugins/module_utils/_aws_vpc_peering.py with an in-memory EC2 of two
+regions (the lifecycle of the EC2 API reference: initiating-request in the requester's
+Region, pending-acceptance where the accepter accepts, then active)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ansible_collections.crosscluster.link.plugins.module_utils import _aws_vpc_peering as pcx
+from ansible_collections.crosscluster.link.plugins.module_utils._aws import AwsError
+
+A, B = "vpc-0a0a0a0a0a0a0a0a0", "vpc-0b0b0b0b0b0b0b0b0"
+
+
+class Ec2:
+    """One account: ``connections`` shared by every region's client, as the ids are."""
+
+    def __init__(self, region: str, connections: dict[str, dict[str, Any]], sent: list) -> None:
+        self.region, self.connections, self.sent = region, connections, sent
+
+    def describe_vpc_peering_connections(self, **kwargs: Any) -> dict[str, Any]:
+        ids = kwargs.get("VpcPeeringConnectionIds")
+        found = [c for i, c in self.connections.items() if not ids or i in ids]
+        return {"VpcPeeringConnections": found}
+
+    def create_vpc_peering_connection(self, **kwargs: Any) -> dict[str, Any]:
+        self.sent.append(("create", self.region, kwargs))
+        pcx_id = f"pcx-{len(self.connections):017x}"
+        self.connections[pcx_id] = {
+            "VpcPeeringConnectionId": pcx_id,
+            "Status": {"Code": "pending-acceptance"},
+            "RequesterVpcInfo": {"VpcId": kwargs["VpcId"], "Region": self.region},
+            "AccepterVpcInfo": {
+                "VpcId": kwargs["PeerVpcId"],
+                "Region": kwargs.get("PeerRegion", self.region),
+            },
+            "Tags": kwargs["TagSpecifications"][0]["Tags"],
+        }
+        return {
+            "VpcPeeringConnection": {
+                **self.connections[pcx_id],
+                "Status": {"Code": "initiating-request"},
+            }
+        }
+
+    def accept_vpc_peering_connection(self, **kwargs: Any) -> dict[str, Any]:
+        connection = self.connections[kwargs["VpcPeeringConnectionId"]]
+        assert connection["AccepterVpcInfo"]["Region"] == self.region  # accepted where it must be
+        self.sent.append(("accept", self.region, kwargs))
+        connection["Status"] = {"Code": "active"}
+        return {"VpcPeeringConnection": connection}
+
+    def delete_vpc_peering_connection(self, **kwargs: Any) -> dict[str, Any]:
+        self.sent.append(("delete", self.region, kwargs))
+        self.connections[kwargs["VpcPeeringConnectionId"]]["Status"] = {"Code": "deleted"}
+        return {"Return": True}
+
+    def create_tags(self, **kwargs: Any) -> dict[str, Any]:
+        self.sent.append(("tag", self.region, kwargs))
+        (resource,) = kwargs["Resources"]
+        tags = {t["Key"]: t["Value"] for t in self.connections[resource]["Tags"]}
+        tags.update({t["Key"]: t["Value"] for t in kwargs["Tags"]})
+        self.connections[resource]["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        return {}
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> tuple[Ec2, list]:
+    connections: dict[str, dict[str, Any]] = {}
+    sent: list = []
+    monkeypatch.setattr(pcx, "_peer_client", lambda params, region: Ec2(region, connections, sent))
+    return Ec2("eu-west-1", connections, sent), sent
+
+
+def params(**over: Any) -> dict[str, Any]:
+    p = {
+        "name": "xcl-a--b",
+        "vpc_id": A,
+        "peer_vpc_id": B,
+        "peer_region": None,
+        "region": "eu-west-1",
+        "accept": True,
+        "wait": True,
+        "wait_timeout": 30,
+        "tags": None,
+        "purge_tags": False,
+        "state": "present",
+    }
+    p.update(over)
+    return p
+
+
+def test_create_accepts_in_the_accepter_region_and_a_rerun_sends_nothing(world) -> None:
+    client, sent = world
+    result = pcx.ensure(client, params(peer_region="us-east-1"), False, sleep=lambda s: None)
+    assert result["changed"] and result["vpc_peering_connection"]["status"] == "active"
+    assert [(what, region) for what, region, _kwargs in sent] == [
+        ("create", "eu-west-1"),
+        ("accept", "us-east-1"),
+    ]
+    assert sent[0][2]["PeerRegion"] == "us-east-1"
+    again = pcx.ensure(client, params(peer_region="us-east-1"), False, sleep=lambda s: None)
+    assert not again["changed"] and len(sent) == 2
+
+
+def test_check_mode_plans_without_a_call(world) -> None:
+    client, sent = world
+    result = pcx.ensure(client, params(), True)
+    assert result["changed"] and result["after"]["status"] == "active" and sent == []
+
+
+def test_a_connection_the_task_does_not_own_is_refused(world) -> None:
+    client, sent = world
+    pcx.ensure(client, params(name="theirs"), False, sleep=lambda s: None)
+    with pytest.raises(AwsError, match="two VPCs peer once"):
+        pcx.ensure(client, params(), False)
+    # the reverse direction is the same pair
+    with pytest.raises(AwsError, match="two VPCs peer once"):
+        pcx.ensure(client, params(vpc_id=B, peer_vpc_id=A), False)
+    assert pcx.ensure(client, params(state="absent"), False)["changed"] is False
+    assert [what for what, _r, _k in sent] == ["create", "accept"]
+
+
+def test_a_failed_request_is_reported_with_its_message(world) -> None:
+    client, _sent = world
+    result = pcx.ensure(client, params(accept=False), False)
+    assert result["vpc_peering_connection"]["status"] == "initiating-request"
+    (connection,) = client.connections.values()
+    connection["Status"] = {"Code": "failed", "Message": "Overlapping CIDR range"}
+    with pytest.raises(AwsError, match=r"failed Overlapping CIDR range.*overlapping CIDR blocks"):
+        pcx._settle(client, connection["VpcPeeringConnectionId"], ("active",), 5, lambda s: None)
+
+
+def test_absent_deletes_only_its_own_once(world) -> None:
+    client, sent = world
+    pcx.ensure(client, params(), False, sleep=lambda s: None)
+    assert pcx.ensure(client, params(state="absent"), True)["changed"]  # check mode
+    assert pcx.ensure(client, params(state="absent"), False)["changed"]
+    assert not pcx.ensure(client, params(state="absent"), False)["changed"]
+    assert [what for what, _r, _k in sent] == ["create", "accept", "delete"]
+
+
+@pytest.mark.parametrize(
+    ("over", "message"),
+    [
+        ({"vpc_id": "vpc-x"}, "vpc_id='vpc-x' is not a VPC id"),
+        ({"peer_vpc_id": None}, "peer_vpc_id is required with state=present"),
+        ({"peer_vpc_id": A}, "is vpc_id itself"),
+    ],
+)
+def test_bad_input_names_the_option(over: dict[str, Any], message: str) -> None:
+    assert any(message in e for e in pcx.validate(params(**over)))
