@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to this collection: not a public API.
 
-"""VPC route-table entries to a VGW or TGW and VGW route propagation, touching only given CIDRs."""
+"""VPC route-table entries to a VGW, a TGW or a VPC peering connection, and VGW route
+propagation, touching only given CIDRs."""
 
 from __future__ import annotations
 
@@ -31,6 +32,17 @@ TARGET_KEYS = (
 )
 
 
+# The module's target options and the CreateRoute parameter of each (EC2 API reference,
+# CreateRoute: GatewayId "The ID of an internet gateway or virtual private gateway",
+# TransitGatewayId, VpcPeeringConnectionId).
+TARGET_OPTIONS = ("vpn_gateway_id", "transit_gateway_id", "vpc_peering_connection_id")
+CREATE_ROUTE_KEYS = {
+    "vpn_gateway_id": "GatewayId",
+    "transit_gateway_id": "TransitGatewayId",
+    "vpc_peering_connection_id": "VpcPeeringConnectionId",
+}
+
+
 @dataclass(frozen=True)
 class RouteAction:
     action: str  # "create" or "delete"
@@ -50,16 +62,16 @@ class Conflict:
 
 def validate(params: dict[str, Any]) -> list[str]:
     errors: list[str] = []
-    vgw, tgw = params.get("vpn_gateway_id"), params.get("transit_gateway_id")
-    if bool(vgw) == bool(tgw):
+    given = [option for option in TARGET_OPTIONS if params.get(option)]
+    if len(given) != 1:
         errors.append(
-            "give exactly one of vpn_gateway_id and transit_gateway_id "
-            f"({'both' if vgw else 'neither'} given)"
+            f"give exactly one of {', '.join(TARGET_OPTIONS)} "
+            f"({' and '.join(given) if given else 'neither'} given)"
         )
-    if params.get("propagation") is not None and tgw:
+    if params.get("propagation") is not None and given and given != ["vpn_gateway_id"]:
         errors.append(
-            "propagation works only with vpn_gateway_id: a transit gateway does not propagate "
-            "into VPC route tables, give cidrs for static routes instead"
+            f"propagation works only with vpn_gateway_id: a {given[0]} target does not "
+            "propagate into VPC route tables, give cidrs for static routes instead"
         )
     for cidr in params.get("cidrs") or []:
         try:
@@ -174,7 +186,8 @@ def _route_key(cidr: str) -> str:
 
 def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     vgw = params.get("vpn_gateway_id")
-    gateway = vgw or params["transit_gateway_id"]
+    option = next(o for o in TARGET_OPTIONS if params.get(o))
+    gateway = params[option]
     cidrs = params.get("cidrs") or []
     present = params["state"] == "present"
     tables = list_tables(client, params["vpc_id"], params.get("route_table_ids"))
@@ -205,7 +218,7 @@ def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, A
         after[table_id]["propagation"] = enable
 
     if not check_mode:
-        target_key = "GatewayId" if vgw else "TransitGatewayId"
+        target_key = CREATE_ROUTE_KEYS[option]
         for action in actions:
             route = {
                 "RouteTableId": action.route_table_id,

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: aws_vpc_routes
-short_description: Route given CIDRs of a VPC to a VGW or TGW, or propagate VGW routes
+short_description: Route given CIDRs of a VPC to a VGW, TGW or VPC peering, or propagate VGW routes
 version_added: 0.1.0
 description:
-  - Adds static routes for O(cidrs) to a virtual private gateway or a transit gateway in the
-    chosen route tables (default every route table of the VPC), and turns VGW route
+  - Adds static routes for O(cidrs) to a virtual private gateway, a transit gateway or a VPC
+    peering connection in the chosen route tables (default every route table of the VPC), and turns VGW route
     propagation on or off.
   - Touches only the routes of O(cidrs). Other routes of the tables are never changed, unlike
     C(amazon.aws.ec2_vpc_route_table), which purges routes by default.
@@ -33,13 +33,19 @@ options:
     default: []
   vpn_gateway_id:
     description:
-      - Virtual private gateway to route to. Give exactly one of O(vpn_gateway_id) and
-        O(transit_gateway_id).
+      - Virtual private gateway to route to. Give exactly one of O(vpn_gateway_id),
+        O(transit_gateway_id) and O(vpc_peering_connection_id).
     type: str
   transit_gateway_id:
     description:
       - Transit gateway to route to (a TGW does not propagate into VPC route tables).
     type: str
+  vpc_peering_connection_id:
+    description:
+      - VPC peering connection to route to (M(crosscluster.link.aws_vpc_peering)); it does not
+        propagate into route tables either.
+    type: str
+    version_added: 0.3.0
   route_table_ids:
     description:
       - Route tables to manage. Default every route table of the VPC.
@@ -122,6 +128,7 @@ def main() -> None:
             "cidrs": {"type": "list", "elements": "str", "default": []},
             "vpn_gateway_id": {"type": "str"},
             "transit_gateway_id": {"type": "str"},
+            "vpc_peering_connection_id": {"type": "str"},
             "route_table_ids": {"type": "list", "elements": "str"},
             "propagation": {"type": "bool"},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},

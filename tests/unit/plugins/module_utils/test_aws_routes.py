@@ -107,7 +107,14 @@ def test_plan_propagation(vgws: list[str], wanted: bool | None, plan: list) -> N
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"vpn_gateway_id": "vgw-1", "transit_gateway_id": "tgw-1"}, "(both given)"),
+        (
+            {"vpn_gateway_id": "vgw-1", "transit_gateway_id": "tgw-1"},
+            "(vpn_gateway_id and transit_gateway_id given)",
+        ),
+        (
+            {"vpc_peering_connection_id": "pcx-1", "propagation": False},
+            "propagation works only with vpn_gateway_id: a vpc_peering_connection_id target",
+        ),
         ({"cidrs": ["10.0.0.0/8"]}, "(neither given)"),
         (
             {"transit_gateway_id": "tgw-1", "propagation": True},
