@@ -1057,7 +1057,9 @@ _PLANNERS = {
 }
 
 
-def _peering_side(lid: str, index: int, local: Mapping[str, Any], remote: Mapping[str, Any]):
+def _peering_side(
+    lid: str, index: int, local: Mapping[str, Any], remote: Mapping[str, Any]
+) -> dict[str, Any]:
     """One network's peering towards the other and the firewall rules (one per address
     family) admitting the other cluster's ranges. Both clusters can be in one project, so
     each side's rules carry its index in ``clusters``."""
