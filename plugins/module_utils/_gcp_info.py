@@ -100,7 +100,7 @@ def vpn_status(
         }
         for t in find(api, api.regional("vpnTunnels"), name_prefix=tunnel_prefix)
     ]
-    names = routers or sorted({t["router"] for t in tunnels if t["router"]})
+    names = sorted({t["router"] for t in tunnels if t["router"]}) if routers is None else routers
     peers = []
     for name in names:
         status = _gcp.request(api, "GET", f"{api.regional('routers')}/{name}/getRouterStatus").get(

@@ -73,6 +73,7 @@ LINK_VARS = (
     "link_verify_retries",
     "link_verify_delay",
     "link_verify_routes",
+    "link_prune",
     "link_plan",
     "link_cluster",
     "link_peers",
@@ -80,6 +81,7 @@ LINK_VARS = (
     "link_checks",
     "link_status",
     "link_report_checks",
+    "link_orphans",
 )
 # A name at least this similar (difflib ratio) to a known one is taken for a misspelling.
 MISSPELLING_CUTOFF = 0.8

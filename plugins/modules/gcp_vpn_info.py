@@ -17,7 +17,9 @@ options:
     description: Only tunnels whose name starts with this prefix.
     type: str
   routers:
-    description: Routers whose BGP peers to report; by default the routers of the listed tunnels.
+    description:
+      - Routers whose BGP peers to report; by default the routers of the listed tunnels.
+      - An empty list reports no BGP peer (tunnels and peerings only).
     type: list
     elements: str
   network:

@@ -1,0 +1,80 @@
+# Copyright: crosscluster.link contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: link_orphans
+short_description: What the collection created on one cluster's side for links no longer in the plan
+version_added: 0.3.0
+author: crosscluster.link contributors (@crosscluster)
+description:
+  - Takes what the read-only modules found on one cluster's side and returns the orphans - the
+    objects carrying the collection's mark, attached to the cluster's own VPC, network or Cloud
+    Router, whose link id names the cluster as an end and is not a link of the plan O(plan) (a
+    link of a cluster dropped from the inventory, or a pair no longer listed).
+  - Objects of other inventories in the same account or project are never orphans of this
+    one (their link ids do not name this cluster, or they are on another VPC or network).
+options:
+  _input:
+    description:
+      - What was found. AWS - C(vpn_connections), C(customer_gateways), C(vpc_peering_connections)
+        (with routes) and C(security_groups). GCP - C(tunnels), C(routers), C(external_vpn_gateways),
+        C(firewall_rules) and C(peerings).
+    type: dict
+    required: true
+  plan:
+    description: The plan (M(crosscluster.link.link_plan)'s C(plan)).
+    type: dict
+    required: true
+  cluster:
+    description: The cluster whose side was read.
+    type: str
+    required: true
+  provider:
+    description: The cluster's provider.
+    type: str
+    required: true
+    choices: [aws, gcp]
+"""
+
+EXAMPLES = r"""
+- name: The orphans of aws-euw1
+  ansible.builtin.set_fact:
+    orphans: "{{ found | crosscluster.link.link_orphans(link_plan, 'aws-euw1', 'aws') }}"
+"""
+
+RETURN = r"""
+_value:
+  description:
+    - C(links), the orphan link ids, sorted; then per kind of object a list of the orphans, each
+      with its C(link) and C(name). AWS - C(vpn_connections), C(customer_gateways) (with
+      C(ip_address), C(bgp_asn)), C(vpc_peerings) (with the connection id, both VPCs,
+      C(requester), C(live) and the C(route_cidrs) routed to it), C(security_group_rules). GCP -
+      C(bgp_peers) (with C(interface)), C(vpn_tunnels), C(external_vpn_gateways),
+      C(firewall_rules), C(peerings).
+  type: dict
+"""
+
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.crosscluster.link.plugins.module_utils._prune import (
+    aws_orphans,
+    gcp_orphans,
+)
+
+PROVIDERS = {"aws": aws_orphans, "gcp": gcp_orphans}
+
+
+def link_orphans(found: Any, plan: Any, cluster: str, provider: str) -> dict[str, Any]:
+    if provider not in PROVIDERS:
+        raise AnsibleFilterError(f"link_orphans: provider must be aws or gcp, not {provider!r}")
+    if not isinstance(plan, dict) or cluster not in (plan.get("clusters") or {}):
+        raise AnsibleFilterError(f"link_orphans: {cluster!r} is not a cluster of the plan")
+    return PROVIDERS[provider](plan, cluster, found if isinstance(found, dict) else {})
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {"link_orphans": link_orphans}

@@ -1,0 +1,181 @@
+# Copyright: crosscluster.link contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to this collection: not a public API.
+"""Orphans: what the collection created for links that are no longer in the plan, found on
+one cluster's side by its ownership marks. Pure functions over what the ``_info`` modules
+return.
+
+An object is an orphan of cluster C when it carries the collection's mark (AWS: the
+``crosscluster.link/managed`` tag, or a security-group rule described
+``crosscluster.link:<link>``; GCP: the ``xcl-`` name prefix), it is attached to C's own VPC,
+network or Cloud Router, its link id names C as one end (``C--X`` or ``X--C``: the plan's
+link ids, docs/plan.md "Names"), and that link is not in the plan. So objects of other
+inventories sharing an account or project are never orphans of this one, and neither is
+anything the collection did not create.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ansible_collections.crosscluster.link.plugins.module_utils._plan import (
+    GCP_PREFIX,
+    LINK_SEPARATOR,
+)
+
+SG_MARKER = "crosscluster.link:"
+# GCP names of a link's objects (the plan's name_link and _gcp_peering_side): tunnels, BGP
+# peers "xcl-<link>-t<n>"; external gateway and peering "xcl-<link>"; firewall rules
+# "xcl-<link>-in4|in6" (VPN links) or "xcl-<link>-<0|1>-in4|in6" (peerings).
+GCP_TUNNEL = re.compile(rf"^{GCP_PREFIX}(?P<link>.+)-t[0-9]+$")
+GCP_FIREWALL = re.compile(rf"^{GCP_PREFIX}(?P<link>.+?)(-[01])?-in[46]$")
+GCP_LINK = re.compile(rf"^{GCP_PREFIX}(?P<link>.+)$")
+
+
+def linked_ids(plan: Mapping[str, Any], cluster: str) -> set[str]:
+    return {link["id"] for link in plan.get("links", []) if cluster in link["clusters"]}
+
+
+def orphan_link(link: str | None, plan: Mapping[str, Any], cluster: str) -> bool:
+    """Whether ``link`` is a link id naming ``cluster`` as an end and not in the plan."""
+    if not link:
+        return False
+    ends = link.split(LINK_SEPARATOR)
+    return len(ends) == 2 and cluster in ends and link not in linked_ids(plan, cluster)
+
+
+def _match(pattern: re.Pattern[str], name: str | None) -> str | None:
+    found = pattern.match(name or "")
+    return found.group("link") if found else None
+
+
+def _links(items: Iterable[Mapping[str, Any]]) -> list[str]:
+    return sorted({str(i["link"]) for i in items})
+
+
+def aws_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any]) -> dict[str, Any]:
+    """``found``: ``vpn_connections`` (aws_vpn_connection_info, managed_only),
+    ``customer_gateways`` (aws_customer_gateway_info, managed_only), ``vpc_peering_connections``
+    (aws_vpc_peering_info of the VPC with include_routes, managed_only) and ``security_groups``
+    (amazon.aws.ec2_security_group_info of the groups the role admits ranges into). Each orphan
+    carries its ``link``; a peering its routes (every route to the collection's own connection
+    is the collection's)."""
+    vpc = plan["clusters"][cluster].get("network")
+
+    def link_tag(item: Mapping[str, Any]) -> str | None:
+        return (item.get("tags") or {}).get("crosscluster.link/link")
+
+    connections = [
+        {"link": link_tag(c), "name": c["name"]}
+        for c in found.get("vpn_connections") or []
+        if c.get("managed")
+        and c.get("state") not in ("deleting", "deleted")
+        and orphan_link(link_tag(c), plan, cluster)
+    ]
+    gateways = [
+        {
+            "link": link_tag(g),
+            "name": g["name"],
+            "ip_address": g["ip_address"],
+            "bgp_asn": g["bgp_asn"],
+        }
+        for g in found.get("customer_gateways") or []
+        if g.get("managed") and orphan_link(link_tag(g), plan, cluster)
+    ]
+    peerings = [
+        {
+            "link": p["name"],
+            "name": p["name"],
+            "vpc_peering_connection_id": p["vpc_peering_connection_id"],
+            "vpc_id": p["vpc_id"],
+            "peer_vpc_id": p["peer_vpc_id"],
+            "peer_region": p.get("peer_region"),
+            "requester": p["vpc_id"] == vpc,
+            "live": p.get("status") not in ("deleting", "deleted"),
+            "route_cidrs": sorted({r["destination"] for r in p.get("routes") or []}),
+        }
+        for p in found.get("vpc_peering_connections") or []
+        if p.get("managed")
+        and vpc in (p.get("vpc_id"), p.get("peer_vpc_id"))
+        and orphan_link(p.get("name"), plan, cluster)
+    ]
+    markers = {
+        str(r.get("description"))[len(SG_MARKER) :]
+        for group in found.get("security_groups") or []
+        for permission in group.get("ip_permissions") or []
+        for r in [*(permission.get("ip_ranges") or []), *(permission.get("ipv6_ranges") or [])]
+        if str(r.get("description") or "").startswith(SG_MARKER)
+    }
+    rules = [{"link": m, "name": m} for m in sorted(markers) if orphan_link(m, plan, cluster)]
+    # a peering with routes left in this VPC but deleted by the other side is still an orphan
+    # to clean: its routes; only a live one is deleted
+    peerings = [p for p in peerings if p["live"] or p["route_cidrs"]]
+    return {
+        "links": _links([*connections, *gateways, *peerings, *rules]),
+        "vpn_connections": connections,
+        "customer_gateways": gateways,
+        "vpc_peerings": peerings,
+        "security_group_rules": rules,
+    }
+
+
+def gcp_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any]) -> dict[str, Any]:
+    """``found``: ``tunnels`` (gcp_vpn_tunnel_info of the region), ``routers``
+    (gcp_router_info of the cluster's Cloud Router), ``external_vpn_gateways``
+    (gcp_external_vpn_gateway_info), ``firewall_rules`` (gcp_firewall_rule_info) and
+    ``peerings`` (gcp_vpn_info ``peerings`` of the cluster's network), all by the ``xcl-``
+    prefix. Tunnels and BGP peers count when on the cluster's router, firewall rules and
+    peerings when on its network; an external gateway is global, its link id alone says."""
+    spec = plan["clusters"][cluster]
+    router, network = spec["names"].get("router"), spec.get("network")
+
+    def on_network(url: Any) -> bool:
+        return str(url or "").rsplit("/", 1)[-1] == network
+
+    tunnels = [
+        {"link": _match(GCP_TUNNEL, t["name"]), "name": t["name"]}
+        for t in found.get("tunnels") or []
+        if str(t.get("router") or "").rsplit("/", 1)[-1] == router
+        and orphan_link(_match(GCP_TUNNEL, t["name"]), plan, cluster)
+    ]
+    peers = [
+        {
+            "link": _match(GCP_TUNNEL, p["name"]),
+            "name": p["name"],
+            "interface": p.get("interface_name"),
+        }
+        for r in found.get("routers") or []
+        if r.get("name") == router
+        for p in r.get("bgp_peers") or []
+        if orphan_link(_match(GCP_TUNNEL, p.get("name")), plan, cluster)
+    ]
+    gateways = [
+        {"link": _match(GCP_LINK, g["name"]), "name": g["name"]}
+        for g in found.get("external_vpn_gateways") or []
+        if orphan_link(_match(GCP_LINK, g["name"]), plan, cluster)
+    ]
+    rules = [
+        {"link": _match(GCP_FIREWALL, f["name"]), "name": f["name"]}
+        for f in found.get("firewall_rules") or []
+        if on_network(f.get("network"))
+        and orphan_link(_match(GCP_FIREWALL, f["name"]), plan, cluster)
+    ]
+    peerings = [
+        {
+            "link": _match(GCP_LINK, p["name"]),
+            "name": p["name"],
+            "peer_network": str(p.get("network") or ""),
+        }
+        for p in found.get("peerings") or []
+        if orphan_link(_match(GCP_LINK, p["name"]), plan, cluster)
+    ]
+    return {
+        "links": _links([*tunnels, *peers, *gateways, *rules, *peerings]),
+        "bgp_peers": peers,
+        "vpn_tunnels": tunnels,
+        "external_vpn_gateways": gateways,
+        "firewall_rules": rules,
+        "peerings": peerings,
+    }
