@@ -27,9 +27,10 @@ from ansible_collections.crosscluster.link.plugins.module_utils._plan import (
 
 SG_MARKER = "crosscluster.link:"
 # GCP names of a link's objects (the plan's name_link and _gcp_peering_side): tunnels, BGP
-# peers "xcl-<link>-t<n>"; external gateway and peering "xcl-<link>"; firewall rules
-# "xcl-<link>-in4|in6" (VPN links) or "xcl-<link>-<0|1>-in4|in6" (peerings).
-GCP_TUNNEL = re.compile(rf"^{GCP_PREFIX}(?P<link>.+)-t[0-9]+$")
+# peers "xcl-<link>-t<n>" ("xcl-<link>-t<n>-<0|1>": a side of an HA VPN <-> HA VPN link);
+# external gateway and peering "xcl-<link>"; firewall rules "xcl-<link>-in4|in6" (VPN links
+# to AWS or on-prem) or "xcl-<link>-<0|1>-in4|in6" (a side of a gcp <-> gcp link).
+GCP_TUNNEL = re.compile(rf"^{GCP_PREFIX}(?P<link>.+)-t[0-9]+(-[01])?$")
 GCP_FIREWALL = re.compile(rf"^{GCP_PREFIX}(?P<link>.+?)(-[01])?-in[46]$")
 GCP_LINK = re.compile(rf"^{GCP_PREFIX}(?P<link>.+)$")
 

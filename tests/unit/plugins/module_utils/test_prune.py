@@ -101,6 +101,11 @@ def test_gcp_orphans_are_on_the_cluster_router_or_network_only() -> None:
             {"name": "xcl-aws2--gcp1-t0", "router": "xcl-gcp1-router"},
             {"name": "xcl-aws2--gcp2-t0", "router": "xcl-gcp2-router"},
             {"name": "xcl-aws3--gcp1-t1", "router": "projects/p/regions/r/routers/other"},
+            # a side of an HA VPN <-> HA VPN link
+            {
+                "name": "xcl-gcp1--gcp3-t1-0",
+                "router": "projects/p/regions/r/routers/xcl-gcp1-router",
+            },
         ],
         "routers": [
             {
@@ -122,8 +127,12 @@ def test_gcp_orphans_are_on_the_cluster_router_or_network_only() -> None:
         "peerings": [{"name": "xcl-gcp1--gcp2", "network": "projects/p/global/networks/net-2"}],
     }
     orphans = link_orphans(found, PLAN, "gcp1", "gcp")
-    assert orphans["links"] == ["aws2--gcp1", "gcp1--gcp2"]
-    assert [t["name"] for t in orphans["vpn_tunnels"]] == ["xcl-aws2--gcp1-t0"]
+    assert orphans["links"] == ["aws2--gcp1", "gcp1--gcp2", "gcp1--gcp3"]
+    assert [t["name"] for t in orphans["vpn_tunnels"]] == [
+        "xcl-aws2--gcp1-t0",
+        "xcl-gcp1--gcp3-t1-0",
+    ]
+    assert orphans["vpn_tunnels"][1]["link"] == "gcp1--gcp3"
     assert orphans["bgp_peers"] == [
         {"link": "aws2--gcp1", "name": "xcl-aws2--gcp1-t0", "interface": "if-xcl-aws2--gcp1-t0"}
     ]
