@@ -18,7 +18,7 @@ description:
     same inventory always gives the same plan), so runs are idempotent without a state store.
   - The plan never contains a pre-shared key; derive keys with the
     P(crosscluster.link.tunnel_psk#filter) filter where they are used.
-  - Each provider pair has a default transport and may have others (O(transports)): aws <-> gcp
+  - Each provider pair has a default transport and may have others (O(transports)) - aws <-> gcp
     C(aws_gcp_ha_vpn) (four tunnels), aws <-> onprem C(aws_onprem_vpn) (two tunnels), gcp <->
     onprem C(gcp_onprem_ha_vpn) (two tunnels), aws <-> aws C(aws_vpc_peering), gcp <-> gcp
     C(gcp_vpc_peering) or C(gcp_ha_vpn) (two HA VPN gateways connected to each other, two
@@ -59,10 +59,10 @@ options:
     type: str
   transports:
     description:
-      - The group variable C(link_transports) - provider pair -> transport, overriding the
+      - "The group variable C(link_transports) - provider pair -> transport, overriding the
         pair's default. Keys are the two providers sorted and joined by C(-) (V(aws-aws),
         V(aws-gcp), V(aws-onprem), V(gcp-gcp), V(gcp-onprem)); for example
-        C({gcp-gcp: gcp_ha_vpn}).
+        C({gcp-gcp: gcp_ha_vpn})."
       - An unknown key, a transport that is not one of the pair's, or one not built yet
         (V(aws_tgw_peering)) is an error naming the pair and the allowed transports.
     type: raw
@@ -151,7 +151,7 @@ plan:
           or C(aws_peerings) give each cluster's side.
         - C(transport) V(gcp_ha_vpn) has 2 tunnels with C(id), C(index), C(inside_cidr),
           C(gcp_vpn_interface) (0 or 1, on both gateways) and C(inside_addresses) (cluster ->
-          its address: the first cluster the first host); C(gcp_ha_vpn_sides) gives each
+          its address, the first cluster on the first host); C(gcp_ha_vpn_sides) gives each
           cluster's C(peer_gcp_gateway), C(firewall_rules) and C(tunnels) (with
           C(gcp_tunnel), C(gcp_bgp_peer), C(gcp_interface), C(peer_inside_address),
           C(peer_asn)). See C(docs/plan.md).
