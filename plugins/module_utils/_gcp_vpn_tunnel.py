@@ -30,41 +30,27 @@ def vpn_tunnel(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
     check_name("name", p["name"])
     desired: dict[str, Any] = {}
     if p["state"] == "present":
-        for option in ("vpn_gateway", "peer_external_gateway", "shared_secret", "router"):
+        for option in ("vpn_gateway", "shared_secret", "router"):
             if not p.get(option):
                 raise ValueError(f"{option} is required with state present")
+        if bool(p.get("peer_external_gateway")) == bool(p.get("peer_gcp_gateway")):
+            raise ValueError(
+                "set exactly one of peer_external_gateway (a peer VPN device, or AWS) and "
+                "peer_gcp_gateway (another HA VPN gateway) with state present"
+            )
         if p["vpn_gateway_interface"] not in (0, 1):
             raise ValueError(
                 f"vpn_gateway_interface {p['vpn_gateway_interface']} is out of range: "
                 "an HA VPN gateway has interfaces 0 and 1"
             )
-        peer_if = p["peer_external_gateway_interface"]
-        if not 0 <= peer_if <= 3:
-            raise ValueError(f"peer_external_gateway_interface {peer_if} is out of range: use 0-3")
-        for option in ("vpn_gateway", "peer_external_gateway", "router"):
+        for option in ("vpn_gateway", "router"):
             if "/" not in p[option]:
                 check_name(option, p[option])
-        external = p["peer_external_gateway"]
-        ext_link = (
-            relative_link(external)
-            if "/" in external
-            else api.link(f"global/externalVpnGateways/{external}")
-        )
-        ext = _gcp.get(api, ext_link.split(f"projects/{api.project}/", 1)[-1])
-        if ext is None:
-            raise ValueError(f"peer_external_gateway {external} does not exist")
-        count = REDUNDANCY_INTERFACES.get(ext.get("redundancyType", ""), 4)
-        if peer_if >= count:
-            raise ValueError(
-                f"peer_external_gateway_interface {peer_if} is out of range for "
-                f"{external} ({ext.get('redundancyType')}): use 0-{count - 1}"
-            )
         desired = {
             "description": owned_description(p.get("description")),
             "vpnGateway": _regional_link(api, p["vpn_gateway"], "vpnGateways"),
             "vpnGatewayInterface": p["vpn_gateway_interface"],
-            "peerExternalGateway": ext_link,
-            "peerExternalGatewayInterface": peer_if,
+            **_peer(api, p),
             "ikeVersion": p["ike_version"],
             "router": _regional_link(api, p["router"], "routers"),
         }
@@ -79,6 +65,51 @@ def vpn_tunnel(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
         replace=bool(p.get("replace")),
         write_only={"sharedSecret": p.get("shared_secret")},
     )
+
+
+def _peer(api: Api, p: dict[str, Any]) -> dict[str, Any]:
+    """The peer fields of the tunnel, checked against the peer gateway (read, never changed).
+
+    VpnTunnel reference: peerExternalGateway with peerExternalGatewayInterface (0-3, within
+    the external gateway's redundancy type), or peerGcpGateway - "the field is exclusive with
+    the field peerExternalGateway. If provided, the VPN tunnel will automatically use the same
+    vpnGatewayInterface ID in the peer Google Cloud VPN gateway" (so no interface is sent)."""
+    peer_if = p.get("peer_external_gateway_interface")
+    if p.get("peer_gcp_gateway"):
+        if peer_if is not None:
+            raise ValueError(
+                "peer_external_gateway_interface applies to peer_external_gateway only: a "
+                "tunnel to peer_gcp_gateway uses the same interface number "
+                "(vpn_gateway_interface) on the peer HA VPN gateway"
+            )
+        gateway = p["peer_gcp_gateway"]
+        if "/" not in gateway:
+            check_name("peer_gcp_gateway", gateway)
+        link = _regional_link(api, gateway, "vpnGateways")  # another project or region too
+        if _gcp.get(api, f"{api.endpoint.rstrip('/')}/compute/v1/{link}") is None:
+            raise ValueError(f"peer_gcp_gateway {gateway} does not exist")
+        return {"peerGcpGateway": link}
+    peer_if = 0 if peer_if is None else peer_if
+    if not 0 <= peer_if <= 3:
+        raise ValueError(f"peer_external_gateway_interface {peer_if} is out of range: use 0-3")
+    external = p["peer_external_gateway"]
+    if "/" not in external:
+        check_name("peer_external_gateway", external)
+    ext_link = (
+        relative_link(external)
+        if "/" in external
+        else api.link(f"global/externalVpnGateways/{external}")
+    )
+    ext = _gcp.get(api, ext_link.split(f"projects/{api.project}/", 1)[-1])
+    if ext is None:
+        raise ValueError(f"peer_external_gateway {external} does not exist")
+    count = REDUNDANCY_INTERFACES.get(ext.get("redundancyType", ""), 4)
+    if peer_if >= count:
+        raise ValueError(
+            f"peer_external_gateway_interface {peer_if} is out of range for "
+            f"{external} ({ext.get('redundancyType')}): use 0-{count - 1}"
+        )
+    return {"peerExternalGateway": ext_link, "peerExternalGatewayInterface": peer_if}
 
 
 def _regional_link(api: Api, value: str, collection: str) -> str:

@@ -148,32 +148,51 @@ def aws_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -> li
 
 
 def gcp_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -> list[Check]:
-    """Each planned tunnel ESTABLISHED and its BGP peer UP."""
+    """Each planned tunnel ESTABLISHED and its BGP peer UP: the tunnels of the links whose
+    GCP end the cluster is, and this cluster's side of each gcp <-> gcp HA VPN link."""
     tunnels = {t.get("name"): t for t in status.get("tunnels") or []}
     peers = {p.get("name"): p for p in status.get("bgp_peers") or []}
     checks = []
     for link in _links(plan, cluster, "gcp"):
         for tunnel in link["tunnels"]:
-            name, peer_name = tunnel["gcp_tunnel"], tunnel["gcp_bgp_peer"]
-            reported = tunnels.get(name, {})
-            state = reported.get("status", "missing")
-            label = f"GCP tunnel {name} (interface {tunnel['gcp_vpn_interface']})"
-            cause = gcp_tunnel_cause(reported)
-            checks.append(check(link["id"], cluster, label, "ESTABLISHED", state, cause))
-            peer = peers.get(peer_name, {}).get("status", "missing")
-            peer_address, peer_asn = _peer_end(tunnel, "gcp")
-            label = (
-                f"GCP BGP peer {peer_name} ({tunnel['gcp_inside_address']} AS {tunnel['gcp_asn']}"
-                f" -> {peer_address} AS {peer_asn})"
-            )
-            if peer == "missing":
-                cause = "BGP peer not configured"
-            elif state == "ESTABLISHED":
-                cause = SESSION_CAUSE  # the transport is there, the session is not
-            else:
-                cause = "its tunnel is not established"
-            checks.append(check(link["id"], cluster, label, "UP", peer, cause))
+            peer_end = _peer_end(tunnel, "gcp")
+            checks += _gcp_tunnel_checks(link["id"], cluster, tunnel, peer_end, tunnels, peers)
+    for link in plan.get("links", []):
+        side = (link.get("gcp_ha_vpn_sides") or {}).get(cluster)
+        for tunnel in (side or {}).get("tunnels", []):
+            peer_end = (tunnel["peer_inside_address"], tunnel["peer_asn"])
+            checks += _gcp_tunnel_checks(link["id"], cluster, tunnel, peer_end, tunnels, peers)
     return checks + peering_checks(plan, cluster, status)
+
+
+def _gcp_tunnel_checks(
+    link: str,
+    cluster: str,
+    tunnel: Mapping[str, Any],
+    peer_end: tuple[Any, Any],
+    tunnels: Mapping[Any, Mapping[str, Any]],
+    peers: Mapping[Any, Mapping[str, Any]],
+) -> list[Check]:
+    """One GCP tunnel ESTABLISHED and its BGP peer (to ``peer_end``: address, ASN) UP."""
+    name, peer_name = tunnel["gcp_tunnel"], tunnel["gcp_bgp_peer"]
+    reported = tunnels.get(name, {})
+    state = reported.get("status", "missing")
+    label = f"GCP tunnel {name} (interface {tunnel['gcp_vpn_interface']})"
+    checks = [check(link, cluster, label, "ESTABLISHED", state, gcp_tunnel_cause(reported))]
+    peer = peers.get(peer_name, {}).get("status", "missing")
+    peer_address, peer_asn = peer_end
+    label = (
+        f"GCP BGP peer {peer_name} ({tunnel['gcp_inside_address']} AS {tunnel['gcp_asn']}"
+        f" -> {peer_address} AS {peer_asn})"
+    )
+    if peer == "missing":
+        cause = "BGP peer not configured"
+    elif state == "ESTABLISHED":
+        cause = SESSION_CAUSE  # the transport is there, the session is not
+    else:
+        cause = "its tunnel is not established"
+    checks.append(check(link, cluster, label, "UP", peer, cause))
+    return checks
 
 
 def peering_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -> list[Check]:

@@ -20,6 +20,7 @@ def _peer_facts(plan: dict[str, Any], facts: Facts, cluster: str) -> Mapping[str
 AWS_GCP = "aws_gcp_ha_vpn"
 AWS_ONPREM = "aws_onprem_vpn"
 GCP_ONPREM = "gcp_onprem_ha_vpn"
+GCP_GCP = "gcp_ha_vpn"
 
 
 def _transport(link: dict[str, Any]) -> str:
@@ -125,12 +126,17 @@ def onprem_peers(plan: dict[str, Any], facts: Facts, cluster: str) -> dict[str, 
 def tunnels_ready(plan: dict[str, Any], facts: Facts, cluster: str) -> bool:
     """Whether every tunnel of every link of this cluster has its cloud ends' addresses:
     an AWS outside IP for each tunnel with an AWS end, both HA VPN interface IPs for a
-    gcp <-> onprem link (always, outside check mode, once the tunnels plays ran). A peering
-    has no tunnel."""
+    gcp <-> onprem link (always, outside check mode, once the tunnels plays ran), the other
+    cluster's HA VPN gateway for a gcp <-> gcp HA VPN link (the tunnels name it: it must
+    exist). A peering has no tunnel."""
     for link in _links(plan, cluster):
         if not link["tunnels"]:
             continue
-        if _transport(link) == GCP_ONPREM:
+        if _transport(link) == GCP_GCP:
+            remote = link["gcp_ha_vpn_sides"][cluster]["remote_cluster"]
+            if _gateway_ips(plan, facts, remote) is None:
+                return False
+        elif _transport(link) == GCP_ONPREM:
             if _gateway_ips(plan, facts, link["gcp_cluster"]) is None:
                 return False
         elif _aws_tunnels(plan, facts, link) is None:
@@ -165,7 +171,7 @@ def gcp_firewall_rules(plan: dict[str, Any], cluster: str) -> list[dict[str, Any
     rules = []
     cidrs = remote_cidrs(plan, cluster)
     for link in _links(plan, cluster):
-        side = (link.get("gcp_peerings") or {}).get(cluster)
+        side = (link.get("gcp_peerings") or link.get("gcp_ha_vpn_sides") or {}).get(cluster)
         if side is not None:
             names = side["firewall_rules"]
         elif link.get("gcp_cluster") == cluster:
@@ -184,6 +190,27 @@ def gcp_firewall_rules(plan: dict[str, Any], cluster: str) -> list[dict[str, Any
                 }
             )
     return rules
+
+
+def gcp_ha_vpn_tunnels(plan: dict[str, Any], cluster: str) -> list[dict[str, Any]]:
+    """This GCP cluster's tunnels of its gcp <-> gcp HA VPN links, in plan order: each side
+    tunnel of the plan (names, interface, inside addresses, ASNs) with its ``link``, the
+    ``remote`` cluster (``remote_project``, ``remote_region``: where its tunnel back,
+    ``peer_gcp_tunnel``, lives) and the ``peer_gcp_gateway`` it connects to. Its pre-shared key is
+    derived from ``id``, the plan tunnel id both ends share."""
+    return [
+        {
+            **tunnel,
+            "link": link["id"],
+            "remote": side["remote_cluster"],
+            "peer_gcp_gateway": side["peer_gcp_gateway"],
+            "remote_project": plan["clusters"][side["remote_cluster"]]["project"],
+            "remote_region": plan["clusters"][side["remote_cluster"]]["region"],
+        }
+        for link in _links(plan, cluster, transports=(GCP_GCP,))
+        for side in [link["gcp_ha_vpn_sides"][cluster]]
+        for tunnel in side["tunnels"]
+    ]
 
 
 def dns_remotes(plan: dict[str, Any], cluster: str) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -65,6 +66,7 @@ ROLE_VAR_PREFIXES = ("cluster_dns_",)
 LINK_VARS = (
     "link_topology",
     "link_pairs",
+    "link_transports",
     "link_psk_secret",
     "link_dns",
     "link_dns_image",
@@ -136,19 +138,40 @@ BLOCK_PREFIX = 28  # one aligned /28 per link = its four /30s
 BLOCK_SIZE = 16
 BLOCK_COUNT = 65536 // BLOCK_SIZE
 
-# One transport per provider pair (sorted): its name; _PLANNERS holds how its tunnels are laid
-# out. aws <-> onprem: one customer gateway at the on-prem IP, one VPN connection, its two
+
+@dataclass(frozen=True)
+class PairTransports:
+    """The transports of one provider pair: the default, the other ones built, and the ones
+    known but not built yet (an override to one of these is refused as not supported yet)."""
+
+    default: str
+    alternatives: tuple[str, ...] = ()
+    planned: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        return (self.default, *self.alternatives)
+
+
+# The transports of each provider pair (sorted), the one table the plan picks from: the
+# default, or the group variable link_transports ({"gcp-gcp": "gcp_ha_vpn"}, keys are the
+# sorted providers joined by "-"). _PLANNERS holds how a tunnelled transport lays out its
+# tunnels. aws <-> onprem: one customer gateway at the on-prem IP, one VPN connection, its two
 # tunnels. gcp <-> onprem: both HA VPN interfaces to one external gateway interface
 # (SINGLE_IP_INTERNALLY_REDUNDANT), two tunnels (Google Cloud "Create an HA VPN gateway to a
 # peer VPN gateway", one peer interface). An on-prem link uses the first two /30s of its block.
-TRANSPORTS = {
-    ("aws", "aws"): "aws_vpc_peering",
-    ("aws", "gcp"): "aws_gcp_ha_vpn",
-    ("aws", "onprem"): "aws_onprem_vpn",
-    ("gcp", "gcp"): "gcp_vpc_peering",
-    ("gcp", "onprem"): "gcp_onprem_ha_vpn",
+# gcp <-> gcp over HA VPN: Google Cloud "Create two fully configured HA VPN gateways that
+# connect to each other" (creating-ha-vpn2): each gateway's interface 0 and 1 to the same
+# interface of the other (VpnTunnel.peerGcpGateway), two BGP sessions on the first two /30s.
+TRANSPORTS: dict[tuple[str, str], PairTransports] = {
+    ("aws", "aws"): PairTransports("aws_vpc_peering", planned=("aws_tgw_peering",)),
+    ("aws", "gcp"): PairTransports("aws_gcp_ha_vpn"),
+    ("aws", "onprem"): PairTransports("aws_onprem_vpn"),
+    ("gcp", "gcp"): PairTransports("gcp_vpc_peering", alternatives=("gcp_ha_vpn",)),
+    ("gcp", "onprem"): PairTransports("gcp_onprem_ha_vpn"),
 }
-# gcp <-> gcp: VPC Network Peering, one peering on each network ("Set up and manage VPC
+PAIR_SEPARATOR = "-"
+# gcp <-> gcp (default): VPC Network Peering, one peering on each network ("Set up and manage VPC
 # Network Peering": it becomes ACTIVE once both sides exist). No tunnel, no BGP, no inside
 # block: subnet routes, secondary ranges (GKE pods and services) included, are exchanged.
 # aws <-> aws: one VPC peering connection, requested by the link's first cluster and accepted
@@ -163,6 +186,8 @@ GCP_PEERINGS_PER_NETWORK = 25
 # quotas, "VPC peering connections").
 AWS_PEERINGS_PER_VPC = 50
 ONPREM_TUNNELS_PER_LINK = 2
+# gcp <-> gcp over HA VPN: one tunnel per HA VPN interface on each side, a BGP session each.
+GCP_HA_VPN_TUNNELS_PER_LINK = 2
 # Ranges a gateway's public IPv4 cannot be in (IANA IPv4 special-purpose registry, RFC 6890).
 # The documentation ranges (RFC 5737) are accepted: examples and the lab use them.
 NON_PUBLIC_IPV4 = (
@@ -587,18 +612,26 @@ def link_id(a: str, b: str) -> str:
 
 
 def link_asn_errors(
-    links: Iterable[tuple[str, str]], clusters: Mapping[str, Mapping[str, Any]]
+    links: Iterable[tuple[str, str]],
+    clusters: Mapping[str, Mapping[str, Any]],
+    transports: Mapping[tuple[str, str], str | None] | None = None,
 ) -> list[str]:
     """Equal ASNs on a link, and AWS customer-gateway ASN rules for the peer of an aws end."""
     errors = []
     for a, b in links:
         asn_a, asn_b = clusters[a].get("asn"), clusters[b].get("asn")
-        if asn_a is None or asn_b is None or _peering((a, b), clusters):
+        if asn_a is None or asn_b is None or _peering((a, b), clusters, transports):
             continue  # a peering has no BGP session
         if asn_a == asn_b:
+            fix = "the two ends of a link need different ASNs"
+            if _transport_of((a, b), clusters, transports) == "gcp_ha_vpn":
+                fix += (
+                    " (two Cloud Routers in one BGP session); change one, or peer the "
+                    "networks instead (link_transports gcp-gcp: gcp_vpc_peering, no BGP)"
+                )
             errors.append(
                 f"link {link_id(a, b)}: cluster {_q(a)} and cluster {_q(b)} both have "
-                f"cluster_asn {asn_a}; the two ends of a link need different ASNs"
+                f"cluster_asn {asn_a}; {fix}"
             )
         for aws_end, peer, peer_asn in ((a, b, asn_b), (b, a, asn_a)):
             aws = clusters[aws_end]
@@ -682,14 +715,100 @@ def dns_errors(
     return errors
 
 
-def transport_for(providers: tuple[Any, Any]) -> str | None:
-    return TRANSPORTS.get(tuple(sorted(str(p) for p in providers)))
+def pair_key(pair: tuple[str, str]) -> str:
+    """The link_transports key of a provider pair: the providers sorted, joined by '-'."""
+    return PAIR_SEPARATOR.join(sorted(pair))
 
 
-def _peering(pair: tuple[str, str], clusters: Mapping[str, Mapping[str, Any]]) -> bool:
+def transport_for(
+    providers: tuple[Any, Any], overrides: Mapping[tuple[str, str], str] | None = None
+) -> str | None:
+    """The transport of a provider pair: its override (link_transports), else the default of
+    TRANSPORTS; None when no transport links the pair."""
+    key = tuple(sorted(str(p) for p in providers))
+    if overrides and key in overrides:
+        return overrides[key]  # type: ignore[index]
+    entry = TRANSPORTS.get(key)  # type: ignore[arg-type]
+    return entry.default if entry else None
+
+
+def transport_overrides(value: Any) -> tuple[dict[tuple[str, str], str], list[str]]:
+    """The link_transports group variable as ``{provider pair: transport}``, and errors: a
+    key that is not a provider pair of TRANSPORTS, a transport that is not one of that pair's,
+    or one that is not built yet. Each error names the pair and what to write instead."""
+    if value is None or value == {}:
+        return {}, []
+    example = "e.g. {gcp-gcp: gcp_ha_vpn}"
+    if not isinstance(value, Mapping):
+        return {}, [
+            f"link_transports must be a mapping of provider pair to transport ({example}), "
+            f"got {_q(value)}"
+        ]
+    keys = {pair_key(pair): pair for pair in TRANSPORTS}
+    overrides: dict[tuple[str, str], str] = {}
+    errors = []
+    for key in sorted(value, key=str):
+        transport = value[key]
+        pair = keys.get(key) if isinstance(key, str) else None
+        if pair is None:
+            flipped = PAIR_SEPARATOR.join(sorted(str(key).split(PAIR_SEPARATOR)))
+            hint = f"did you mean {flipped}? " if flipped in keys and flipped != key else ""
+            errors.append(
+                f"link_transports key {_q(key)} is not a provider pair with a transport; "
+                f"{hint}use one of {', '.join(keys)} (the two providers sorted, joined by "
+                f"'{PAIR_SEPARATOR}')"
+            )
+            continue
+        entry = TRANSPORTS[pair]
+        label = f"{pair[0]} <-> {pair[1]}"
+        choices = (
+            f"use {' or '.join(entry.allowed)} (the default is {entry.default})"
+            if entry.alternatives
+            else f"use {entry.default}, the only one built"
+        )
+        if transport in entry.allowed:
+            overrides[pair] = transport
+        elif transport in entry.planned:
+            errors.append(
+                f"link_transports {key}: {transport} ({label}) is not supported yet; "
+                f"{choices}, or remove the entry"
+            )
+        else:
+            errors.append(
+                f"link_transports {key}: {_q(transport)} is not a transport of {label}; {choices}"
+            )
+    return overrides, errors
+
+
+def choose_transports(
+    links: Iterable[tuple[str, str]],
+    clusters: Mapping[str, Mapping[str, Any]],
+    overrides: Mapping[tuple[str, str], str] | None = None,
+) -> dict[tuple[str, str], str | None]:
+    """The transport of every link (None: no transport links its providers)."""
+    return {
+        (a, b): transport_for((clusters[a].get("provider"), clusters[b].get("provider")), overrides)
+        for a, b in links
+    }
+
+
+def _transport_of(
+    pair: tuple[str, str],
+    clusters: Mapping[str, Mapping[str, Any]],
+    transports: Mapping[tuple[str, str], str | None] | None = None,
+) -> str | None:
+    if transports is not None and pair in transports:
+        return transports[pair]
     a, b = pair
-    transport = transport_for((clusters[a].get("provider"), clusters[b].get("provider")))
-    return transport in PEERING_TRANSPORTS
+    return transport_for((clusters[a].get("provider"), clusters[b].get("provider")))
+
+
+def _peering(
+    pair: tuple[str, str],
+    clusters: Mapping[str, Mapping[str, Any]],
+    transports: Mapping[tuple[str, str], str | None] | None = None,
+) -> bool:
+    return _transport_of(pair, clusters, transports) in PEERING_TRANSPORTS
 
 
 # ---------------------------------------------------------------------------- allocation
@@ -854,12 +973,32 @@ def cluster_resource_names(name: str, provider: Any) -> dict[str, str]:
     return {}
 
 
-def name_link(link: dict[str, Any]) -> dict[str, Any]:
+def name_link(
+    link: dict[str, Any], clusters: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
     """Add the names of a link's resources: per tunnel the GCP tunnel, BGP peer and router
     interface; per link the GCP external gateway and firewall
     rules (one per address family) and the AWS connections with their customer gateways
-    (to AWS: one per HA VPN interface, a on interface 0 and b on 1; to on-prem: one)."""
+    (to AWS: one per HA VPN interface, a on interface 0 and b on 1; to on-prem: one).
+    A gcp <-> gcp HA VPN link (``gcp_ha_vpn_sides``, ``clusters`` needed) has two sides
+    that may share one project and region: each side's tunnel, BGP peer, interface and
+    firewall rule names carry its position in the link's ``clusters`` (0 or 1), and each side
+    names the other's HA VPN gateway (``peer_gcp_gateway``, a ``projects/...`` link)."""
     lid = link["id"]
+    if "gcp_ha_vpn_sides" in link and clusters is not None:
+        for index, name in enumerate(link["clusters"]):
+            side = link["gcp_ha_vpn_sides"][name]
+            remote = clusters[side["remote_cluster"]]
+            side["peer_gcp_gateway"] = (
+                f"projects/{remote['project']}/regions/{remote['region']}/vpnGateways/"
+                f"{remote['names']['vpn_gateway']}"
+            )
+            side["firewall_rules"] = {f: f"{GCP_PREFIX}{lid}-{index}-{f}" for f in ("in4", "in6")}
+            for t in side["tunnels"]:
+                t["gcp_tunnel"] = t["gcp_bgp_peer"] = f"{GCP_PREFIX}{t['id']}-{index}"
+                t["gcp_interface"] = f"if-{GCP_PREFIX}{t['id']}-{index}"
+                t["peer_gcp_tunnel"] = f"{GCP_PREFIX}{t['id']}-{1 - index}"
+        return link
     for t in link["tunnels"]:
         if "gcp_cluster" in link:
             t["gcp_tunnel"] = t["gcp_bgp_peer"] = f"{GCP_PREFIX}{t['id']}"
@@ -956,19 +1095,23 @@ def gateway_ip_conflicts(clusters: Mapping[str, Mapping[str, Any]]) -> list[str]
 
 
 def peering_errors(
-    links: Iterable[tuple[str, str]], clusters: Mapping[str, Mapping[str, Any]]
+    links: Iterable[tuple[str, str]],
+    clusters: Mapping[str, Mapping[str, Any]],
+    transports: Mapping[tuple[str, str], str | None] | None = None,
 ) -> list[str]:
     """The limits of a peering the plan can see: a network (GCP) or VPC (AWS) is not peered
-    with itself, and holds at most GCP_PEERINGS_PER_NETWORK / AWS_PEERINGS_PER_VPC
-    peerings. Peering is not transitive (VPC Network Peering, "Specifications"; VPC peering,
-    "VPC peering limitations"): a full mesh peers every pair, a pairs topology links only the
-    pairs it names. Overlapping ranges are refused across every cluster already
-    (cidr_overlaps); a subnet or CIDR block outside the plan can still overlap, which the API
-    reports when the peering is added (GCP) or requested (AWS: status ``failed``)."""
+    with itself (nor linked to itself by HA VPN, gcp_ha_vpn), and holds at most
+    GCP_PEERINGS_PER_NETWORK / AWS_PEERINGS_PER_VPC peerings. Peering is not transitive (VPC
+    Network Peering, "Specifications"; VPC peering, "VPC peering limitations"): a full mesh
+    peers every pair, a pairs topology links only the pairs it names. Overlapping ranges are
+    refused across every cluster already (cidr_overlaps); a subnet or CIDR block outside the
+    plan can still overlap, which the API reports when the peering is added (GCP) or
+    requested (AWS: status ``failed``)."""
     errors = []
     count: dict[tuple[Any, ...], list[str]] = {}
     for a, b in links:
-        if not _peering((a, b), clusters):
+        transport = _transport_of((a, b), clusters, transports)
+        if transport not in (*PEERING_TRANSPORTS, "gcp_ha_vpn"):
             continue
         one, other = clusters[a], clusters[b]
         if one.get("provider") == "aws":
@@ -986,6 +1129,8 @@ def peering_errors(
                 "(link_topology: pairs)"
             )
             continue
+        if transport not in PEERING_TRANSPORTS:
+            continue  # gcp_ha_vpn: the same network is its only limit the plan can see
         for end in (one, other):
             key = (end.get("provider"), end.get("region"), end.get("project"), end.get("network"))
             count.setdefault(key, []).append(link_id(a, b))
@@ -1020,12 +1165,14 @@ def pool_errors(topology: Any, link_count: int) -> list[str]:
 
 
 def unsupported_errors(
-    links: Iterable[tuple[str, str]], clusters: Mapping[str, Mapping[str, Any]]
+    links: Iterable[tuple[str, str]],
+    clusters: Mapping[str, Mapping[str, Any]],
+    transports: Mapping[tuple[str, str], str | None] | None = None,
 ) -> list[str]:
     errors = []
     for a, b in links:
         pa, pb = clusters[a]["provider"], clusters[b]["provider"]
-        if transport_for((pa, pb)) is None:
+        if _transport_of((a, b), clusters, transports) is None:
             errors.append(
                 f"link {link_id(a, b)}: cluster {_q(a)} ({pa}) <-> cluster {_q(b)} ({pb}) "
                 f"is not supported yet; supported: {SUPPORTED_PAIRS}"
@@ -1034,6 +1181,9 @@ def unsupported_errors(
 
 
 SUPPORTED_PAIRS = ", ".join(f"{a} <-> {b}" for a, b in TRANSPORTS)
+TRANSPORT_NAMES = tuple(
+    name for entry in TRANSPORTS.values() for name in (*entry.allowed, *entry.planned)
+)
 
 
 def _aws_onprem_tunnels(
@@ -1130,11 +1280,12 @@ _PEERING_SIDES = {
 }
 
 
-def _peering_link(a: str, b: str, clusters: Mapping[str, Mapping[str, Any]]) -> dict:
+def _peering_link(
+    a: str, b: str, clusters: Mapping[str, Mapping[str, Any]], transport: str
+) -> dict:
     """A link of a PEERING_TRANSPORTS transport: no tunnel; ``gcp_peerings`` or
     ``aws_peerings`` by cluster."""
     lid = link_id(a, b)
-    transport = str(transport_for((clusters[a]["provider"], clusters[b]["provider"])))
     key, side = _PEERING_SIDES[transport]
     return {
         "id": lid,
@@ -1148,10 +1299,63 @@ def _peering_link(a: str, b: str, clusters: Mapping[str, Mapping[str, Any]]) -> 
     }
 
 
-def _plan_link(a: str, b: str, clusters: Mapping[str, Mapping[str, Any]], block: int) -> dict:
+def _gcp_ha_vpn_link(
+    a: str, b: str, clusters: Mapping[str, Mapping[str, Any]], block: int
+) -> dict[str, Any]:
+    """gcp <-> gcp over HA VPN (Google Cloud "Create two fully configured HA VPN gateways that
+    connect to each other"): tunnel t<i> is the pair of tunnel resources between interface i
+    of both gateways, one BGP session on the i-th /30 of the link's block; the link's first
+    cluster takes its first host, the second cluster the second. ``gcp_ha_vpn_sides`` has
+    each cluster's tunnels, BGP peers and the peer gateway (names: name_link)."""
     lid = link_id(a, b)
-    transport = transport_for((clusters[a]["provider"], clusters[b]["provider"]))
-    (first, second), tunnels = _PLANNERS[str(transport)]
+    tunnels = [
+        {
+            "id": f"{lid}-t{index}",
+            "index": index,
+            "inside_cidr": str(network),
+            "gcp_vpn_interface": index,
+            "inside_addresses": {
+                a: str(netaddr.IPAddress(network.first + 1)),
+                b: str(netaddr.IPAddress(network.first + 2)),
+            },
+        }
+        for index, network in enumerate(block_tunnels(block)[:GCP_HA_VPN_TUNNELS_PER_LINK])
+    ]
+    sides = {}
+    for local, remote in ((a, b), (b, a)):
+        sides[local] = {
+            "remote_cluster": remote,
+            "tunnels": [
+                {
+                    "id": t["id"],
+                    "index": t["index"],
+                    "inside_cidr": t["inside_cidr"],
+                    "gcp_vpn_interface": t["gcp_vpn_interface"],
+                    "gcp_inside_address": t["inside_addresses"][local],
+                    "peer_inside_address": t["inside_addresses"][remote],
+                    "gcp_asn": clusters[local]["asn"],
+                    "peer_asn": clusters[remote]["asn"],
+                }
+                for t in tunnels
+            ],
+        }
+    link = {
+        "id": lid,
+        "clusters": [a, b],
+        "transport": "gcp_ha_vpn",
+        "tunnels": tunnels,
+        "gcp_ha_vpn_sides": sides,
+    }
+    return name_link(link, clusters)
+
+
+def _plan_link(
+    a: str, b: str, clusters: Mapping[str, Mapping[str, Any]], block: int, transport: str
+) -> dict:
+    if transport == "gcp_ha_vpn":
+        return _gcp_ha_vpn_link(a, b, clusters, block)
+    lid = link_id(a, b)
+    (first, second), tunnels = _PLANNERS[transport]
     by_provider = {clusters[a]["provider"]: a, clusters[b]["provider"]: b}
     one, other = clusters[by_provider[first]], clusters[by_provider[second]]
     link = {
@@ -1171,12 +1375,15 @@ def build_plan(
     pairs: Any = None,
     dns_image: str | None = None,
     link_vars: Iterable[str] = (),
+    transports: Any = None,
 ) -> tuple[dict[str, Any] | None, list[str], list[str]]:
     """Validate everything, then enumerate links and allocate tunnels.
 
     ``specs`` maps inventory host -> its ``cluster_*`` variables. With ``dns_image`` (the DNS
     phase will run) every linked cluster's kubeconfig is read and checked too. ``link_vars``
-    are the names of the ``link_*`` variables set (misspellings are errors). Returns
+    are the names of the ``link_*`` variables set (misspellings are errors). ``transports``
+    is link_transports: provider pair key (``gcp-gcp``) -> the transport to use instead of
+    the pair's default (TRANSPORTS). Returns
     ``(plan, errors, warnings)``; all errors are collected, and "not supported yet"
     transports are reported after every other rule.
     """
@@ -1189,21 +1396,25 @@ def build_plan(
         warnings.append("link_pairs is ignored because link_topology is full_mesh")
     link_pairs, pair_errors = enumerate_pairs(clusters, topology, pairs)
     errors += pair_errors
-    errors += link_asn_errors(link_pairs, clusters)
+    overrides, override_errors = transport_overrides(transports)
+    errors += override_errors
+    chosen = choose_transports(link_pairs, clusters, overrides)
+    errors += link_asn_errors(link_pairs, clusters, chosen)
     errors += misspelt_link_vars(link_vars)
     if dns_image is not None:
         by_name = {names[host]: spec for host, spec in specs.items() if isinstance(spec, Mapping)}
         errors += dns_errors(link_pairs, by_name, dns_image)
-    tunnelled = [pair for pair in link_pairs if not _peering(pair, clusters)]
-    errors += peering_errors(link_pairs, clusters) + pool_errors(topology, len(tunnelled))
-    errors += unsupported_errors(link_pairs, clusters)
+    tunnelled = [pair for pair in link_pairs if not _peering(pair, clusters, chosen)]
+    errors += peering_errors(link_pairs, clusters, chosen)
+    errors += pool_errors(topology, len(tunnelled))
+    errors += unsupported_errors(link_pairs, clusters, chosen)
     if errors:
         return None, errors, warnings
     blocks = allocate_blocks(link_id(a, b) for a, b in tunnelled)
     links = [
-        _peering_link(a, b, clusters)
-        if _peering((a, b), clusters)
-        else _plan_link(a, b, clusters, blocks[link_id(a, b)])
+        _peering_link(a, b, clusters, str(chosen[(a, b)]))
+        if _peering((a, b), clusters, chosen)
+        else _plan_link(a, b, clusters, blocks[link_id(a, b)], str(chosen[(a, b)]))
         for a, b in link_pairs
     ]
     return {"clusters": clusters, "links": links}, [], warnings
@@ -1225,6 +1436,9 @@ def summarize(plan: Mapping[str, Any]) -> list[str]:
                 + " <-> ".join(f"{name} ({_peering_end(side)})" for name, side in link[key].items())
             )
             continue
+        if link["transport"] == "gcp_ha_vpn":
+            lines += _ha_vpn_lines(link)
+            continue
         first, second = _PLANNERS[link["transport"]][0]
         lines.append(
             f"link {link['id']} ({link['transport']}): {link[first + '_cluster']} ({first}) <-> "
@@ -1234,6 +1448,23 @@ def summarize(plan: Mapping[str, Any]) -> list[str]:
             lines.append(
                 f"  tunnel {t['id']} {t['inside_cidr']}: {_side(first, t)} <-> {_side(second, t)}"
             )
+    return lines
+
+
+def _ha_vpn_lines(link: Mapping[str, Any]) -> list[str]:
+    """A gcp <-> gcp HA VPN link for ``summarize``."""
+    a, b = link["clusters"]
+    lines = [f"link {link['id']} (gcp_ha_vpn): {a} (gcp) <-> {b} (gcp)"]
+    for t in link["tunnels"]:
+        ends = [
+            f"{name} {side['tunnels'][t['index']]['gcp_inside_address']} AS "
+            f"{side['tunnels'][t['index']]['gcp_asn']}"
+            for name, side in ((a, link["gcp_ha_vpn_sides"][a]), (b, link["gcp_ha_vpn_sides"][b]))
+        ]
+        lines.append(
+            f"  tunnel {t['id']} {t['inside_cidr']}: {ends[0]} <-> {ends[1]} "
+            f"(HA VPN interface {t['gcp_vpn_interface']} on both gateways)"
+        )
     return lines
 
 

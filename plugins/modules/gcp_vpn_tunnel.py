@@ -6,11 +6,13 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: gcp_vpn_tunnel
-short_description: Manage an HA VPN tunnel to an external VPN gateway
+short_description: Manage an HA VPN tunnel to an external VPN gateway or another HA VPN gateway
 version_added: 0.1.0
 description:
   - Creates or deletes a Compute Engine VPN tunnel from an HA VPN gateway interface to an
-    external VPN gateway interface, attached to a Cloud Router (dynamic routing).
+    external VPN gateway interface (O(peer_external_gateway)), or to another HA VPN gateway
+    (O(peer_gcp_gateway), the same interface number on it), attached to a Cloud Router
+    (dynamic routing).
   - VPN tunnels cannot be updated in place. A different gateway, interface, IKE version or
     router is reported as an error; set O(replace=true) to delete and recreate the tunnel.
   - The shared secret cannot be read back. The API returns C(sharedSecretHash), but its
@@ -36,12 +38,26 @@ options:
     type: int
     default: 0
   peer_external_gateway:
-    description: Name or URL of the external VPN gateway. Required with O(state=present).
+    description:
+      - Name or URL of the external VPN gateway.
+      - With O(state=present), exactly one of O(peer_external_gateway) and O(peer_gcp_gateway)
+        is required.
     type: str
   peer_external_gateway_interface:
-    description: External gateway interface, within the count of its redundancy type.
+    description:
+      - External gateway interface, within the count of its redundancy type. V(0) when unset.
+      - Only with O(peer_external_gateway).
     type: int
-    default: 0
+  peer_gcp_gateway:
+    description:
+      - Name (same project and region) or URL / C(projects/...) link (any project or region) of
+        the peer HA VPN gateway, for HA VPN to HA VPN (VpnTunnel C(peerGcpGateway)). The
+        tunnel connects to the same interface number of the peer gateway as
+        O(vpn_gateway_interface); the peer gateway must exist.
+      - The peer side needs its own tunnel back to this gateway, with the same O(shared_secret),
+        and a BGP peer mirroring this one.
+    type: str
+    version_added: 0.5.0
   ike_version:
     description: IKE version; use 2.
     type: int
@@ -84,6 +100,17 @@ EXAMPLES = r"""
     peer_external_gateway_interface: 0
     shared_secret: "{{ link_psk_a1 }}"
     router: xcl-router
+
+- name: Tunnel from HA interface 1 to interface 1 of another HA VPN gateway
+  crosscluster.link.gcp_vpn_tunnel:
+    name: xcl-gke-a--gke-b-t1-0
+    project: team-a
+    region: europe-west1
+    vpn_gateway: xcl-gke-a-gw
+    vpn_gateway_interface: 1
+    peer_gcp_gateway: projects/team-b/regions/europe-west1/vpnGateways/xcl-gke-b-gw
+    shared_secret: "{{ link_psk_t1 }}"
+    router: xcl-gke-a-router
 """
 
 RETURN = r"""
@@ -120,7 +147,8 @@ ARGSPEC = {
     "vpn_gateway": {"type": "str"},
     "vpn_gateway_interface": {"type": "int", "default": 0},
     "peer_external_gateway": {"type": "str"},
-    "peer_external_gateway_interface": {"type": "int", "default": 0},
+    "peer_external_gateway_interface": {"type": "int"},
+    "peer_gcp_gateway": {"type": "str"},
     "ike_version": {"type": "int", "choices": [1, 2], "default": 2},
     "shared_secret": {"type": "str", "no_log": True},
     "router": {"type": "str"},
@@ -131,7 +159,9 @@ ARGSPEC = {
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec={**GCP_ARGSPEC, **WAIT_ARGSPEC, **ARGSPEC}, supports_check_mode=True
+        argument_spec={**GCP_ARGSPEC, **WAIT_ARGSPEC, **ARGSPEC},
+        mutually_exclusive=[("peer_external_gateway", "peer_gcp_gateway")],
+        supports_check_mode=True,
     )
     run(module, vpn_tunnel, "vpn_tunnel")
 

@@ -18,10 +18,12 @@ description:
     same inventory always gives the same plan), so runs are idempotent without a state store.
   - The plan never contains a pre-shared key; derive keys with the
     P(crosscluster.link.tunnel_psk#filter) filter where they are used.
-  - Supported links are aws <-> gcp (C(aws_gcp_ha_vpn), four tunnels), aws <-> onprem
-    (C(aws_onprem_vpn), two tunnels) and gcp <-> onprem (C(gcp_onprem_ha_vpn), two tunnels).
-    Links between two clusters of the same provider fail with C(not supported yet), after all
-    other validation.
+  - Each provider pair has a default transport and may have others (O(transports)) - aws <-> gcp
+    C(aws_gcp_ha_vpn) (four tunnels), aws <-> onprem C(aws_onprem_vpn) (two tunnels), gcp <->
+    onprem C(gcp_onprem_ha_vpn) (two tunnels), aws <-> aws C(aws_vpc_peering), gcp <-> gcp
+    C(gcp_vpc_peering) or C(gcp_ha_vpn) (two HA VPN gateways connected to each other, two
+    tunnels on each, two BGP sessions). onprem <-> onprem links fail with C(not supported yet),
+    after all other validation.
   - An C(onprem) cluster needs C(cluster_onprem_gateway_ip), the public IPv4 address of its
     gateway.
   - See C(docs/inventory.md) for every variable and C(docs/plan.md) for the allocation guarantee.
@@ -55,6 +57,15 @@ options:
         cluster with C(cluster_dns_mode=patch)).
       - This reads the kubeconfig files on the controller; it still calls no API.
     type: str
+  transports:
+    description:
+      - "The group variable C(link_transports) - provider pair -> transport, overriding the
+        pair's default. Keys are the two providers sorted and joined by C(-) (V(aws-aws),
+        V(aws-gcp), V(aws-onprem), V(gcp-gcp), V(gcp-onprem)); for example
+        C({gcp-gcp: gcp_ha_vpn})."
+      - An unknown key, a transport that is not one of the pair's, or one not built yet
+        (V(aws_tgw_peering)) is an error naming the pair and the allowed transports.
+    type: raw
   link_variables:
     description:
       - Names (never values) of the C(link_*) variables set for the cluster hosts. A name that
@@ -136,6 +147,14 @@ plan:
           C(id), C(index), C(inside_cidr), C(gcp_inside_address) (first host),
           C(onprem_inside_address) (second host), C(gcp_asn), C(onprem_asn),
           C(gcp_vpn_interface) (0 or 1) and C(gcp_external_interface) (V(0)).
+        - C(transport) V(gcp_vpc_peering) and V(aws_vpc_peering) have no tunnel; C(gcp_peerings)
+          or C(aws_peerings) give each cluster's side.
+        - C(transport) V(gcp_ha_vpn) has 2 tunnels with C(id), C(index), C(inside_cidr),
+          C(gcp_vpn_interface) (0 or 1, on both gateways) and C(inside_addresses) (cluster ->
+          its address, the first cluster on the first host); C(gcp_ha_vpn_sides) gives each
+          cluster's C(peer_gcp_gateway), C(firewall_rules) and C(tunnels) (with
+          C(gcp_tunnel), C(gcp_bgp_peer), C(gcp_interface), C(peer_inside_address),
+          C(peer_asn)). See C(docs/plan.md).
       type: list
       elements: dict
       returned: success
@@ -184,6 +203,7 @@ def main() -> None:
             "topology": {"type": "str", "default": "full_mesh"},
             "pairs": {"type": "list", "elements": "raw"},
             "dns_image": {"type": "str"},
+            "transports": {"type": "raw"},
             "link_variables": {"type": "list", "elements": "str", "default": []},
         },
         supports_check_mode=True,
@@ -197,6 +217,7 @@ def main() -> None:
         params["pairs"],
         dns_image=params["dns_image"],
         link_vars=params["link_variables"],
+        transports=params["transports"],
     )
     for warning in warnings:
         module.warn(warning)

@@ -397,6 +397,179 @@ def test_learned_routes_are_reported_for_up_peers(gcp: Server) -> None:
     assert result["bestRoutes"][0]["asPaths"][0]["asLists"] == [64512]
 
 
+def _ha_side(gcp: Server, project: str, side: str, asn: int) -> None:
+    """One side of Google Cloud's "Create two fully configured HA VPN gateways that connect
+    to each other": network, subnet, HA VPN gateway and Cloud Router."""
+    r = f"regions/{REGION}"
+    third = {"a": 30, "b": 40}[side]
+    _network(gcp, project, f"net-{side}")
+    subnet = {"name": f"nodes-{side}", "network": f"global/networks/net-{side}"}
+    gcp.ok("POST", project, f"{r}/subnetworks", subnet | {"ipCidrRange": f"10.{third}.0.0/20"})
+    gateway = {"name": f"gw-{side}", "network": f"global/networks/net-{side}"}
+    gcp.ok("POST", project, f"{r}/vpnGateways", gateway)
+    router = {"name": f"cr-{side}", "network": f"global/networks/net-{side}", "bgp": {"asn": asn}}
+    gcp.ok("POST", project, f"{r}/routers", router)
+
+
+def _ha_tunnels(
+    gcp: Server, project: str, side: str, peer: str, secrets: tuple[str, str], peer_asn: int
+) -> None:
+    """Side ``side``'s two tunnels to the peer gateway (interface i -> peer interface i) and
+    its two BGP peers: side a takes the first host of each /30, side b the second."""
+    r = f"regions/{REGION}"
+    for index in (0, 1):
+        tunnel = {
+            "name": f"{side}-t{index}",
+            "vpnGateway": f"{r}/vpnGateways/gw-{side}",
+            "vpnGatewayInterface": index,
+            "peerGcpGateway": f"{r}/vpnGateways/gw-{peer}",
+            "router": f"{r}/routers/cr-{side}",
+            "sharedSecret": secrets[index],
+            "ikeVersion": 2,
+        }
+        gcp.ok("POST", project, f"{r}/vpnTunnels", tunnel)
+    own, other = (1, 2) if side == "a" else (2, 1)
+    interfaces = [
+        {
+            "name": f"if-{side}-t{i}",
+            "ipRange": f"169.254.{60 + i}.{own}/30",
+            "linkedVpnTunnel": f"{r}/vpnTunnels/{side}-t{i}",
+        }
+        for i in (0, 1)
+    ]
+    peers = [
+        {
+            "name": f"peer-{side}-t{i}",
+            "interfaceName": f"if-{side}-t{i}",
+            "ipAddress": f"169.254.{60 + i}.{own}",
+            "peerIpAddress": f"169.254.{60 + i}.{other}",
+            "peerAsn": peer_asn,
+        }
+        for i in (0, 1)
+    ]
+    body = {"interfaces": interfaces, "bgpPeers": peers}
+    gcp.ok("PATCH", project, f"{r}/routers/cr-{side}", body)
+
+
+def _ha_status(gcp: Server, project: str, side: str) -> dict[str, str]:
+    """Tunnel and BGP peer name -> status of one side."""
+    status = {
+        name: value
+        for name, value in _statuses(gcp, project).items()
+        if name.startswith(f"{side}-")
+    }
+    path = f"regions/{REGION}/routers/cr-{side}/getRouterStatus"
+    for peer in gcp.ok("GET", project, path)["result"]["bgpPeerStatus"]:
+        status[peer["name"]] = f"{peer['status']} {peer['state']}"
+    return status
+
+
+UP = {
+    "a-t0": "ESTABLISHED",
+    "a-t1": "ESTABLISHED",
+    "peer-a-t0": "UP Established",
+    "peer-a-t1": "UP Established",
+}
+
+
+def test_two_ha_gateways_connected_to_each_other_come_up_once_both_sides_exist(
+    gcp: Server,
+) -> None:
+    project = "havpn"
+    _ha_side(gcp, project, "a", 65001)
+    _ha_side(gcp, project, "b", 65002)
+    _ha_tunnels(gcp, project, "a", "b", ("k0", "k1"), 65002)
+    # Nothing answers from gateway b yet.
+    tunnel = gcp.ok("GET", project, f"regions/{REGION}/vpnTunnels/a-t0")
+    assert tunnel["status"] == "NO_INCOMING_PACKETS", tunnel
+    assert _ha_status(gcp, project, "a")["peer-a-t0"] == "DOWN Idle"
+    _ha_tunnels(gcp, project, "b", "a", ("k0", "k1"), 65001)
+    assert _ha_status(gcp, project, "a") == UP
+    assert set(_ha_status(gcp, project, "b").values()) == {"ESTABLISHED", "UP Established"}
+    # vpnGateways.getStatus: each tunnel on the same interface of the peer gateway.
+    result = gcp.ok("GET", project, f"regions/{REGION}/vpnGateways/gw-a/getStatus")["result"]
+    (connection,) = result["vpnConnections"]
+    assert connection["peerGcpGateway"].endswith(f"regions/{REGION}/vpnGateways/gw-b")
+    assert connection["state"] == {"state": "CONNECTION_REDUNDANCY_MET"}
+    assert [
+        (t["localGatewayInterface"], t["peerGatewayInterface"]) for t in connection["tunnels"]
+    ] == [
+        (0, 0),
+        (1, 1),
+    ]
+
+
+def test_a_psk_mismatch_keeps_the_tunnel_and_its_session_down(gcp: Server) -> None:
+    project = "havpn-psk"
+    _ha_side(gcp, project, "a", 65001)
+    _ha_side(gcp, project, "b", 65002)
+    _ha_tunnels(gcp, project, "a", "b", ("k0", "k1"), 65002)
+    _ha_tunnels(gcp, project, "b", "a", ("k0", "other"), 65001)
+    status = _ha_status(gcp, project, "a")
+    assert status["a-t0"] == "ESTABLISHED" and status["peer-a-t0"] == "UP Established"
+    assert status["a-t1"] == "AUTHORIZATION_ERROR"
+    assert status["peer-a-t1"] == "DOWN Idle"
+    assert _ha_status(gcp, project, "b")["b-t1"] == "AUTHORIZATION_ERROR"
+
+
+def test_an_asn_mismatch_keeps_the_session_down_on_an_established_tunnel(gcp: Server) -> None:
+    project = "havpn-asn"
+    _ha_side(gcp, project, "a", 65001)
+    _ha_side(gcp, project, "b", 65002)
+    _ha_tunnels(gcp, project, "a", "b", ("k0", "k1"), 65009)  # b's router is AS 65002
+    _ha_tunnels(gcp, project, "b", "a", ("k0", "k1"), 65001)
+    for side in ("a", "b"):
+        status = _ha_status(gcp, project, side)
+        assert status[f"{side}-t0"] == status[f"{side}-t1"] == "ESTABLISHED"
+        assert status[f"peer-{side}-t0"] == status[f"peer-{side}-t1"] == "DOWN Active"
+    # The right ASN brings both sessions up.
+    router = gcp.ok("GET", project, f"regions/{REGION}/routers/cr-a")
+    peers = [p | {"peerAsn": 65002} for p in router["bgpPeers"]]
+    gcp.ok("PATCH", project, f"regions/{REGION}/routers/cr-a", {"bgpPeers": peers})
+    assert _ha_status(gcp, project, "a") == UP
+
+
+def test_swapped_bgp_addresses_keep_the_session_down(gcp: Server) -> None:
+    project = "havpn-ip"
+    _ha_side(gcp, project, "a", 65001)
+    _ha_side(gcp, project, "b", 65002)
+    _ha_tunnels(gcp, project, "a", "b", ("k0", "k1"), 65002)
+    _ha_tunnels(gcp, project, "b", "a", ("k0", "k1"), 65001)
+    router = gcp.ok("GET", project, f"regions/{REGION}/routers/cr-b")
+    peers = [dict(p) for p in router["bgpPeers"]]
+    peers[0]["peerIpAddress"] = "169.254.60.3"  # inside the /30, but not a's address
+    gcp.ok("PATCH", project, f"regions/{REGION}/routers/cr-b", {"bgpPeers": peers})
+    status = _ha_status(gcp, project, "a")
+    assert status["peer-a-t0"] == "DOWN Active" and status["peer-a-t1"] == "UP Established"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"peerExternalGatewayInterface": 0}, "applies to a peer external VPN gateway only"),
+        ({"peerGcpGateway": f"regions/{REGION}/vpnGateways/gw-a"}, "to itself"),
+        ({"peerGcpGateway": f"regions/{REGION}/vpnGateways/nope"}, "cannot be found"),
+        ({"peerExternalGateway": "global/externalVpnGateways/x"}, "are exclusive"),
+    ],
+)
+def test_peer_gcp_gateway_tunnels_are_validated(
+    gcp: Server, extra: dict[str, Any], message: str
+) -> None:
+    project = "havpn-bad"
+    if gcp.call("GET", project, f"regions/{REGION}/vpnGateways/gw-a")[0] != 200:
+        _ha_side(gcp, project, "a", 65001)
+        _ha_side(gcp, project, "b", 65002)
+    tunnel = {
+        "name": "bad",
+        "vpnGateway": f"regions/{REGION}/vpnGateways/gw-a",
+        "peerGcpGateway": f"regions/{REGION}/vpnGateways/gw-b",
+        "router": f"regions/{REGION}/routers/cr-a",
+        "sharedSecret": "k",
+    }
+    status, payload = gcp.call("POST", project, f"regions/{REGION}/vpnTunnels", tunnel | extra)
+    assert status == 400 and message in payload["error"]["message"], payload
+
+
 def test_router_patch_merges_objects_and_replaces_lists(gcp: Server) -> None:
     config = _topology(gcp, "merge")
     r = f"regions/{REGION}/routers/cr"

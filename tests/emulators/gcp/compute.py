@@ -849,7 +849,21 @@ class Compute:
         HA VPN tunnels with dynamic routing need the HA gateway interface, the peer
         gateway interface, the Cloud Router, a router interface linked to the tunnel and
         a BGP peer on that interface ("Create an HA VPN gateway to a peer VPN gateway",
-        "Configure BGP sessions"); until then the tunnel is not established."""
+        "Configure BGP sessions"); until then the tunnel is not established. A tunnel to
+        another HA VPN gateway (peerGcpGateway) also needs its counterpart there: both ends
+        live in this emulator, so IKE is derived from the two (gcp_peer_problem)."""
+        problem = self.local_tunnel_problem(tunnel)
+        if problem is None and tunnel.get("peerGcpGateway"):
+            problem = self.gcp_peer_problem(tunnel)
+        if problem is not None:
+            return problem
+        seen = self.observed_tunnels.get(tunnel["selfLink"]) if observed else None
+        if seen is not None:
+            return seen["status"], seen["detailedStatus"]
+        return "ESTABLISHED", "Tunnel is up and running."
+
+    def local_tunnel_problem(self, tunnel: Resource) -> tuple[str, str] | None:
+        """Why this end of a tunnel is not fully configured (status, detailedStatus), if so."""
         gateway = self.deref(tunnel.get("vpnGateway"))
         ids = [i.get("id") for i in (gateway or {}).get("vpnInterfaces", [])]
         if gateway is None or tunnel.get("vpnGatewayInterface", 0) not in ids:
@@ -880,10 +894,82 @@ class Compute:
                 "FIRST_HANDSHAKE",
                 f"Waiting for full config: no BGP peer on router interface '{iface['name']}'.",
             )
-        seen = self.observed_tunnels.get(tunnel["selfLink"]) if observed else None
-        if seen is not None:
-            return seen["status"], seen["detailedStatus"]
-        return "ESTABLISHED", "Tunnel is up and running."
+        return None
+
+    def gcp_counterpart(self, tunnel: Resource) -> Resource | None:
+        """The tunnel of the peer HA VPN gateway that pairs with ``tunnel``: on the peer
+        gateway (its vpnGateway), back to this one (its peerGcpGateway), on the same interface
+        number - VpnTunnel.peerGcpGateway: "the VPN tunnel will automatically use the same
+        vpnGatewayInterface ID in the peer Google Cloud VPN gateway". Google Cloud "Create two
+        fully configured HA VPN gateways that connect to each other" (creating-ha-vpn2) creates
+        one such tunnel on each side per interface. Any project: the peer may be elsewhere."""
+        interface = tunnel.get("vpnGatewayInterface", 0)
+        candidates = [
+            other
+            for (_p, _s, collection), items in sorted(self.store.items())
+            if collection == "vpnTunnels"
+            for _name, other in sorted(items.items())
+            if other.get("vpnGateway") == tunnel.get("peerGcpGateway")
+            and other.get("peerGcpGateway") == tunnel.get("vpnGateway")
+            and other.get("vpnGatewayInterface", 0) == interface
+        ]
+        return candidates[0] if candidates else None
+
+    def gcp_peer_problem(self, tunnel: Resource) -> tuple[str, str] | None:
+        """Why IKE between two HA VPN gateways does not come up (VpnTunnel.status values of
+        the reference): no tunnel back from the peer gateway on the same interface - nothing
+        answers (NO_INCOMING_PACKETS, "No incoming packets from peer"); another IKE version
+        (NEGOTIATION_FAILURE, "Handshake failed"); another shared secret (AUTHORIZATION_ERROR,
+        "Auth error (e.g. bad shared secret)"). The counterpart not fully configured yet:
+        FIRST_HANDSHAKE, as this end would be ("Configure BGP sessions")."""
+        if self.deref(tunnel.get("peerGcpGateway")) is None:
+            return "WAITING_FOR_FULL_CONFIG", "Waiting for full config: peer gateway missing."
+        other = self.gcp_counterpart(tunnel)
+        interface = tunnel.get("vpnGatewayInterface", 0)
+        if other is None:
+            return (
+                "NO_INCOMING_PACKETS",
+                "No incoming packets from peer: no tunnel of the peer HA VPN gateway "
+                f"interface {interface} points back at this gateway.",
+            )
+        if other.get("ikeVersion", 2) != tunnel.get("ikeVersion", 2):
+            return "NEGOTIATION_FAILURE", "Handshake failed: the peer uses another IKE version."
+        if other.get("_secret") != tunnel.get("_secret"):
+            return "AUTHORIZATION_ERROR", "Auth error: the peer tunnel has another shared secret."
+        problem = self.local_tunnel_problem(other)
+        if problem is not None:
+            return "FIRST_HANDSHAKE", f"Peer tunnel '{other['name']}': {problem[1]}"
+        return None
+
+    def gcp_session_matches(
+        self, router: Resource, peer: Resource, local: str, tunnel: Resource
+    ) -> bool:
+        """Whether the counterpart of a peerGcpGateway tunnel has the mirror BGP peer: on the
+        router interface linked to it, its address is this peer's peerIpAddress and its
+        peerIpAddress this peer's address, and each side's peerAsn is the other router's ASN
+        (Router bgpPeers reference: ipAddress, peerIpAddress, peerAsn; BGP opens only when
+        the peer's AS and address are the configured ones)."""
+        other = self.gcp_counterpart(tunnel)
+        if other is None:
+            return False
+        their_router, their_iface = self.router_for_tunnel(other)
+        if their_router is None or their_iface is None:
+            return False
+        our_asn = router.get("bgp", {}).get("asn")
+        their_asn = their_router.get("bgp", {}).get("asn")
+        default_ip = (their_iface.get("ipRange") or "").split("/")[0]
+        for theirs in their_router.get("bgpPeers", []):
+            if theirs.get("interfaceName") != their_iface["name"]:
+                continue
+            if (
+                (theirs.get("ipAddress") or default_ip) == peer.get("peerIpAddress")
+                and theirs.get("peerIpAddress") == local
+                and _asn(theirs.get("peerAsn")) == _asn(our_asn)
+                and _asn(peer.get("peerAsn")) == _asn(their_asn)
+                and theirs.get("enable", "TRUE") == "TRUE"
+            ):
+                return True
+        return False
 
     def peer_status(self, router: Resource, peer: Resource) -> Resource:
         """One RouterStatusBgpPeerStatus (routers.getRouterStatus)."""
@@ -906,6 +992,10 @@ class Compute:
             and addresses_ok
             and peer.get("peerAsn") is not None
             and peer.get("enable", "TRUE") == "TRUE"
+            and (
+                not tunnel.get("peerGcpGateway")
+                or self.gcp_session_matches(router, peer, local, tunnel)
+            )
         )
         up = configured and tunnel_up
         key = (router["selfLink"], peer["name"])
@@ -1027,10 +1117,7 @@ class Compute:
                 groups.setdefault(peer, []).append(tunnel)
         connections = []
         for peer_url, tunnels in sorted(groups.items()):
-            pairs = {
-                (t.get("vpnGatewayInterface", 0), t.get("peerExternalGatewayInterface", 0))
-                for t in tunnels
-            }
+            pairs = {(t.get("vpnGatewayInterface", 0), peer_interface(t)) for t in tunnels}
             met = {i for i, _unused in pairs} >= {0, 1}
             peer = self.deref(peer_url) or {}
             if peer.get("redundancyType") == "FOUR_IPS_REDUNDANCY":
@@ -1056,7 +1143,7 @@ class Compute:
                         {
                             "tunnelUrl": t["selfLink"],
                             "localGatewayInterface": t.get("vpnGatewayInterface", 0),
-                            "peerGatewayInterface": t.get("peerExternalGatewayInterface", 0),
+                            "peerGatewayInterface": peer_interface(t),
                         }
                         for t in sorted(tunnels, key=lambda t: t["name"])
                     ],
@@ -1080,6 +1167,22 @@ class Compute:
             if subnets:
                 out["subnetworks"] = sorted(subnets)
         return out
+
+
+def peer_interface(tunnel: Resource) -> int:
+    """The peer gateway interface of a tunnel: for a peerGcpGateway tunnel the same number as
+    its own (VpnTunnel.peerGcpGateway), else peerExternalGatewayInterface."""
+    if tunnel.get("peerGcpGateway"):
+        return int(tunnel.get("vpnGatewayInterface", 0))
+    return int(tunnel.get("peerExternalGatewayInterface", 0))
+
+
+def _asn(value: Any) -> int | None:
+    """An ASN as the API may hold it (number or string), or None."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -1374,6 +1477,12 @@ def prepare_tunnel(c: Compute, project: str, region: str, res: Resource) -> None
             f"Invalid value for field 'resource.vpnGatewayInterface': '{interface}'. "
             "Possible values are 0 and 1."
         )
+    if res.get("peerExternalGateway") and res.get("peerGcpGateway"):
+        # VpnTunnel.peerExternalGateway: "This field is exclusive with the field peerGcpGateway."
+        raise invalid(
+            "Invalid value for field 'resource.peerGcpGateway': peerGcpGateway and "
+            "peerExternalGateway are exclusive."
+        )
     if res.get("peerExternalGateway"):
         peer = c.get_rel(c.ref(res, "peerExternalGateway", project, "externalVpnGateways"))
         peer_if = res.setdefault("peerExternalGatewayInterface", 0)
@@ -1385,7 +1494,22 @@ def prepare_tunnel(c: Compute, project: str, region: str, res: Resource) -> None
             )
         res["peerIp"] = addresses[peer_if]
     elif res.get("peerGcpGateway"):
-        c.ref(res, "peerGcpGateway", project, "vpnGateways", region)
+        # VpnTunnel.peerGcpGateway: "the field is exclusive with the field
+        # peerExternalGateway. If provided, the VPN tunnel will automatically use the same
+        # vpnGatewayInterface ID in the peer Google Cloud VPN gateway" - an HA VPN gateway of
+        # any project or region (gcloud --peer-gcp-gateway-region), never the tunnel's own.
+        if res.get("peerExternalGatewayInterface") is not None:
+            raise invalid(
+                "Invalid value for field 'resource.peerExternalGatewayInterface': "
+                f"'{res['peerExternalGatewayInterface']}'. It applies to a peer external VPN "
+                "gateway only; a tunnel to a peer HA VPN gateway uses the same interface."
+            )
+        peer_rel = c.ref(res, "peerGcpGateway", project, "vpnGateways", region)
+        if c.url(peer_rel) == res["vpnGateway"]:
+            raise invalid(
+                f"Invalid value for field 'resource.peerGcpGateway': '{res['peerGcpGateway']}'. "
+                "A tunnel cannot connect an HA VPN gateway to itself."
+            )
     else:
         raise ApiError(
             400, "required", "Required field 'resource.peer_external_gateway' not specified"

@@ -758,6 +758,56 @@ def test_tunnel_interface_out_of_range_for_peer_type(recorder: Recorder) -> None
     assert recorder.mutations == []
 
 
+PEER_GW = "projects/team-b/regions/us-east1/vpnGateways/xcl-gke-b-gw"
+
+
+def ha_params(**overrides: Any) -> dict[str, Any]:
+    params = tunnel_params(
+        peer_external_gateway=None,
+        peer_external_gateway_interface=None,
+        peer_gcp_gateway=PEER_GW,
+        vpn_gateway_interface=1,
+    )
+    return {**params, **overrides}
+
+
+def test_tunnel_to_a_peer_ha_gateway_sends_peer_gcp_gateway_and_no_peer_interface(
+    recorder: Recorder,
+) -> None:
+    recorder.store[f"https://compute.example/compute/v1/{PEER_GW}"] = {"name": "xcl-gke-b-gw"}
+    assert gt.vpn_tunnel(API, ha_params(), check_mode=True).changed
+    assert recorder.mutations == []
+    assert gt.vpn_tunnel(API, ha_params(), check_mode=False).changed
+    method, path, body = recorder.mutations[-1]
+    assert (method, path) == ("POST", f"regions/{REGION}/vpnTunnels")
+    assert body["peerGcpGateway"] == PEER_GW and body["vpnGatewayInterface"] == 1
+    assert "peerExternalGateway" not in body and "peerExternalGatewayInterface" not in body
+    assert body["sharedSecret"] == "s3cr3t.value"
+    assert not gt.vpn_tunnel(API, ha_params(), check_mode=False).changed
+    other = "projects/team-c/regions/us-east1/vpnGateways/xcl-gke-c-gw"
+    recorder.store[f"https://compute.example/compute/v1/{other}"] = {"name": "xcl-gke-c-gw"}
+    with pytest.raises(ValueError, match=r"different peerGcpGateway.*replace: true"):
+        gt.vpn_tunnel(API, ha_params(peer_gcp_gateway=other), check_mode=False)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({}, "peer_gcp_gateway projects/team-b/regions/us-east1/vpnGateways/xcl-gke-b-gw does not"),
+        ({"peer_external_gateway_interface": 0}, "applies to peer_external_gateway only"),
+        ({"peer_gcp_gateway": None}, "set exactly one of peer_external_gateway"),
+        ({"peer_external_gateway": "xcl-peer"}, "set exactly one of peer_external_gateway"),
+        ({"peer_gcp_gateway": "Bad_Name"}, "peer_gcp_gateway"),
+    ],
+)
+def test_tunnel_peer_gcp_gateway_is_checked_before_any_change(
+    recorder: Recorder, overrides: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        gt.vpn_tunnel(API, ha_params(**overrides), check_mode=False)
+    assert recorder.mutations == []
+
+
 def test_firewall_defaults_to_all_protocols_and_patches(recorder: Recorder) -> None:
     params = {
         "name": "xcl-from-aws",
