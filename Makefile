@@ -144,7 +144,7 @@ lab-packages:
 # nothing is asserted). Writes docs/benchmarks.md; see that page for how to read it.
 .PHONY: bench
 bench: setup
-	$(BIN)/python -m tests.bench --state-dir $(CURDIR)/.state/bench --out docs/benchmarks.md
+	$(BIN)/python -m tests.perf --state-dir $(CURDIR)/.state/bench --out docs/benchmarks.md
 
 build: setup
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)

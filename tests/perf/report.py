@@ -2,7 +2,7 @@
 
 Every function here is pure: it takes log entries (``tests.emulators._common.read_log``), the
 injected waits and the times Ansible reported, and returns numbers, so the math is unit
-tested on a synthetic log (tests/unit/bench/test_report.py).
+tested on a synthetic log (tests/unit/perf/test_report.py).
 """
 
 from __future__ import annotations
@@ -25,6 +25,18 @@ class Injected:
     rules: tuple[FaultRule, ...] = ()
     aws_pending_seconds: float = 0.0
     gcp_operation_seconds: float = 0.0
+    aws_deleting_seconds: float = 0.0
+    # "<collection>.<operationType>" or "<collection>" -> seconds (Compute.duration_of)
+    gcp_operation_by_kind: dict[str, float] = field(default_factory=dict)
+
+    def gcp_seconds(self, operation: str) -> float:
+        """Seconds the GCP emulator's Operation of a logged call (``compute.routers.patch``)
+        takes to DONE."""
+        kind = operation.removeprefix("compute.")
+        for key in (kind, kind.split(".", 1)[0]):
+            if key in self.gcp_operation_by_kind:
+                return self.gcp_operation_by_kind[key]
+        return self.gcp_operation_seconds
 
 
 @dataclass(frozen=True)
@@ -100,16 +112,19 @@ def call_latency(entry: Entry, rules: Iterable[FaultRule]) -> float:
 
 def operation_waits(entries: Iterable[Entry], injected: Injected) -> float:
     """Serial sum of the long-running waits the calls started: every accepted
-    CreateVpnConnection is ``pending`` for ``aws_pending_seconds``, and every accepted GCP
-    mutation returns an Operation that takes ``gcp_operation_seconds`` to reach DONE."""
+    CreateVpnConnection is ``pending`` for ``aws_pending_seconds``, every accepted
+    DeleteVpnConnection ``deleting`` for ``aws_deleting_seconds``, and every accepted GCP
+    mutation returns an Operation that takes its kind's seconds to reach DONE."""
     total = 0.0
     for entry in entries:
         if not ok(entry):
             continue
         if entry["service"] == "aws" and entry["operation"] == "CreateVpnConnection":
             total += injected.aws_pending_seconds
+        elif entry["service"] == "aws" and entry["operation"] == "DeleteVpnConnection":
+            total += injected.aws_deleting_seconds
         elif entry["service"] == "gcp" and entry["mutating"]:
-            total += injected.gcp_operation_seconds
+            total += injected.gcp_seconds(entry["operation"])
     return total
 
 
@@ -278,3 +293,15 @@ def markdown(runs: Sequence[RunFigures], baseline: RunFigures | None = None) -> 
             lines += ["", "| slowest tasks (one host each) | s |", "|---|---:|"]
             lines += [f"| {_cell(t.name)} | {t.seconds:.1f} |" for t in run.slowest_tasks]
     return "\n".join(lines) + "\n"
+
+
+def first_failure(result: dict[str, Any]) -> str | None:
+    """``host: task: msg`` of the first failed task result of an ``ansible.posix.json``
+    result, or None when none failed."""
+    for play in result.get("plays", []):
+        for task in play.get("tasks", []):
+            for host, outcome in sorted(task.get("hosts", {}).items()):
+                if outcome.get("failed"):
+                    message = str(outcome.get("msg", "")).strip()
+                    return f"{host}: {task['task']['name']}: {message}"
+    return None
