@@ -90,13 +90,14 @@ def run_playbook(
 ) -> report.RunFigures:
     """Run one collection playbook and return its figures from the log it caused."""
     before = len(read_log(state))
+    start = time.time()
     done, wall = ansible(label, state, inventory_path, playbook, env, *extra)
     if done.returncode != 0:
         raise BenchError(f"{label}: {failure(done)} (output in {state}/bench-{label}.json)")
     plays, tasks = report.spans(json.loads(done.stdout))
     entries = read_log(state)[before:]
     print(f"  {label}: {wall:.1f} s, {len(entries)} calls", file=sys.stderr, flush=True)
-    return report.summarize(label, entries, wall, injected, plays, tasks)
+    return report.summarize(label, entries, wall, injected, plays, tasks, start=start)
 
 
 def full_mesh(specs: list[mesh.Spec]) -> list[graph.Link]:

@@ -76,6 +76,7 @@ class RunFigures:
     injected_operations: float  # AWS pending seconds + GCP operation seconds, summed
     phases: list[PhaseFigures] = field(default_factory=list)
     slowest_tasks: list[Span] = field(default_factory=list)
+    milestones: dict[str, float] = field(default_factory=dict)  # name -> s from the start
 
     @property
     def serial_waits(self) -> float:
@@ -145,6 +146,25 @@ def polling(entries: Iterable[Entry]) -> Counter[str]:
     return repeats
 
 
+def milestones(entries: Sequence[Entry], start: float) -> dict[str, float]:
+    """Seconds from ``start`` (epoch) to the first and the last mutating call, and to the
+    last accepted CreateVpnConnection: from then on the run can end no sooner than the
+    ``pending`` wait (the long wait of the critical path)."""
+    mutating = [e["time"] - start for e in entries if e["mutating"]]
+    created = [
+        e["time"] - start
+        for e in entries
+        if e["service"] == "aws" and e["operation"] == "CreateVpnConnection" and ok(e)
+    ]
+    marks = {}
+    if mutating:
+        marks["first_mutating_s"] = round(min(mutating), 1)
+        marks["last_mutating_s"] = round(max(mutating), 1)
+    if created:
+        marks["last_vpn_connection_created_s"] = round(max(created), 1)
+    return marks
+
+
 def in_span(entries: Iterable[Entry], span: Span) -> list[Entry]:
     return [e for e in entries if span.start <= e["time"] < span.end]
 
@@ -157,6 +177,7 @@ def summarize(
     phases: Sequence[Span] = (),
     tasks: Sequence[Span] = (),
     top: int = 10,
+    start: float | None = None,
 ) -> RunFigures:
     """The figures of one playbook run from the log entries it caused."""
     per_service: dict[str, tuple[int, int]] = {}
@@ -193,6 +214,7 @@ def summarize(
         injected_operations=operation_waits(entries, injected),
         phases=phase_rows,
         slowest_tasks=sorted(tasks, key=lambda s: s.seconds, reverse=True)[:8],
+        milestones={} if start is None else milestones(entries, start),
     )
 
 

@@ -69,6 +69,7 @@ def rows(result: MeshResult, scale: float, date: str) -> list[dict[str, Any]]:
                 else None
             ),
             "injected_op_waits_s": round(run.injected_operations, 1) if run else None,
+            "milestones": run.milestones if run else None,
             "critical_chain": result.critical_chain,
         }
         if run and kind == "link":
@@ -153,12 +154,17 @@ def _status(row: dict[str, Any]) -> str:
     return " ".join(row["status"].split()).replace("|", "/")
 
 
+def _marks(row: dict[str, Any], *names: str) -> str:
+    marks = row.get("milestones") or {}
+    return " / ".join(_num(marks.get(n)) for n in names) if marks else "-"
+
+
 def markdown(table: Sequence[dict[str, Any]]) -> str:
     """The summary table of every run and the targets' table."""
     lines = [
         "| clusters | links | DNS | run | status | wall s | calls | mutating | calls/link "
-        "| critical path s | wall / critical path |",
-        "|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|",
+        "| critical path s | wall / critical path | first / last mutating s | last VPN created s |",
+        "|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in table:
         if row["status"].startswith("not run") and row["run"] != RUNS[0]:
@@ -167,7 +173,9 @@ def markdown(table: Sequence[dict[str, Any]]) -> str:
             f"| {row['clusters']} | {row['links']} | {'yes' if row['dns'] else 'no'} "
             f"| {_run(row)} | {_status(row)} | {_num(row['wall_s'])} "
             f"| {_num(row['calls'])} | {_num(row['mutating'])} | {_num(row['calls_per_link'])} "
-            f"| {_num(row['critical_path_s'])} | {_num(row['critical_path_ratio'], 2)} |"
+            f"| {_num(row['critical_path_s'])} | {_num(row['critical_path_ratio'], 2)} "
+            f"| {_marks(row, 'first_mutating_s', 'last_mutating_s')} "
+            f"| {_marks(row, 'last_vpn_connection_created_s')} |"
         )
     lines += ["", "| target (reported, not asserted) | clusters | DNS | measured | |"]
     lines.append("|---|---:|---|---:|---|")

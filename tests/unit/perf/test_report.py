@@ -189,3 +189,14 @@ def test_first_failure_names_host_task_and_message() -> None:
     bad = {"task": {"name": "Plan"}, "hosts": {"b": {"failed": True, "msg": " refused\n"}}}
     assert report.first_failure({"plays": [{"tasks": [ok]}]}) is None
     assert report.first_failure({"plays": [{"tasks": [ok, bad]}]}) == "b: Plan: refused"
+
+
+def test_milestones_from_the_start_of_the_run() -> None:
+    marks = report.milestones(LOG, start=8.0)
+    # the refused CreateVpnConnection (400) at 10.5 is mutating but started nothing
+    assert marks == {
+        "first_mutating_s": 2.0,
+        "last_mutating_s": 10.0,
+        "last_vpn_connection_created_s": 2.0,
+    }
+    assert report.milestones([], start=0.0) == {}
