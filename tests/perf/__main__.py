@@ -108,6 +108,11 @@ def full_mesh(specs: list[mesh.Spec]) -> list[graph.Link]:
     ]
 
 
+def pairs(links: list[graph.Link]) -> set[tuple[frozenset[str], str]]:
+    """The links as unordered pairs of clusters with their transports."""
+    return {(frozenset((x.a, x.b)), x.transport) for x in links}
+
+
 def planned_links(plan_file: Path) -> list[graph.Link]:
     plan = json.loads(plan_file.read_text())
     return [graph.Link(*link["clusters"], link["transport"]) for link in plan["links"]]
@@ -158,7 +163,7 @@ def run_mesh(size: int, dns: bool, lat: Latencies, root: Path) -> results.MeshRe
         if done.returncode != 0:
             return outcome(links, f"not run: the plan refuses it: {failure(done)}")
         planned = planned_links(plan_file)
-        if {(x.id, x.transport) for x in planned} != {(x.id, x.transport) for x in links}:
+        if pairs(planned) != pairs(links):
             raise BenchError(f"the plan's links {planned} are not the full mesh {links}")
         result = outcome(planned)
         injected = report.Injected(

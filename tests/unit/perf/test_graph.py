@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.perf import mesh
-from tests.perf.__main__ import full_mesh
+from tests.perf.__main__ import full_mesh, pairs
 from tests.perf.graph import Cluster, Link, Wait, critical_path, link_waits
 from tests.perf.model import AWS_VPN_PENDING, GCP_OPERATIONS, Latencies
 
@@ -129,3 +129,10 @@ def test_mesh_alternates_providers_on_disjoint_ranges(size: int) -> None:
     assert mesh.disjoint(specs)
     assert len({s.asn for s in specs}) == size
     assert len({s.name for s in specs}) == size
+
+
+def test_the_plans_links_match_the_mesh_whatever_the_order_of_their_ends() -> None:
+    mesh4 = full_mesh(mesh.specs(4))
+    planned = [Link(x.b, x.a, x.transport) for x in reversed(mesh4)]
+    assert pairs(planned) == pairs(mesh4)
+    assert pairs(planned[1:]) != pairs(mesh4)
