@@ -247,9 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     json_path: Path = args.json or REPO / "docs" / "benchmarks" / f"{now:%Y-%m-%d}.json"
     started = time.monotonic()
     table: list[dict[str, Any]] = []
-    meshes = [(n, False) for n in args.sizes] + [(n, True) for n in args.dns_sizes]
+    # Smallest first (with DNS after the same size without): the big meshes last.
+    meshes = sorted([(n, False) for n in args.sizes] + [(n, True) for n in args.dns_sizes])
     failed = False
     link_runs: list[report.RunFigures] = []
+    text = ""
     for size, dns in meshes:
         try:
             result = run_mesh(size, dns, lat, root)
@@ -265,16 +267,15 @@ def main(argv: list[str] | None = None) -> int:
         # Written after every mesh, so a long bench leaves what it measured so far.
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(table, indent=2) + "\n")
-    minutes = (time.monotonic() - started) / 60
-    text = results.markdown(table)
-    if link_runs:
-        text += "\n### Where the time goes (the link runs)\n\n" + report.markdown(link_runs)
+        minutes = (time.monotonic() - started) / 60
+        text = results.markdown(table)
+        if link_runs:
+            text += "\n### Where the time goes (the link runs)\n\n" + report.markdown(link_runs)
+        if args.out:
+            previous = args.out.read_text() if args.out.exists() else ""
+            args.out.write_text(page(header(lat, now, json_path, minutes), text, previous))
+        print(f"wrote {json_path} ({minutes:.1f} min)", file=sys.stderr, flush=True)
     print(text)
-    print(f"wrote {json_path} ({minutes:.1f} min)", file=sys.stderr)
-    if args.out:
-        previous = args.out.read_text() if args.out.exists() else ""
-        args.out.write_text(page(header(lat, now, json_path, minutes), text, previous))
-        print(f"wrote {args.out}", file=sys.stderr)
     return 1 if failed else 0
 
 
