@@ -8,6 +8,7 @@ from typing import Any
 from ansible.errors import AnsibleFilterError
 from ansible_collections.crosscluster.link.plugins.module_utils._link_checks import (
     aws_checks,
+    aws_peering_checks,
     gcp_checks,
 )
 
@@ -16,13 +17,16 @@ name: link_checks
 short_description: The verify checks of one cluster's end of its links
 version_added: 0.2.0
 description:
-  - Takes the status one side reads (the result of M(crosscluster.link.aws_vpn_connection_info)
+  - Takes the status one side reads (the result of M(crosscluster.link.aws_vpn_connection_info),
+    M(crosscluster.link.aws_vpc_peering_info) with C(include_routes=true)
     or M(crosscluster.link.gcp_vpn_info)) and returns, for every link of the plan with this
     cluster on that side, one check per planned resource, with what the plan expects, what the
     status shows and whether they agree.
   - AWS - both VPN connections V(available); each planned tunnel present (matched by its inside
     CIDR) with the planned inside addresses and ASN, and C(UP). GCP - each planned tunnel
-    C(ESTABLISHED) and its BGP peer C(UP).
+    C(ESTABLISHED) and its BGP peer C(UP). AWS peering - each VPC peering connection of the
+    cluster V(active) and every route table of its C(route_table_ids) routing the other VPC's
+    planned ranges to it.
   - A failing check names its likely cause (C(cause)) - a tunnel that is down
     C(pre-shared key or proposal mismatch) (IKE fails), a BGP session down on an established
     tunnel C(ASN or inside address mismatch); or what else the status says (connection not
@@ -44,7 +48,7 @@ options:
     description: Which cloud's end.
     type: str
     required: true
-    choices: [aws, gcp]
+    choices: [aws, aws_peering, gcp]
 """
 
 EXAMPLES = r"""
@@ -63,7 +67,7 @@ _value:
   elements: dict
 """
 
-SIDES = {"aws": aws_checks, "gcp": gcp_checks}
+SIDES = {"aws": aws_checks, "aws_peering": aws_peering_checks, "gcp": gcp_checks}
 
 
 def link_checks(status: dict[str, Any], plan: dict[str, Any], cluster: str, side: str) -> list:

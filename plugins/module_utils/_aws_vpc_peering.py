@@ -250,3 +250,67 @@ def ensure(
         "before": before,
         "after": after,
     }
+
+
+def info(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """The connections of ``vpc_id`` (either end; with ``peer_vpc_id`` only those joining the
+    two) whose status is in ``states``, optionally by Name tag and ownership, sorted by ID.
+    A deleted connection stays visible for a while (VPC peering guide, "VPC peering
+    connection lifecycle": deleted "remains visible ... for 2 hours"), so routes left to it
+    can still be found by its ID."""
+    states = tuple(params.get("states") or LIVE)
+    found = call_all(
+        client,
+        "describe_vpc_peering_connections",
+        "VpcPeeringConnections",
+        Filters=[{"Name": "status-code", "Values": list(states)}],
+    )
+    ends = {params["vpc_id"], params.get("peer_vpc_id")} - {None}
+    connections = []
+    for pcx in found:
+        pair = {
+            (pcx.get("RequesterVpcInfo") or {}).get("VpcId"),
+            (pcx.get("AccepterVpcInfo") or {}).get("VpcId"),
+        }
+        view = describe(pcx)
+        if (
+            _code(pcx) in states
+            and ends <= pair
+            and (not params.get("name") or view["name"] == params["name"])
+            and (not params.get("managed_only") or view["managed"])
+        ):
+            connections.append(view)
+    connections.sort(key=lambda c: c["vpc_peering_connection_id"])
+    result: dict[str, Any] = {"changed": False, "vpc_peering_connections": connections}
+    if params.get("include_routes"):
+        tables = call_all(
+            client,
+            "describe_route_tables",
+            "RouteTables",
+            Filters=[{"Name": "vpc-id", "Values": [params["vpc_id"]]}],
+        )
+        tables = [t for t in tables if t.get("VpcId") == params["vpc_id"]]
+        result["route_table_ids"] = sorted(t["RouteTableId"] for t in tables)
+        for view in connections:
+            view["routes"] = routes_to(tables, view["vpc_peering_connection_id"])
+    return result
+
+
+def routes_to(tables: list[dict[str, Any]], pcx_id: str) -> list[dict[str, Any]]:
+    """The routes of the route tables whose target is the connection ``pcx_id`` (EC2 API
+    reference, "Route": State ``active`` or ``blackhole`` - a route to a connection that is
+    not active, or no longer is)."""
+    return sorted(
+        (
+            {
+                "route_table_id": table["RouteTableId"],
+                "destination": route.get("DestinationCidrBlock")
+                or route.get("DestinationIpv6CidrBlock"),
+                "state": route.get("State"),
+            }
+            for table in tables
+            for route in table.get("Routes") or []
+            if route.get("VpcPeeringConnectionId") == pcx_id
+        ),
+        key=lambda r: (r["route_table_id"], str(r["destination"])),
+    )

@@ -219,6 +219,60 @@ def peering_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -
     return checks
 
 
+def aws_peering_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any]) -> list[Check]:
+    """Each VPC peering connection of the cluster's VPC ``active``, and every route table
+    routing the other VPC's planned ranges to it (``active`` routes). ``status`` is the
+    result of aws_vpc_peering_info with include_routes; its ``route_table_ids`` are the
+    tables that must route (the VPC's, or aws_vpn_route_table_ids). A connection is active
+    only once accepted (VpcPeeringConnectionStateReason); a route to a connection that is
+    not active is a ``blackhole`` (EC2 API reference, "Route")."""
+    reported = {
+        c.get("name"): c
+        for c in status.get("vpc_peering_connections") or []
+        if c.get("status") not in GONE_STATES
+    }
+    tables = sorted(status.get("route_table_ids") or [])
+    checks = []
+    for link in plan.get("links", []):
+        side = (link.get("aws_peerings") or {}).get(cluster)
+        if side is None:
+            continue
+        mine = reported.get(side["name"], {})
+        state = mine.get("status", "missing")
+        label = f"AWS VPC peering {side['name']} ({side['vpc_id']} -> {side['peer_vpc_id']})"
+        if state == "missing":
+            starter = cluster if side["requester"] else side["remote_cluster"]
+            cause = f"connection not requested (by {starter}: is it linked?)"
+        elif state in ("initiating-request", "pending-acceptance"):
+            cause = (
+                f"not accepted in {side['peer_region'] if side['requester'] else side['region']}"
+            )
+        else:
+            cause = f"request {state}: {mine.get('status_message') or 'no message'}"
+        checks.append(check(link["id"], cluster, label, "active", state, cause))
+        routed = {
+            (r.get("route_table_id"), r.get("destination"))
+            for r in mine.get("routes") or []
+            if r.get("state") == "active"
+        }
+        missing = [
+            f"{table} {cidr}"
+            for table in tables
+            for cidr in side["route_cidrs"]
+            if (table, cidr) not in routed
+        ]
+        label = f"AWS routes to {side['name']} in {side['vpc_id']}"
+        expected = f"{', '.join(side['route_cidrs'])} in {len(tables)} route table(s)"
+        actual = "all" if tables and not missing else f"missing {', '.join(missing) or 'tables'}"
+        if state != "active":
+            cause = "a route to a connection that is not active is a blackhole"
+        else:
+            cause = "route removed or replaced outside this collection"
+        ok = bool(tables) and not missing
+        checks.append(check(link["id"], cluster, label, expected, actual, cause, ok))
+    return checks
+
+
 # ---------------------------------------------------------------------- learned routes
 
 

@@ -140,6 +140,7 @@ BLOCK_COUNT = 65536 // BLOCK_SIZE
 # (SINGLE_IP_INTERNALLY_REDUNDANT), two tunnels (Google Cloud "Create an HA VPN gateway to a
 # peer VPN gateway", one peer interface). An on-prem link uses the first two /30s of its block.
 TRANSPORTS = {
+    ("aws", "aws"): "aws_vpc_peering",
     ("aws", "gcp"): "aws_gcp_ha_vpn",
     ("aws", "onprem"): "aws_onprem_vpn",
     ("gcp", "gcp"): "gcp_vpc_peering",
@@ -148,9 +149,17 @@ TRANSPORTS = {
 # gcp <-> gcp: VPC Network Peering, one peering on each network ("Set up and manage VPC
 # Network Peering": it becomes ACTIVE once both sides exist). No tunnel, no BGP, no inside
 # block: subnet routes, secondary ranges (GKE pods and services) included, are exchanged.
-PEERING_TRANSPORTS = ("gcp_vpc_peering",)
+# aws <-> aws: one VPC peering connection, requested by the link's first cluster and accepted
+# in the second's Region (same or another: "inter-Region VPC peering"). No tunnel, no BGP:
+# each side routes the other VPC's node and pod ranges to the connection - a peering carries
+# only traffic for the peer VPC's CIDR blocks ("VPC peering limitations": no edge-to-edge
+# routing), so a range outside them (an EKS service range) is not routed.
+PEERING_TRANSPORTS = ("gcp_vpc_peering", "aws_vpc_peering")
 # VPC quotas, "Peering connections per network": 25 (VPC Network Peering, "Quotas and limits").
 GCP_PEERINGS_PER_NETWORK = 25
+# "Active VPC peering connections per VPC": 50 by default, adjustable to 125 (Amazon VPC
+# quotas, "VPC peering connections").
+AWS_PEERINGS_PER_VPC = 50
 ONPREM_TUNNELS_PER_LINK = 2
 # Ranges a gateway's public IPv4 cannot be in (IANA IPv4 special-purpose registry, RFC 6890).
 # The documentation ranges (RFC 5737) are accepted: examples and the lab use them.
@@ -947,33 +956,52 @@ def gateway_ip_conflicts(clusters: Mapping[str, Mapping[str, Any]]) -> list[str]
 def peering_errors(
     links: Iterable[tuple[str, str]], clusters: Mapping[str, Mapping[str, Any]]
 ) -> list[str]:
-    """The limits of VPC Network Peering the plan can see: a network is not peered with
-    itself, and holds at most GCP_PEERINGS_PER_NETWORK peerings. Peering is not transitive
-    (VPC Network Peering, "Specifications"): a full mesh peers every pair, a pairs topology
-    links only the pairs it names. Overlapping ranges are refused across every cluster already
-    (cidr_overlaps); a subnet of the network outside the plan can still overlap, which the API
-    reports when the peering is added."""
+    """The limits of a peering the plan can see: a network (GCP) or VPC (AWS) is not peered
+    with itself, and holds at most GCP_PEERINGS_PER_NETWORK / AWS_PEERINGS_PER_VPC
+    peerings. Peering is not transitive (VPC Network Peering, "Specifications"; VPC peering,
+    "VPC peering limitations"): a full mesh peers every pair, a pairs topology links only the
+    pairs it names. Overlapping ranges are refused across every cluster already
+    (cidr_overlaps); a subnet or CIDR block outside the plan can still overlap, which the API
+    reports when the peering is added (GCP) or requested (AWS: status ``failed``)."""
     errors = []
-    count: dict[tuple[Any, Any], list[str]] = {}
+    count: dict[tuple[Any, ...], list[str]] = {}
     for a, b in links:
         if not _peering((a, b), clusters):
             continue
         one, other = clusters[a], clusters[b]
-        if (one.get("project"), one.get("network")) == (other.get("project"), other.get("network")):
+        if one.get("provider") == "aws":
+            where = (one.get("region"), one.get("network"))
+            same = (other.get("region"), other.get("network")) == where
+            place = f"VPC {one.get('network')} in {one.get('region')}"
+        else:
+            where = (one.get("project"), one.get("network"))
+            same = (other.get("project"), other.get("network")) == where
+            place = f"network {one.get('network')} of project {one.get('project')}"
+        if same:
             errors.append(
                 f"link {link_id(a, b)}: cluster {_q(a)} and cluster {_q(b)} are on the same "
-                f"network {one.get('network')} of project {one.get('project')}, which reaches "
-                "itself without a link; leave this pair out (link_topology: pairs)"
+                f"{place}, which reaches itself without a link; leave this pair out "
+                "(link_topology: pairs)"
             )
             continue
         for end in (one, other):
-            count.setdefault((end.get("project"), end.get("network")), []).append(link_id(a, b))
-    for (project, network), ids in sorted(count.items(), key=str):
-        if len(ids) > GCP_PEERINGS_PER_NETWORK:
+            key = (end.get("provider"), end.get("region"), end.get("project"), end.get("network"))
+            count.setdefault(key, []).append(link_id(a, b))
+    for (provider, region, project, network), ids in sorted(count.items(), key=str):
+        limit = AWS_PEERINGS_PER_VPC if provider == "aws" else GCP_PEERINGS_PER_NETWORK
+        if len(ids) <= limit:
+            continue
+        if provider == "aws":
+            errors.append(
+                f"VPC {network} in {region}: {len(ids)} links need as many VPC peering "
+                f"connections, more than the {limit} active ones a VPC holds (Amazon VPC "
+                "quotas); link fewer clusters with it"
+            )
+        else:
             errors.append(
                 f"network {network} of project {project}: {len(ids)} links need as many VPC "
-                f"peerings, more than the {GCP_PEERINGS_PER_NETWORK} a network holds (VPC "
-                "quotas); link fewer clusters with it"
+                f"peerings, more than the {limit} a network holds (VPC quotas); link fewer "
+                "clusters with it"
             )
     return errors
 
@@ -1057,7 +1085,7 @@ _PLANNERS = {
 }
 
 
-def _peering_side(
+def _gcp_peering_side(
     lid: str, index: int, local: Mapping[str, Any], remote: Mapping[str, Any]
 ) -> dict[str, Any]:
     """One network's peering towards the other and the firewall rules (one per address
@@ -1073,17 +1101,47 @@ def _peering_side(
     }
 
 
+def _aws_peering_side(
+    lid: str, index: int, local: Mapping[str, Any], remote: Mapping[str, Any]
+) -> dict[str, Any]:
+    """One VPC's end of the link's VPC peering connection (named ``lid``, its Name tag): the
+    first cluster requests it (and accepts it in the peer's Region, one account), the second
+    only routes to it. ``route_cidrs``: the other VPC's node and pod ranges (IPv4 and IPv6),
+    what its route tables send to the connection; its security groups admit every range of
+    the other cluster (link_remote_cidrs)."""
+    return {
+        "name": lid,
+        "requester": index == 0,
+        "region": local["region"],
+        "vpc_id": local["network"],
+        "peer_region": remote["region"],
+        "peer_vpc_id": remote["network"],
+        "remote_cluster": remote["name"],
+        "route_cidrs": list(dict.fromkeys([*remote["node_cidrs"], *remote["pod_cidrs"]])),
+    }
+
+
+# transport -> the peering's key in a link and how one side is laid out
+_PEERING_SIDES = {
+    "gcp_vpc_peering": ("gcp_peerings", _gcp_peering_side),
+    "aws_vpc_peering": ("aws_peerings", _aws_peering_side),
+}
+
+
 def _peering_link(a: str, b: str, clusters: Mapping[str, Mapping[str, Any]]) -> dict:
-    """A link of a PEERING_TRANSPORTS transport: no tunnel; ``gcp_peerings`` by cluster."""
+    """A link of a PEERING_TRANSPORTS transport: no tunnel; ``gcp_peerings`` or
+    ``aws_peerings`` by cluster."""
     lid = link_id(a, b)
+    transport = str(transport_for((clusters[a]["provider"], clusters[b]["provider"])))
+    key, side = _PEERING_SIDES[transport]
     return {
         "id": lid,
         "clusters": [a, b],
-        "transport": transport_for((clusters[a]["provider"], clusters[b]["provider"])),
+        "transport": transport,
         "tunnels": [],
-        "gcp_peerings": {
-            a: _peering_side(lid, 0, clusters[a], clusters[b]),
-            b: _peering_side(lid, 1, clusters[b], clusters[a]),
+        key: {
+            a: side(lid, 0, clusters[a], clusters[b]),
+            b: side(lid, 1, clusters[b], clusters[a]),
         },
     }
 
@@ -1159,12 +1217,10 @@ def summarize(plan: Mapping[str, Any]) -> list[str]:
         )
     for link in plan["links"]:
         if link["transport"] in PEERING_TRANSPORTS:
+            key = _PEERING_SIDES[link["transport"]][0]
             lines.append(
                 f"link {link['id']} ({link['transport']}): "
-                + " <-> ".join(
-                    f"{name} (network {side['network']})"
-                    for name, side in link["gcp_peerings"].items()
-                )
+                + " <-> ".join(f"{name} ({_peering_end(side)})" for name, side in link[key].items())
             )
             continue
         first, second = _PLANNERS[link["transport"]][0]
@@ -1177,6 +1233,14 @@ def summarize(plan: Mapping[str, Any]) -> list[str]:
                 f"  tunnel {t['id']} {t['inside_cidr']}: {_side(first, t)} <-> {_side(second, t)}"
             )
     return lines
+
+
+def _peering_end(side: Mapping[str, Any]) -> str:
+    """One end of a peering for ``summarize``."""
+    if "vpc_id" in side:
+        role = "requester" if side["requester"] else "accepter"
+        return f"VPC {side['vpc_id']} in {side['region']}, {role}"
+    return f"network {side['network']}"
 
 
 def _side(provider: str, tunnel: Mapping[str, Any]) -> str:

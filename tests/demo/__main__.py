@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import subprocess
 import sys
@@ -61,19 +62,27 @@ ONPREM_CLUSTER = {
 }
 
 
-def seed_aws(endpoint: dict[str, Any], env: dict[str, str], pod_cidrs: list[str]) -> str:
-    """The EKS cluster's VPC, subnet, route table and cluster security group; ``pod_cidrs``
-    are associated with the VPC as secondary CIDR blocks, as the VPC CNI's custom networking
-    has them (the VGW advertises only the VPC's blocks: link_clusters checks it first)."""
+def seed_aws(
+    endpoint: dict[str, Any],
+    env: dict[str, str],
+    pod_cidrs: list[str],
+    region: str | None = None,
+    node_cidr: str = AWS_CLUSTER["cluster_node_cidrs"][0],
+) -> str:
+    """The EKS cluster's VPC (``node_cidr``, in ``region``, the endpoint's by default), a
+    subnet (its first /20), route table and cluster security group; ``pod_cidrs`` are
+    associated with the VPC as secondary CIDR blocks, as the VPC CNI's custom networking has
+    them (the VGW advertises only the VPC's blocks: link_clusters checks it first)."""
     ec2 = boto3.client(
         "ec2",
         endpoint_url=endpoint["endpoint_url"],
-        region_name=endpoint["region"],
+        region_name=region or endpoint["region"],
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
     )
-    vpc_id = ec2.create_vpc(CidrBlock=AWS_CLUSTER["cluster_node_cidrs"][0])["Vpc"]["VpcId"]
-    ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.10.0.0/20")
+    vpc_id = ec2.create_vpc(CidrBlock=node_cidr)["Vpc"]["VpcId"]
+    subnet = next(ipaddress.ip_network(node_cidr).subnets(new_prefix=20))
+    ec2.create_subnet(VpcId=vpc_id, CidrBlock=str(subnet))
     for cidr in pod_cidrs:
         ec2.associate_vpc_cidr_block(VpcId=vpc_id, CidrBlock=cidr)
     ec2.create_security_group(

@@ -107,18 +107,7 @@ class Mesh:
         self.linked: dict[str, Any] = {}
 
     def playbook(self, name: str, *extra: str) -> subprocess.CompletedProcess[str]:
-        env = {
-            **os.environ,
-            **self.emulators.env,
-            "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build"),
-            "ANSIBLE_FORCE_COLOR": "0",
-            "ANSIBLE_NOCOWS": "1",
-            "ANSIBLE_PIPELINING": "1",
-        }
-        command = [str(ANSIBLE_PLAYBOOK), "-i", str(self.inventory), name, *extra]
-        return subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=1200, check=False
-        )
+        return run_playbook(self.emulators, self.inventory, name, *extra)
 
     def gcp(self, path: str) -> dict[str, Any]:
         response = requests.get(f"{self.gcp_base}/{path}", headers=self.gcp_headers, timeout=30)
@@ -156,6 +145,24 @@ class Mesh:
             {t["Key"]: t["Value"] for t in c.get("Tags", [])}.get("Name", "") for c in live
         )
         return snap
+
+
+def run_playbook(
+    emulators: EmulatorRun, inventory: Path, name: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """One collection playbook against the emulators, from the checkout's collection."""
+    env = {
+        **os.environ,
+        **emulators.env,
+        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build"),
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_NOCOWS": "1",
+        "ANSIBLE_PIPELINING": "1",
+    }
+    command = [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), name, *extra]
+    return subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=1200, check=False
+    )
 
 
 def recap(result: subprocess.CompletedProcess[str]) -> dict[str, tuple[int, int]]:

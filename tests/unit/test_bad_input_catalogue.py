@@ -163,7 +163,7 @@ CATALOGUE: list[Case] = [
         (
             "link gcp-euw1--onprem-lab",
             "(onprem) <-> cluster 'onprem-lab' (onprem) is not supported yet",
-            "supported: aws <-> gcp, aws <-> onprem, gcp <-> gcp, gcp <-> onprem",
+            "supported: aws <-> aws, aws <-> gcp, aws <-> onprem, gcp <-> gcp, gcp <-> onprem",
         ),
     ),
     Case("inventory", inv(link_pairs=[[AWS, "gcp-euw9"]]), ("names unknown cluster(s) 'gcp-euw9'", "known clusters: aws-euw1, gcp-euw1, onprem-lab")),

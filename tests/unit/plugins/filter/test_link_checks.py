@@ -371,3 +371,95 @@ def test_a_peering_not_active_names_why(peerings: list, state: str, cause: str) 
     assert checks[0]["actual"] == state and checks[0]["cause"] == cause
     assert not checks[1]["ok"]
     assert checks[1]["cause"] == "no routes while the peering is not active"
+
+
+# ---------------------------------------------------------------------------- aws <-> aws
+
+
+def aws_peering_plan() -> dict:
+    side = {
+        "name": "aws1--aws2",
+        "requester": True,
+        "region": "eu-west-1",
+        "vpc_id": "vpc-1",
+        "peer_region": "us-east-1",
+        "peer_vpc_id": "vpc-2",
+        "remote_cluster": "aws2",
+        "route_cidrs": ["10.50.0.0/16", "10.51.0.0/16"],
+    }
+    return {
+        "clusters": {},
+        "links": [
+            {
+                "id": "aws1--aws2",
+                "clusters": ["aws1", "aws2"],
+                "transport": "aws_vpc_peering",
+                "tunnels": [],
+                "aws_peerings": {"aws1": side},
+            }
+        ],
+    }
+
+
+def pcx_status(status: str = "active", routes: list | None = None, tables=("rtb-1", "rtb-2")):
+    if routes is None:
+        routes = [(t, c, "active") for t in tables for c in ("10.50.0.0/16", "10.51.0.0/16")]
+    return {
+        "route_table_ids": list(tables),
+        "vpc_peering_connections": [
+            {
+                "name": "aws1--aws2",
+                "status": status,
+                "status_message": "Overlapping CIDR range" if status == "failed" else "",
+                "routes": [
+                    {"route_table_id": t, "destination": c, "state": s} for t, c, s in routes
+                ],
+            }
+        ],
+    }
+
+
+def test_an_active_peering_routed_in_every_table_passes() -> None:
+    checks = link_checks(pcx_status(), aws_peering_plan(), "aws1", "aws_peering")
+    assert [(c["name"], c["ok"]) for c in checks] == [
+        ("AWS VPC peering aws1--aws2 (vpc-1 -> vpc-2)", True),
+        ("AWS routes to aws1--aws2 in vpc-1", True),
+    ]
+    assert checks[1]["expected"] == "10.50.0.0/16, 10.51.0.0/16 in 2 route table(s)"
+    assert link_checks(pcx_status(), aws_peering_plan(), "aws2", "aws_peering") == []
+
+
+@pytest.mark.parametrize(
+    ("status", "routes", "failing", "cause"),
+    [
+        (
+            "active",
+            [("rtb-1", "10.50.0.0/16", "active"), ("rtb-2", "10.51.0.0/16", "active")],
+            "missing rtb-1 10.51.0.0/16, rtb-2 10.50.0.0/16",
+            "route removed or replaced outside this collection",
+        ),
+        (
+            "pending-acceptance",
+            None,
+            "pending-acceptance",
+            "not accepted in us-east-1",
+        ),
+        ("failed", [], "failed", "request failed: Overlapping CIDR range"),
+    ],
+)
+def test_a_peering_not_active_or_not_routed_names_why(status, routes, failing, cause) -> None:
+    checks = link_checks(pcx_status(status, routes), aws_peering_plan(), "aws1", "aws_peering")
+    bad = [c for c in checks if not c["ok"]]
+    assert bad[0]["actual"] == failing and bad[0]["cause"] == cause
+
+
+def test_a_blackhole_route_is_not_a_route_and_a_missing_connection_names_the_requester() -> None:
+    routes = [("rtb-1", c, "blackhole") for c in ("10.50.0.0/16", "10.51.0.0/16")]
+    checks = link_checks(
+        pcx_status(routes=routes, tables=("rtb-1",)), aws_peering_plan(), "aws1", "aws_peering"
+    )
+    assert checks[1]["actual"] == "missing rtb-1 10.50.0.0/16, rtb-1 10.51.0.0/16"
+    empty = {"route_table_ids": ["rtb-1"], "vpc_peering_connections": []}
+    missing = link_checks(empty, aws_peering_plan(), "aws1", "aws_peering")
+    assert missing[0]["actual"] == "missing"
+    assert missing[0]["cause"] == "connection not requested (by aws1: is it linked?)"

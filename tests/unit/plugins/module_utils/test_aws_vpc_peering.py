@@ -151,3 +151,62 @@ def test_absent_deletes_only_its_own_once(world) -> None:
 )
 def test_bad_input_names_the_option(over: dict[str, Any], message: str) -> None:
     assert any(message in e for e in pcx.validate(params(**over)))
+
+
+def info_params(**over: Any) -> dict[str, Any]:
+    p = {"vpc_id": B, "peer_vpc_id": None, "name": None, "managed_only": False, "states": None}
+    p.update(over)
+    return p
+
+
+def test_info_lists_the_connections_of_either_end_by_name_and_state(world) -> None:
+    client, _sent = world
+    pcx.ensure(client, params(), False, sleep=lambda s: None)
+    pcx.ensure(client, params(name="theirs", peer_vpc_id="vpc-0c0c0c0c"), False, lambda s: None)
+    # B is the accepter of the first connection and no end of the second
+    (found,) = pcx.info(client, info_params(), False)["vpc_peering_connections"]
+    assert (found["name"], found["status"], found["managed"]) == ("xcl-a--b", "active", True)
+    assert len(pcx.info(client, info_params(vpc_id=A), False)["vpc_peering_connections"]) == 2
+    assert pcx.info(client, info_params(vpc_id=A, name="nope"), False) == {
+        "changed": False,
+        "vpc_peering_connections": [],
+    }
+    pcx.ensure(client, params(state="absent"), False)
+    assert pcx.info(client, info_params(), False)["vpc_peering_connections"] == []
+    gone = pcx.info(client, info_params(states=["deleted"]), False)["vpc_peering_connections"]
+    assert [c["status"] for c in gone] == ["deleted"]
+
+
+def test_routes_to_a_connection_are_read_from_every_route_table() -> None:
+    tables = [
+        {
+            "RouteTableId": "rtb-1",
+            "Routes": [
+                {
+                    "DestinationCidrBlock": "10.50.0.0/16",
+                    "VpcPeeringConnectionId": "pcx-1",
+                    "State": "active",
+                },
+                {
+                    "DestinationCidrBlock": "10.60.0.0/16",
+                    "VpcPeeringConnectionId": "pcx-2",
+                    "State": "active",
+                },
+                {"DestinationCidrBlock": "10.10.0.0/16", "GatewayId": "local", "State": "active"},
+            ],
+        },
+        {
+            "RouteTableId": "rtb-2",
+            "Routes": [
+                {
+                    "DestinationIpv6CidrBlock": "fd00::/56",
+                    "VpcPeeringConnectionId": "pcx-1",
+                    "State": "blackhole",
+                },
+            ],
+        },
+    ]
+    assert pcx.routes_to(tables, "pcx-1") == [
+        {"route_table_id": "rtb-1", "destination": "10.50.0.0/16", "state": "active"},
+        {"route_table_id": "rtb-2", "destination": "fd00::/56", "state": "blackhole"},
+    ]

@@ -483,31 +483,10 @@ def test_empty_inventory() -> None:
     assert errors_of({}) == ["no clusters: the inventory group 'clusters' is empty"]
 
 
-@pytest.mark.parametrize(
-    ("specs", "expected"),
-    [
-        (
-            {
-                "aws1": aws(),
-                "aws2": aws(
-                    cluster_dns_zone="aws2.local",
-                    cluster_node_cidrs=["10.50.0.0/16"],
-                    cluster_pod_cidrs=["10.51.0.0/16"],
-                    cluster_service_cidrs=["10.52.0.0/16"],
-                    cluster_asn=64513,
-                ),
-            },
-            "link aws1--aws2: cluster 'aws1' (aws) <-> cluster 'aws2' (aws) is not supported yet",
-        ),
-        (
-            {"dc1": onprem(), "dc2": DC2},
-            "link dc1--dc2: cluster 'dc1' (onprem) <-> cluster 'dc2' (onprem) is not supported yet",
-        ),
-    ],
-)
-def test_unsupported_pairs(specs, expected: str) -> None:
-    assert errors_of(specs) == [
-        expected + "; supported: aws <-> gcp, aws <-> onprem, gcp <-> gcp, gcp <-> onprem"
+def test_unsupported_pairs() -> None:
+    assert errors_of({"dc1": onprem(), "dc2": DC2}) == [
+        "link dc1--dc2: cluster 'dc1' (onprem) <-> cluster 'dc2' (onprem) is not supported yet"
+        "; supported: aws <-> aws, aws <-> gcp, aws <-> onprem, gcp <-> gcp, gcp <-> onprem"
     ]
 
 
@@ -901,3 +880,94 @@ def test_peering_names_are_rfc1035_labels_for_the_longest_cluster_names() -> Non
     label = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
     assert [n for n in names if not label.match(n)] == []
     assert max(len(n) for n in names) == len(f"xcl-{a}--{b}-0-in4") == 60
+
+
+# ---------------------------------------------------------------------------- aws <-> aws
+
+
+def aws2(**over: Any) -> dict[str, Any]:
+    spec = {
+        "cluster_region": "us-east-1",
+        "cluster_network": "vpc-0f1e2d3c4b5a69788",
+        "cluster_dns_zone": "aws2.local",
+        "cluster_node_cidrs": ["10.50.0.0/16"],
+        "cluster_pod_cidrs": ["10.51.0.0/16", "fd00:51::/56"],
+        "cluster_service_cidrs": ["10.52.0.0/16"],
+        "cluster_asn": 64513,
+    }
+    return aws(**{**spec, **over})
+
+
+def test_aws_pair_is_one_vpc_peering_requested_by_the_first_cluster() -> None:
+    plan, errors, _warnings = build_plan({"aws1": aws(), "aws2": aws2(), "gcp1": gcp(1)})
+    assert errors == []
+    links = {link["id"]: link for link in plan["links"]}
+    peering = links["aws1--aws2"]
+    assert peering["transport"] == "aws_vpc_peering" and peering["tunnels"] == []
+    assert "aws_cluster" not in peering and "aws_connections" not in peering
+    assert peering["aws_peerings"] == {
+        "aws1": {
+            "name": "aws1--aws2",
+            "requester": True,
+            "region": "eu-west-1",
+            "vpc_id": "vpc-0a1b2c3d4e5f60718",
+            "peer_region": "us-east-1",
+            "peer_vpc_id": "vpc-0f1e2d3c4b5a69788",
+            "remote_cluster": "aws2",
+            # the other VPC's node and pod ranges; its service range is not in its VPC
+            "route_cidrs": ["10.50.0.0/16", "10.51.0.0/16", "fd00:51::/56"],
+        },
+        "aws2": {
+            "name": "aws1--aws2",
+            "requester": False,
+            "region": "us-east-1",
+            "vpc_id": "vpc-0f1e2d3c4b5a69788",
+            "peer_region": "eu-west-1",
+            "peer_vpc_id": "vpc-0a1b2c3d4e5f60718",
+            "remote_cluster": "aws1",
+            "route_cidrs": ["10.10.0.0/16", "10.11.0.0/16"],
+        },
+    }
+    assert [links[i]["transport"] for i in ("aws1--gcp1", "aws2--gcp1")] == [
+        "aws_gcp_ha_vpn",
+        "aws_gcp_ha_vpn",
+    ]
+    assert (
+        "link aws1--aws2 (aws_vpc_peering): aws1 (VPC vpc-0a1b2c3d4e5f60718 in eu-west-1, "
+        "requester) <-> aws2 (VPC vpc-0f1e2d3c4b5a69788 in us-east-1, accepter)"
+    ) in summarize(plan)
+
+
+def test_aws_peering_takes_no_tunnel_block_and_allows_equal_asns() -> None:
+    plan, errors, _warnings = build_plan({"aws1": aws(), "aws2": aws2(cluster_asn=64512)})
+    assert errors == [] and plan["links"][0]["tunnels"] == []
+
+
+def test_two_clusters_in_one_vpc_are_not_peered() -> None:
+    specs = {"aws1": aws(), "aws2": aws2(cluster_region="eu-west-1")}
+    specs["aws2"]["cluster_network"] = specs["aws1"]["cluster_network"]
+    assert errors_of(specs) == [
+        "link aws1--aws2: cluster 'aws1' and cluster 'aws2' are on the same VPC "
+        "vpc-0a1b2c3d4e5f60718 in eu-west-1, which reaches itself without a link; leave this "
+        "pair out (link_topology: pairs)"
+    ]
+
+
+def test_one_vpc_holds_at_most_50_peering_connections() -> None:
+    # 52 AWS clusters in VPCs of their own, one of them linked with all others: 51 peerings.
+    specs = {"hub": aws()}
+    for n in range(51):
+        specs[f"s{n}"] = aws(
+            cluster_network=f"vpc-{n:017x}",
+            cluster_node_cidrs=[f"10.{100 + n}.0.0/20"],
+            cluster_pod_cidrs=[f"10.{100 + n}.16.0/20"],
+            cluster_service_cidrs=[f"10.{100 + n}.32.0/20"],
+            cluster_dns_zone=f"s{n}.local",
+        )
+    pairs = [["hub", f"s{n}"] for n in range(51)]
+    assert errors_of(specs, "pairs", pairs) == [
+        "VPC vpc-0a1b2c3d4e5f60718 in eu-west-1: 51 links need as many VPC peering connections, "
+        "more than the 50 active ones a VPC holds (Amazon VPC quotas); link fewer clusters "
+        "with it"
+    ]
+    assert errors_of(specs, "pairs", pairs[:50]) == []

@@ -1,0 +1,274 @@
+"""End to end: a 4-cluster mixed mesh - 2 AWS clusters in two regions, 1 GCP, 1 on-prem - on
+the cloud emulators, every pair linked in one run by the transport of its providers:
+
+- aws-euw1 <-> aws-use1: one VPC peering connection (inter-Region, requested by aws-euw1,
+  accepted in us-east-1), each VPC routing the other's node and pod ranges to it;
+- each AWS cluster <-> gke-a: HA VPN <-> Site-to-Site VPN (4 tunnels, BGP);
+- each AWS cluster and gke-a <-> dc1: VPN to the on-prem gateway, whose strongSwan and FRR
+  files the onprem_vpn role renders under a directory of the test (nothing of this machine is
+  configured).
+
+The cycle, in file order (one emulator world): check mode before anything exists (no
+mutating request) -> link (verify passes: the peering active and routed on both sides, every
+tunnel and session of the VPN links) -> link again (``changed=0``, no mutating request) ->
+check mode on the linked mesh (no mutating request) -> unlink (the seeded state exactly, in
+both regions, the on-prem files gone) -> unlink again (``changed=0``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+import yaml
+
+from tests.conftest import EmulatorRun
+from tests.demo.__main__ import AWS_CLUSTER, ONPREM_CLUSTER, seed_aws, seed_gcp
+from tests.integration.test_link_mesh import recap, run_playbook
+
+EUW1, USE1, GKE, DC1 = "aws-euw1", "aws-use1", "gke-a", "dc1"
+SECOND_REGION = "us-east-1"
+# Each AWS cluster: region (None: the emulator's), VPC block (nodes), pods (a secondary
+# block), services, Amazon-side ASN.
+AWS_CLUSTERS = {
+    EUW1: (None, "10.10.0.0/16", "10.32.0.0/16", "10.100.0.0/16", 64512),
+    USE1: (SECOND_REGION, "10.12.0.0/16", "10.33.0.0/16", "10.101.0.0/16", 64513),
+}
+GCP_NETWORK, GCP_RANGES = "mesh4-a", ("10.20.0.0/20", "10.48.0.0/14", "10.104.0.0/20")
+ONPREM_RANGES = ("192.168.50.0/24", "192.168.64.0/18", "192.168.128.0/20")
+PEERING = f"{EUW1}--{USE1}"
+
+
+class Mesh4:
+    def __init__(self, emulators: EmulatorRun, tmp: Path) -> None:
+        self.emulators = emulators
+        env, endpoints = emulators.env, emulators.endpoints
+        self.region = endpoints["aws"]["region"]
+        self.ec2 = {
+            region: boto3.client(
+                "ec2",
+                endpoint_url=endpoints["aws"]["endpoint_url"],
+                region_name=region,
+                aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            )
+            for region in (self.region, SECOND_REGION)
+        }
+        gcp = endpoints["gcp"]
+        seed_gcp(gcp, env, GCP_RANGES[1], GCP_RANGES[2], GCP_NETWORK, GCP_RANGES[0])
+        self.gcp_base = f"{gcp['api_endpoint']}/compute/v1/projects/{gcp['project']}"
+        self.gcp_headers = {"Authorization": f"Bearer {env['GCP_ACCESS_TOKEN']}"}
+        self.gcp_region = gcp["region"]
+        self.onprem_root = tmp / "onprem-gateway"
+        self.vpcs: dict[str, str] = {}
+        hosts: dict[str, Any] = {}
+        for name, (region, nodes, pods, services, asn) in AWS_CLUSTERS.items():
+            self.vpcs[name] = seed_aws(endpoints["aws"], env, [pods], region, nodes)
+            hosts[name] = {
+                **AWS_CLUSTER,
+                "cluster_region": region or self.region,
+                "cluster_network": self.vpcs[name],
+                "cluster_node_cidrs": [nodes],
+                "cluster_pod_cidrs": [pods],
+                "cluster_service_cidrs": [services],
+                "cluster_asn": asn,
+                "cluster_dns_zone": f"{name}.local",
+                "aws_vpn_eks_cluster_name": "demo",
+            }
+        hosts[GKE] = {
+            "cluster_provider": "gcp",
+            "cluster_region": gcp["region"],
+            "cluster_project": gcp["project"],
+            "cluster_network": GCP_NETWORK,
+            "cluster_node_cidrs": [GCP_RANGES[0]],
+            "cluster_pod_cidrs": [GCP_RANGES[1]],
+            "cluster_service_cidrs": [GCP_RANGES[2]],
+            "cluster_asn": 65010,
+            "cluster_dns_zone": f"{GKE}.local",
+        }
+        hosts[DC1] = {
+            **ONPREM_CLUSTER,
+            "cluster_node_cidrs": [ONPREM_RANGES[0]],
+            "cluster_pod_cidrs": [ONPREM_RANGES[1]],
+            "cluster_service_cidrs": [ONPREM_RANGES[2]],
+            "cluster_dns_zone": f"{DC1}.local",
+            "onprem_vpn_root": str(self.onprem_root),
+            "onprem_vpn_manage_packages": False,
+            "onprem_vpn_manage_services": False,
+        }
+        self.inventory = tmp / "mesh4.yml"
+        self.plan_file = tmp / "plan.json"
+        clusters = {
+            "vars": {
+                "ansible_connection": "local",
+                "link_psk_secret": "mesh4-secret-not-for-production",
+                "link_dns": False,
+                "link_verify_delay": 1,
+                # No route crosses between the two emulators (each knows its own side): the
+                # BGP route checks need the lab. A peering's routes are one emulator's own.
+                "link_verify_routes": False,
+                "link_plan_file": str(self.plan_file),
+            },
+            "hosts": hosts,
+        }
+        inventory = {"all": {"children": {"clusters": clusters}}}
+        self.inventory.write_text(yaml.safe_dump(inventory, sort_keys=False))
+        self.seeded = self.snapshot()
+        self.linked: dict[str, Any] = {}
+
+    def playbook(self, name: str, *extra: str) -> Any:
+        return run_playbook(self.emulators, self.inventory, name, *extra)
+
+    def gcp_names(self, path: str) -> list[str]:
+        response = requests.get(f"{self.gcp_base}/{path}", headers=self.gcp_headers, timeout=30)
+        response.raise_for_status()
+        return sorted(item["name"] for item in response.json().get("items", []))
+
+    def aws_snapshot(self, region: str) -> dict[str, Any]:
+        """What the collection may create in one region, read through the EC2 API."""
+        ec2 = self.ec2[region]
+
+        def named(items: list[dict[str, Any]], gone: tuple[str, ...], state: str = "State") -> list:
+            return sorted(
+                {t["Key"]: t["Value"] for t in i.get("Tags", [])}.get("Name", "?")
+                for i in items
+                if (i[state]["Code"] if isinstance(i[state], dict) else i[state]) not in gone
+            )
+
+        gone = ("deleted", "deleting")
+        tables = ec2.describe_route_tables()["RouteTables"]
+        return {
+            "vpn connections": named(ec2.describe_vpn_connections()["VpnConnections"], gone),
+            "customer gateways": named(ec2.describe_customer_gateways()["CustomerGateways"], gone),
+            "vpn gateways": named(ec2.describe_vpn_gateways()["VpnGateways"], gone),
+            "peerings": sorted(
+                f"{name} {status}"
+                for p in ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
+                for name, status in [
+                    (
+                        {t["Key"]: t["Value"] for t in p.get("Tags", [])}.get("Name", "?"),
+                        p["Status"]["Code"],
+                    )
+                ]
+                if status not in gone
+            ),
+            "routes": sorted(
+                f"{t['RouteTableId']} {r.get('DestinationCidrBlock')} -> "
+                f"{r.get('VpcPeeringConnectionId') or r.get('GatewayId')}"
+                for t in tables
+                for r in t.get("Routes", [])
+            ),
+            "propagation": sorted(
+                f"{t['RouteTableId']} {p['GatewayId']}"
+                for t in tables
+                for p in t.get("PropagatingVgws", [])
+            ),
+            "security group rules": sorted(
+                f"{g['GroupId']} {r.get('CidrIpv4')}"
+                for g in ec2.describe_security_groups()["SecurityGroups"]
+                for r in ec2.describe_security_group_rules(
+                    Filters=[{"Name": "group-id", "Values": [g["GroupId"]]}]
+                )["SecurityGroupRules"]
+                if not r.get("IsEgress")
+            ),
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        region = f"regions/{self.gcp_region}"
+        snap: dict[str, Any] = {
+            path: self.gcp_names(path)
+            for path in (
+                "global/firewalls",
+                "global/externalVpnGateways",
+                f"{region}/vpnGateways",
+                f"{region}/routers",
+                f"{region}/vpnTunnels",
+            )
+        }
+        for aws_region in self.ec2:
+            snap[f"aws {aws_region}"] = self.aws_snapshot(aws_region)
+        snap["on-prem files"] = sorted(
+            str(p.relative_to(self.onprem_root)) for p in self.onprem_root.rglob("*") if p.is_file()
+        )
+        return snap
+
+
+def assert_ok(result: Any) -> None:
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-3000:]
+    assert set(recap(result)) == {EUW1, USE1, GKE, DC1}, result.stdout[-2000:]
+
+
+def unchanged(result: Any) -> dict[str, tuple[int, int]]:
+    return {host: counts for host, counts in recap(result).items() if counts != (0, 0)}
+
+
+@pytest.fixture(scope="module")
+def mesh(cloud_emulators: EmulatorRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh4]:
+    yield Mesh4(cloud_emulators, tmp_path_factory.mktemp("mesh4"))
+
+
+def test_check_mode_before_the_first_run_makes_no_mutating_request(mesh: Mesh4) -> None:
+    mark = mesh.emulators.mark()
+    assert_ok(mesh.playbook("crosscluster.link.link_clusters", "--check"))
+    assert mesh.emulators.mutations_since(mark) == []
+    assert mesh.snapshot() == mesh.seeded
+
+
+def test_link_builds_every_pair_by_its_transport(mesh: Mesh4) -> None:
+    result = mesh.playbook("crosscluster.link.link_clusters")
+    assert_ok(result)
+    plan = json.loads(mesh.plan_file.read_text())
+    assert {link["id"]: link["transport"] for link in plan["links"]} == {
+        PEERING: "aws_vpc_peering",
+        f"{EUW1}--{GKE}": "aws_gcp_ha_vpn",
+        f"{USE1}--{GKE}": "aws_gcp_ha_vpn",
+        f"{EUW1}--{DC1}": "aws_onprem_vpn",
+        f"{USE1}--{DC1}": "aws_onprem_vpn",
+        f"{DC1}--{GKE}": "gcp_onprem_ha_vpn",
+    }
+    # verify_link (the last plays) passed: its checks include both ends of the peering.
+    assert "checks passed over 6 link(s)" in result.stdout
+    snap = mesh.snapshot()
+    euw1, use1 = snap[f"aws {mesh.region}"], snap[f"aws {SECOND_REGION}"]
+    # One inter-Region connection, visible (and active) in both Regions.
+    assert euw1["peerings"] == use1["peerings"] == [f"{PEERING} active"]
+    for routes, other in ((euw1["routes"], USE1), (use1["routes"], EUW1)):
+        _region, nodes, pods, _services, _asn = AWS_CLUSTERS[other]
+        to_peering = sorted(r.split(" ", 1)[1] for r in routes if "-> pcx-" in r)
+        assert [r.split(" -> ")[0] for r in to_peering] == [nodes, pods]
+    # Each AWS cluster: a VGW for its VPN links, 2 + 1 connections (GCP, on-prem).
+    assert euw1["vpn gateways"] == [f"{EUW1}-vgw"] and use1["vpn gateways"] == [f"{USE1}-vgw"]
+    assert len(euw1["vpn connections"]) == len(use1["vpn connections"]) == 3
+    assert len(snap[f"regions/{mesh.gcp_region}/vpnTunnels"]) == 4 + 4 + 2
+    assert snap["on-prem files"] != []
+    mesh.linked = snap
+
+
+def test_link_again_changes_nothing(mesh: Mesh4) -> None:
+    mark = mesh.emulators.mark()
+    result = mesh.playbook("crosscluster.link.link_clusters")
+    assert_ok(result)
+    assert unchanged(result) == {}
+    assert mesh.emulators.mutations_since(mark) == []
+    assert mesh.snapshot() == mesh.linked
+
+
+def test_check_mode_on_the_linked_mesh_changes_nothing(mesh: Mesh4) -> None:
+    mark = mesh.emulators.mark()
+    result = mesh.playbook("crosscluster.link.link_clusters", "--check")
+    assert_ok(result)
+    assert unchanged(result) == {}
+    assert mesh.emulators.mutations_since(mark) == []
+
+
+def test_unlink_gives_back_the_seeded_state(mesh: Mesh4) -> None:
+    assert_ok(mesh.playbook("crosscluster.link.unlink_clusters"))
+    assert mesh.snapshot() == mesh.seeded
+    again = mesh.playbook("crosscluster.link.unlink_clusters")
+    assert_ok(again)
+    assert unchanged(again) == {}
