@@ -93,7 +93,8 @@ def run_playbook(
     start = time.time()
     done, wall = ansible(label, state, inventory_path, playbook, env, *extra)
     if done.returncode != 0:
-        raise BenchError(f"{label}: {failure(done)} (output in {state}/bench-{label}.json)")
+        print(f"  {label} failed: output in {state}/bench-{label}.json", file=sys.stderr)
+        raise BenchError(f"{label}: {failure(done)}")
     plays, tasks = report.spans(json.loads(done.stdout))
     entries = read_log(state)[before:]
     print(f"  {label}: {wall:.1f} s, {len(entries)} calls", file=sys.stderr, flush=True)

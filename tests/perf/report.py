@@ -324,6 +324,8 @@ def first_failure(result: dict[str, Any]) -> str | None:
         for task in play.get("tasks", []):
             for host, outcome in sorted(task.get("hosts", {}).items()):
                 if outcome.get("failed"):
-                    message = str(outcome.get("msg", "")).strip()
+                    # A loop's own msg is "One or more items failed": the first item's says why.
+                    items = [r for r in outcome.get("results", []) if r.get("failed")]
+                    message = str((items[0] if items else outcome).get("msg", "")).strip()
                     return f"{host}: {task['task']['name']}: {message}"
     return None

@@ -189,6 +189,18 @@ def test_first_failure_names_host_task_and_message() -> None:
     bad = {"task": {"name": "Plan"}, "hosts": {"b": {"failed": True, "msg": " refused\n"}}}
     assert report.first_failure({"plays": [{"tasks": [ok]}]}) is None
     assert report.first_failure({"plays": [{"tasks": [ok, bad]}]}) == "b: Plan: refused"
+    items = {
+        "failed": True,
+        "msg": "One or more items failed",
+        "results": [
+            {"failed": False, "msg": "fine"},
+            {"failed": True, "msg": "The customer gateway is in use."},
+        ],
+    }
+    loop = {"task": {"name": "Delete"}, "hosts": {"a": items}}
+    assert report.first_failure({"plays": [{"tasks": [loop]}]}) == (
+        "a: Delete: The customer gateway is in use."
+    )
 
 
 def test_milestones_from_the_start_of_the_run() -> None:
