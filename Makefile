@@ -140,11 +140,14 @@ lab-packages:
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y$$missing; \
 	else echo "lab: packages present ($(LAB_PACKAGES))"; fi
 
-# Figures for the link workflow on the emulated clouds with injected waits (not a test:
-# nothing is asserted). Writes docs/benchmarks.md; see that page for how to read it.
+# Figures for the link workflow on the emulated clouds with the real clouds' waits, scaled
+# (not a test: nothing is asserted, the targets are reported). Writes docs/benchmarks.md and
+# docs/benchmarks/<date>.json; see that page for how to read it. The mesh with DNS runs real
+# control planes (components). BENCH_ARGS, e.g. "--sizes 2 --dns-sizes '' --scale 0.05".
+BENCH_ARGS ?=
 .PHONY: bench
-bench: setup
-	$(BIN)/python -m tests.bench --state-dir $(CURDIR)/.state/bench --out docs/benchmarks.md
+bench: setup components
+	$(BIN)/python -m tests.perf --state-dir $(CURDIR)/.state/bench --out docs/benchmarks.md $(BENCH_ARGS)
 
 build: setup
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)

@@ -106,6 +106,7 @@ def _specs(
     gcp_operation_seconds: float | None,
     kube_clusters: list[dict[str, str]],
     aws_lifecycle: dict[str, Any] | None = None,
+    gcp_operation_seconds_by_kind: dict[str, float] | None = None,
 ) -> list[_Spec]:
     common = ["--state-dir", str(state_dir)] + (["--faults", str(faults)] if faults else [])
     specs: list[_Spec] = []
@@ -138,6 +139,8 @@ def _specs(
         extra = []
         if gcp_operation_seconds is not None:
             extra = ["--operation-seconds", str(gcp_operation_seconds)]
+        if gcp_operation_seconds_by_kind:
+            extra += ["--operation-seconds-by-kind", json.dumps(gcp_operation_seconds_by_kind)]
         specs.append(
             _Spec(
                 "gcp",
@@ -313,13 +316,16 @@ def up(
     aws_shuffle_tunnel_options: int | None = None,
     aws_notfound_seconds: float = 0.0,
     gcp_operation_seconds: float | None = None,
+    gcp_operation_seconds_by_kind: dict[str, float] | None = None,
     kube_clusters: str | os.PathLike[str] | None = None,
     timeout: float = START_TIMEOUT,
 ) -> Endpoints:
     """Start the emulators (all, or those named in ``only``) and return endpoints.json.
 
     ``aws_*`` are the AWS emulator's VPN lifecycle options (``python -m tests.emulators.aws
-    --help``); they can also be changed at run time with ``PUT /_emulator/aws/lifecycle``."""
+    --help``); they can also be changed at run time with ``PUT /_emulator/aws/lifecycle``.
+    ``gcp_operation_seconds_by_kind`` gives some kinds of GCP operation their own time
+    (``python -m tests.emulators.gcp --help``), the others take ``gcp_operation_seconds``."""
     state = Path(state_dir).resolve()
     selected = list(EMULATORS if only is None else only)
     unknown = set(selected) - set(EMULATORS)
@@ -343,6 +349,7 @@ def up(
             "shuffle_tunnel_options": aws_shuffle_tunnel_options,
             "notfound_seconds": aws_notfound_seconds or None,
         },
+        gcp_operation_seconds_by_kind,
     )
     if "kube" in selected:
         from tests.kube import build  # the first run on a machine builds the components

@@ -810,10 +810,11 @@ def test_operation_failing_at_run_time_carries_errors(slow: Server) -> None:
 
 def test_operation_time_is_set_at_run_time(gcp: Server) -> None:
     url = gcp.base + "/_emulator/gcp/operations"
-    assert requests.get(url, timeout=5).json() == {"seconds": 0.0}
+    assert requests.get(url, timeout=5).json() == {"seconds": 0.0, "byKind": {}}
     for bad in ({"seconds": -1}, {"seconds": "2"}, {"seconds": True}, []):
         assert requests.put(url, json=bad, timeout=5).status_code == 400
-    assert requests.put(url, json={"seconds": 3600}, timeout=5).json() == {"seconds": 3600.0}
+    answer = requests.put(url, json={"seconds": 3600}, timeout=5).json()
+    assert answer == {"seconds": 3600.0, "byKind": {}}
     try:
         op = gcp.call("POST", "timing", "global/networks", {"name": "vpc"})[1]
         assert op["status"] == "PENDING"
@@ -823,6 +824,27 @@ def test_operation_time_is_set_at_run_time(gcp: Server) -> None:
     # an operation started at 0 s is DONE at once again
     done = gcp.call("POST", "timing", "global/networks", {"name": "vpc2"})[1]
     assert done["status"] == "DONE"
+
+
+def test_operation_time_per_kind(gcp: Server) -> None:
+    url = gcp.base + "/_emulator/gcp/operations"
+    bad = {"seconds": 0, "byKind": {"networks": -1}}
+    assert requests.put(url, json=bad, timeout=5).status_code == 400
+    assert gcp.call("POST", "kinds", "global/networks", {"name": "old"})[1]["status"] == "DONE"
+    # <collection>.<operationType> first, then <collection>, then "seconds".
+    kinds = {"networks.insert": 3600, "firewalls": 3600}
+    answer = requests.put(url, json={"seconds": 0, "byKind": kinds}, timeout=5).json()
+    assert answer == {"seconds": 0.0, "byKind": {"networks.insert": 3600.0, "firewalls": 3600.0}}
+    rule = {"name": "fw", "network": "global/networks/old", "allowed": [{"IPProtocol": "all"}]}
+    try:
+        assert gcp.call("POST", "kinds", "global/networks", {"name": "new"})[1]["status"] == (
+            "PENDING"
+        )
+        assert gcp.call("POST", "kinds", "global/firewalls", rule)[1]["status"] == "PENDING"
+        assert gcp.call("DELETE", "kinds", "global/networks/old")[1]["status"] == "DONE"
+    finally:
+        requests.put(url, json={"seconds": 0, "byKind": {}}, timeout=5)
+    assert requests.get(url, timeout=5).json() == {"seconds": 0.0, "byKind": {}}
 
 
 def test_faults_file_is_loaded_at_start(slow: Server) -> None:

@@ -23,6 +23,13 @@ def main(argv: list[str] | None = None) -> None:
         default=0.0,
         help="time an operation takes from PENDING to DONE (default 0: done at once)",
     )
+    parser.add_argument(
+        "--operation-seconds-by-kind",
+        type=json.loads,
+        default={},
+        metavar="JSON",
+        help='per kind, e.g. {"vpnTunnels.insert": 2, "routers": 1} (others: --operation-seconds)',
+    )
     parser.add_argument("--seed", help="JSON file of networks/subnetworks to pre-create")
     parser.add_argument(
         "--wait-cap", type=float, default=10.0, help="longest operations.wait, seconds"
@@ -42,6 +49,7 @@ def main(argv: list[str] | None = None) -> None:
         project=args.project,
         region=args.region,
         operation_seconds=args.operation_seconds,
+        operation_seconds_by_kind=args.operation_seconds_by_kind,
         seed_data=json.loads(Path(args.seed).read_text()) if args.seed else None,
         wait_cap=args.wait_cap,
         throttle_reason=args.throttle_reason,

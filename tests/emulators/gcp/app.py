@@ -445,16 +445,29 @@ class ComputeApp:
         return [data]
 
     def operation_timing(self, body: Any) -> dict[str, Any]:
-        """``GET|PUT /_emulator/gcp/operations`` ``{"seconds": S}``: how long the operations
-        started from now take to reach DONE (the ``--operation-seconds`` start option). Real
-        operations take seconds to minutes (Compute Engine, "Handling API responses": poll or
-        wait on the Operation until DONE), so a gate can run with real-world timing."""
+        """``GET|PUT /_emulator/gcp/operations`` ``{"seconds": S, "byKind": {K: S}}``: how
+        long the operations started from now take to reach DONE (the ``--operation-seconds``
+        and ``--operation-seconds-by-kind`` start options); ``byKind`` keys are
+        ``<collection>.<operationType>`` or ``<collection>`` (Compute.duration_of), and a PUT
+        without it leaves them as they are. Real operations take seconds to minutes (Compute
+        Engine, "Handling API responses": poll or wait on the Operation until DONE), so a gate
+        can run with real-world timing."""
         if body is not None:
             seconds = body.get("seconds") if isinstance(body, dict) else None
-            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            by_kind = body.get("byKind", {}) if isinstance(body, dict) else None
+            if not _seconds(seconds):
                 raise ValueError("'seconds' must be a number of seconds >= 0")
+            if not isinstance(by_kind, dict) or not all(
+                isinstance(k, str) and _seconds(v) for k, v in by_kind.items()
+            ):
+                raise ValueError("'byKind' must map kinds to numbers of seconds >= 0")
             self.compute.operation_seconds = float(seconds)
-        return {"seconds": self.compute.operation_seconds}
+            if "byKind" in body:
+                self.compute.operation_seconds_by_kind = {k: float(v) for k, v in by_kind.items()}
+        return {
+            "seconds": self.compute.operation_seconds,
+            "byKind": dict(self.compute.operation_seconds_by_kind),
+        }
 
     def observe(self, body: Any) -> dict[str, Any]:
         """``{"tunnels": [{"project", "region", "tunnel", "status", "detailedStatus"}],
@@ -558,6 +571,10 @@ class Front:
         return self.instrumented(environ, start_response)
 
 
+def _seconds(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and value >= 0
+
+
 def seed(app: ComputeApp, data: dict[str, Any]) -> None:
     """Pre-create networks and subnetworks (and learned routes) through the API's own code
     path: ``{"networks": [Network], "subnetworks": [Subnetwork + "region"],
@@ -565,6 +582,7 @@ def seed(app: ComputeApp, data: dict[str, Any]) -> None:
     c = app.compute
     defaults = app.compute_defaults
     saved, c.operation_seconds = c.operation_seconds, 0.0
+    saved_by_kind, c.operation_seconds_by_kind = c.operation_seconds_by_kind, {}
     with c.lock:
         for kind in ("networks", "subnetworks"):
             for entry in data.get(kind, []):
@@ -580,6 +598,7 @@ def seed(app: ComputeApp, data: dict[str, Any]) -> None:
         for key in [k for k in c.store if k[2] == "operations"]:
             del c.store[key]
     c.operation_seconds = saved
+    c.operation_seconds_by_kind = saved_by_kind
     if data.get("learnedRoutes"):
         app.set_learned({"routes": data["learnedRoutes"]})
 
@@ -592,11 +611,16 @@ def build(
     project: str = "demo-project",
     region: str = "europe-west1",
     operation_seconds: float = 0.0,
+    operation_seconds_by_kind: dict[str, float] | None = None,
     seed_data: dict[str, Any] | None = None,
     wait_cap: float = 10.0,
     throttle_reason: str = "rateLimitExceeded",
 ) -> Front:
-    compute = Compute(base=f"http://127.0.0.1:{port}{PREFIX}", operation_seconds=operation_seconds)
+    compute = Compute(
+        base=f"http://127.0.0.1:{port}{PREFIX}",
+        operation_seconds=operation_seconds,
+        operation_seconds_by_kind=dict(operation_seconds_by_kind or {}),
+    )
     app = ComputeApp(compute, wait_cap=wait_cap, project=project, region=region)
     if seed_data:
         seed(app, seed_data)

@@ -190,6 +190,12 @@ class Compute:
 
     base: str
     operation_seconds: float = 0.0
+    # Per kind of operation, "<collection>.<operationType>" (``vpnTunnels.insert``,
+    # ``routers.patch``, ``networks.addPeering``) or "<collection>" -> seconds to DONE; the
+    # others take ``operation_seconds``. Real operations differ by resource kind (Compute
+    # Engine, "Handling API responses": an Operation is polled until DONE, each at its own
+    # pace), so a benchmark can model each kind's wait (tests/perf, docs/benchmarks.md).
+    operation_seconds_by_kind: dict[str, float] = field(default_factory=dict)
     store: dict[Key, dict[str, Resource]] = field(default_factory=dict)
     operations: list[Operation] = field(default_factory=list)
     # (router rel, peer name) -> learned prefixes; (router rel, peer name) -> up since
@@ -331,11 +337,18 @@ class Compute:
         if scope != "global":
             res["region"] = self.url(f"projects/{project}/{scope}")
         self.items(project, scope, "operations")[name] = res
-        self.operations.append(
-            Operation(res, apply, time.monotonic(), self.operation_seconds, touches=touches)
-        )
+        duration = self.duration_of(split_rel(target)[2], kind)
+        self.operations.append(Operation(res, apply, time.monotonic(), duration, touches=touches))
         self.tick()
         return copy.deepcopy(res)
+
+    def duration_of(self, collection: str, kind: str) -> float:
+        """Seconds an operation of ``kind`` on a resource of ``collection`` takes to DONE."""
+        by_kind = self.operation_seconds_by_kind
+        for key in (f"{collection}.{kind}", collection):
+            if key in by_kind:
+                return by_kind[key]
+        return self.operation_seconds
 
     def pending_insert(self, target: str) -> bool:
         url = self.url(target)

@@ -1,4 +1,4 @@
-"""The benchmark's report math (tests/bench/report.py) on a synthetic request log."""
+"""The benchmark's report math (tests/perf/report.py) on a synthetic request log."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.bench import __main__ as bench
-from tests.bench import report
 from tests.emulators._common import FaultRule
+from tests.perf import __main__ as bench
+from tests.perf import report
 
 
 def call(
@@ -158,11 +158,57 @@ def test_markdown_compares_the_re_run_with_the_first() -> None:
 
 
 def test_out_page_keeps_the_reading_outside_the_markers() -> None:
-    args = bench.parse(["--state-dir", "x", "--aws-pending", "7"])
     previous = f"# Title\n\nReading kept.\n\n{bench.BEGIN}\nold figures\n{bench.END}\nTail kept.\n"
-    text = bench.page(args, "| new |\n", previous)
+    text = bench.page("Measured now.", "| new |\n", previous)
     assert text.startswith("# Title\n\nReading kept.\n\n" + bench.BEGIN)
     assert text.endswith(bench.END + "\nTail kept.\n")
     assert "old figures" not in text
-    assert "| new |" in text
-    assert "pending` for 7 s" in text
+    assert "Measured now.\n\n| new |" in text
+
+
+def test_operation_waits_per_kind_and_deleting() -> None:
+    injected = report.Injected(
+        aws_pending_seconds=30.0,
+        aws_deleting_seconds=12.0,
+        gcp_operation_seconds=1.0,
+        gcp_operation_by_kind={"vpnTunnels.insert": 2.0, "routers": 0.5},
+    )
+    log = [
+        call(1.0, "aws", "CreateVpnConnection", mutating=True),
+        call(2.0, "aws", "DeleteVpnConnection", mutating=True),
+        call(3.0, "gcp", "compute.vpnTunnels.insert", mutating=True),
+        call(4.0, "gcp", "compute.routers.patch", mutating=True),  # the collection's time
+        call(5.0, "gcp", "compute.firewalls.insert", mutating=True),  # the default
+        call(6.0, "gcp", "compute.vpnTunnels.get", method="GET"),  # a read starts no wait
+    ]
+    assert report.operation_waits(log, injected) == pytest.approx(30 + 12 + 2 + 0.5 + 1)
+
+
+def test_first_failure_names_host_task_and_message() -> None:
+    ok = {"task": {"name": "fine"}, "hosts": {"h": {"changed": False}}}
+    bad = {"task": {"name": "Plan"}, "hosts": {"b": {"failed": True, "msg": " refused\n"}}}
+    assert report.first_failure({"plays": [{"tasks": [ok]}]}) is None
+    assert report.first_failure({"plays": [{"tasks": [ok, bad]}]}) == "b: Plan: refused"
+    items = {
+        "failed": True,
+        "msg": "One or more items failed",
+        "results": [
+            {"failed": False, "msg": "fine"},
+            {"failed": True, "msg": "The customer gateway is in use."},
+        ],
+    }
+    loop = {"task": {"name": "Delete"}, "hosts": {"a": items}}
+    assert report.first_failure({"plays": [{"tasks": [loop]}]}) == (
+        "a: Delete: The customer gateway is in use."
+    )
+
+
+def test_milestones_from_the_start_of_the_run() -> None:
+    marks = report.milestones(LOG, start=8.0)
+    # the refused CreateVpnConnection (400) at 10.5 is mutating but started nothing
+    assert marks == {
+        "first_mutating_s": 2.0,
+        "last_mutating_s": 10.0,
+        "last_vpn_connection_created_s": 2.0,
+    }
+    assert report.milestones([], start=0.0) == {}

@@ -2,7 +2,7 @@
 
 Every function here is pure: it takes log entries (``tests.emulators._common.read_log``), the
 injected waits and the times Ansible reported, and returns numbers, so the math is unit
-tested on a synthetic log (tests/unit/bench/test_report.py).
+tested on a synthetic log (tests/unit/perf/test_report.py).
 """
 
 from __future__ import annotations
@@ -25,6 +25,18 @@ class Injected:
     rules: tuple[FaultRule, ...] = ()
     aws_pending_seconds: float = 0.0
     gcp_operation_seconds: float = 0.0
+    aws_deleting_seconds: float = 0.0
+    # "<collection>.<operationType>" or "<collection>" -> seconds (Compute.duration_of)
+    gcp_operation_by_kind: dict[str, float] = field(default_factory=dict)
+
+    def gcp_seconds(self, operation: str) -> float:
+        """Seconds the GCP emulator's Operation of a logged call (``compute.routers.patch``)
+        takes to DONE."""
+        kind = operation.removeprefix("compute.")
+        for key in (kind, kind.split(".", 1)[0]):
+            if key in self.gcp_operation_by_kind:
+                return self.gcp_operation_by_kind[key]
+        return self.gcp_operation_seconds
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,7 @@ class RunFigures:
     injected_operations: float  # AWS pending seconds + GCP operation seconds, summed
     phases: list[PhaseFigures] = field(default_factory=list)
     slowest_tasks: list[Span] = field(default_factory=list)
+    milestones: dict[str, float] = field(default_factory=dict)  # name -> s from the start
 
     @property
     def serial_waits(self) -> float:
@@ -100,16 +113,19 @@ def call_latency(entry: Entry, rules: Iterable[FaultRule]) -> float:
 
 def operation_waits(entries: Iterable[Entry], injected: Injected) -> float:
     """Serial sum of the long-running waits the calls started: every accepted
-    CreateVpnConnection is ``pending`` for ``aws_pending_seconds``, and every accepted GCP
-    mutation returns an Operation that takes ``gcp_operation_seconds`` to reach DONE."""
+    CreateVpnConnection is ``pending`` for ``aws_pending_seconds``, every accepted
+    DeleteVpnConnection ``deleting`` for ``aws_deleting_seconds``, and every accepted GCP
+    mutation returns an Operation that takes its kind's seconds to reach DONE."""
     total = 0.0
     for entry in entries:
         if not ok(entry):
             continue
         if entry["service"] == "aws" and entry["operation"] == "CreateVpnConnection":
             total += injected.aws_pending_seconds
+        elif entry["service"] == "aws" and entry["operation"] == "DeleteVpnConnection":
+            total += injected.aws_deleting_seconds
         elif entry["service"] == "gcp" and entry["mutating"]:
-            total += injected.gcp_operation_seconds
+            total += injected.gcp_seconds(entry["operation"])
     return total
 
 
@@ -130,6 +146,25 @@ def polling(entries: Iterable[Entry]) -> Counter[str]:
     return repeats
 
 
+def milestones(entries: Sequence[Entry], start: float) -> dict[str, float]:
+    """Seconds from ``start`` (epoch) to the first and the last mutating call, and to the
+    last accepted CreateVpnConnection: from then on the run can end no sooner than the
+    ``pending`` wait (the long wait of the critical path)."""
+    mutating = [e["time"] - start for e in entries if e["mutating"]]
+    created = [
+        e["time"] - start
+        for e in entries
+        if e["service"] == "aws" and e["operation"] == "CreateVpnConnection" and ok(e)
+    ]
+    marks = {}
+    if mutating:
+        marks["first_mutating_s"] = round(min(mutating), 1)
+        marks["last_mutating_s"] = round(max(mutating), 1)
+    if created:
+        marks["last_vpn_connection_created_s"] = round(max(created), 1)
+    return marks
+
+
 def in_span(entries: Iterable[Entry], span: Span) -> list[Entry]:
     return [e for e in entries if span.start <= e["time"] < span.end]
 
@@ -142,6 +177,7 @@ def summarize(
     phases: Sequence[Span] = (),
     tasks: Sequence[Span] = (),
     top: int = 10,
+    start: float | None = None,
 ) -> RunFigures:
     """The figures of one playbook run from the log entries it caused."""
     per_service: dict[str, tuple[int, int]] = {}
@@ -178,6 +214,7 @@ def summarize(
         injected_operations=operation_waits(entries, injected),
         phases=phase_rows,
         slowest_tasks=sorted(tasks, key=lambda s: s.seconds, reverse=True)[:8],
+        milestones={} if start is None else milestones(entries, start),
     )
 
 
@@ -278,3 +315,17 @@ def markdown(runs: Sequence[RunFigures], baseline: RunFigures | None = None) -> 
             lines += ["", "| slowest tasks (one host each) | s |", "|---|---:|"]
             lines += [f"| {_cell(t.name)} | {t.seconds:.1f} |" for t in run.slowest_tasks]
     return "\n".join(lines) + "\n"
+
+
+def first_failure(result: dict[str, Any]) -> str | None:
+    """``host: task: msg`` of the first failed task result of an ``ansible.posix.json``
+    result, or None when none failed."""
+    for play in result.get("plays", []):
+        for task in play.get("tasks", []):
+            for host, outcome in sorted(task.get("hosts", {}).items()):
+                if outcome.get("failed"):
+                    # A loop's own msg is "One or more items failed": the first item's says why.
+                    items = [r for r in outcome.get("results", []) if r.get("failed")]
+                    message = str((items[0] if items else outcome).get("msg", "")).strip()
+                    return f"{host}: {task['task']['name']}: {message}"
+    return None

@@ -1,1 +1,0 @@
-"""Benchmark of the link workflow on the emulated clouds (python -m tests.bench)."""

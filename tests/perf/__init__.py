@@ -1,0 +1,1 @@
+"""Benchmark of the link workflow on the emulated clouds (python -m tests.perf)."""
