@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import EmulatorRun
+from tests.conftest import EmulatorRun, _start
 from tests.integration.test_link_mesh import AWS, GCP_A, GCP_B, Mesh, recap, run_playbook
 
 KEPT, DROPPED = f"{AWS}--{GCP_A}", [f"{AWS}--{GCP_B}", f"{GCP_A}--{GCP_B}"]
@@ -96,10 +96,10 @@ def ok(result: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def world(
-    cloud_emulators: EmulatorRun, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[PruneWorld]:
-    yield PruneWorld(cloud_emulators, tmp_path_factory.mktemp("prune"))
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PruneWorld]:
+    # Emulators of its own: test_link_mesh.py seeds the same networks in the shared ones.
+    for emulators in _start(tmp_path_factory.mktemp("prune-emulators"), only=["aws", "gcp"]):
+        yield PruneWorld(emulators, tmp_path_factory.mktemp("prune"))
 
 
 def test_link_the_three_clusters(world: PruneWorld) -> None:
