@@ -75,19 +75,23 @@ sanity: setup
 unit: setup components
 	$(BIN)/python -m pytest -q tests/unit tests/emulators tests/kube
 
-# Three parts side by side, each with its own emulators (much of it waits on real CoreDNS
-# reloads and tunnel polls rather than the CPU): the end-to-end link cycle; the AWS and GCP
-# module targets (on the cloud emulators alone: no Kubernetes cluster); and the rest.
+# Four parts side by side, each with its own emulators (much of it waits on real CoreDNS
+# reloads, tunnel polls and playbook start-up rather than the CPU): the end-to-end link cycle;
+# the AWS and GCP module targets (on the cloud emulators alone: no Kubernetes cluster); the
+# multi-cluster meshes and prune (cloud emulators alone); and the rest.
 E2E := tests/integration/test_link_clusters.py
 CLOUD_TARGETS := tests/integration/test_targets.py::test_cloud_target
+MESHES := $(wildcard tests/integration/test_link_mesh*.py) tests/integration/test_link_prune.py
 integration: setup components
 	mkdir -p $(BUILD)
 	$(BIN)/python -m pytest -q --durations=8 $(E2E) > $(BUILD)/integration-e2e.log 2>&1 & e2e=$$!; \
 	$(BIN)/python -m pytest -q --durations=8 $(CLOUD_TARGETS) > $(BUILD)/integration-cloud.log 2>&1 & cloud=$$!; \
-	$(BIN)/python -m pytest -q --durations=8 --ignore=$(E2E) --deselect=$(CLOUD_TARGETS) tests/integration; rest=$$?; \
+	$(BIN)/python -m pytest -q --durations=8 $(MESHES) > $(BUILD)/integration-meshes.log 2>&1 & meshes=$$!; \
+	$(BIN)/python -m pytest -q --durations=8 --ignore=$(E2E) $(addprefix --ignore=,$(MESHES)) --deselect=$(CLOUD_TARGETS) tests/integration; rest=$$?; \
 	wait $$cloud; cloud_rc=$$?; echo "--- $(CLOUD_TARGETS) ---"; cat $(BUILD)/integration-cloud.log; \
+	wait $$meshes; meshes_rc=$$?; echo "--- $(MESHES) ---"; cat $(BUILD)/integration-meshes.log; \
 	wait $$e2e; e2e_rc=$$?; echo "--- $(E2E) ---"; cat $(BUILD)/integration-e2e.log; \
-	test $$rest -eq 0 && test $$cloud_rc -eq 0 && test $$e2e_rc -eq 0
+	test $$rest -eq 0 && test $$cloud_rc -eq 0 && test $$meshes_rc -eq 0 && test $$e2e_rc -eq 0
 
 # Every role's molecule scenarios (extensions/molecule/<scenario>/molecule.yml), against
 # the emulators each scenario starts and stops itself on free ports: two run at a time,

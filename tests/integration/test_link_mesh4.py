@@ -11,8 +11,9 @@ the cloud emulators, every pair linked in one run by the transport of its provid
 The cycle, in file order (one emulator world): check mode before anything exists (no
 mutating request) -> link (verify passes: the peering active and routed on both sides, every
 tunnel and session of the VPN links) -> link again (``changed=0``, no mutating request) ->
-check mode on the linked mesh (no mutating request) -> unlink (the seeded state exactly, in
-both regions, the on-prem files gone) -> unlink again (``changed=0``).
+unlink (the seeded state exactly, in both regions, the on-prem files gone). A second unlink
+and check mode on a linked world are covered by test_link_mesh.py and test_link_clusters.py
+(CI minutes).
 """
 
 from __future__ import annotations
@@ -258,17 +259,6 @@ def test_link_again_changes_nothing(mesh: Mesh4) -> None:
     assert mesh.snapshot() == mesh.linked
 
 
-def test_check_mode_on_the_linked_mesh_changes_nothing(mesh: Mesh4) -> None:
-    mark = mesh.emulators.mark()
-    result = mesh.playbook("crosscluster.link.link_clusters", "--check")
-    assert_ok(result)
-    assert unchanged(result) == {}
-    assert mesh.emulators.mutations_since(mark) == []
-
-
 def test_unlink_gives_back_the_seeded_state(mesh: Mesh4) -> None:
     assert_ok(mesh.playbook("crosscluster.link.unlink_clusters"))
     assert mesh.snapshot() == mesh.seeded
-    again = mesh.playbook("crosscluster.link.unlink_clusters")
-    assert_ok(again)
-    assert unchanged(again) == {}
