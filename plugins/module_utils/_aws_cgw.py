@@ -116,6 +116,12 @@ def _view(gateway: dict[str, Any] | None) -> dict[str, Any]:
 def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     """Make the customer gateway match ``params``; return changed, gateway, before, after."""
     matches = find(client, params["ip_address"], params["bgp_asn"])
+    device = params.get("device_name")
+    if device is not None:
+        # Gateways of one IP and ASN are told apart by their device name (CreateCustomerGateway:
+        # "To create more than one customer gateway with the same VPN type, IP address, and BGP
+        # ASN, specify a unique device name for each customer gateway").
+        matches = [g for g in matches if (g.get("DeviceName") or "") == device]
     owned = [g for g in matches if is_owned(tags_to_dict(g.get("Tags")))]
     foreign = [g for g in matches if g not in owned]
     current = owned[0] if owned else None
@@ -173,14 +179,6 @@ def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, A
             "after": wanted,
         }
 
-    device = params.get("device_name")
-    if device is not None and device != (current.get("DeviceName") or ""):
-        raise AwsError(
-            "ImmutableCustomerGateway",
-            f"customer gateway {current['CustomerGatewayId']} has device_name="
-            f"{current.get('DeviceName')!r}, not {device!r}: AWS cannot change a customer "
-            "gateway in place; delete it (state=absent) and create it again.",
-        )
     current_tags = tags_to_dict(current.get("Tags"))
     to_set, to_delete = plan_tags(
         current_tags, params.get("tags"), params.get("purge_tags", False), keep

@@ -81,6 +81,7 @@ def aws_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
             "name": g["name"],
             "ip_address": g["ip_address"],
             "bgp_asn": g["bgp_asn"],
+            "device_name": g.get("device_name"),
         }
         for g in found.get("customer_gateways") or []
         if g.get("managed") and orphan_link(link_tag(g), plan, cluster)

@@ -39,6 +39,9 @@ options:
   device_name:
     description:
       - Device name of the customer gateway. Set only at creation; AWS cannot change it.
+      - When set, it is part of the gateway's identity. Gateways with the same IP address and
+        BGP ASN are distinct only by their device names (an identical create returns the
+        existing gateway), so give each its own, e.g. one per link to the same peer.
     type: str
   tags:
     description:

@@ -697,6 +697,26 @@ def test_customer_gateways_bgp_asn_filter_and_identical_create(ec2):
     assert extended["BgpAsn"] == "4200000001"
 
 
+def test_customer_gateways_of_one_ip_and_asn_differ_by_device_name(ec2):
+    """CreateCustomerGateway: "To create more than one customer gateway with the same VPN
+    type, IP address, and BGP ASN, specify a unique device name for each customer gateway"."""
+    made = {
+        device: ec2.create_customer_gateway(
+            Type="ipsec.1", PublicIp="192.0.2.80", BgpAsn=65080, DeviceName=device
+        )["CustomerGateway"]
+        for device in ("link-1-if0", "link-2-if0")
+    }
+    assert made["link-1-if0"]["CustomerGatewayId"] != made["link-2-if0"]["CustomerGatewayId"]
+    again = ec2.create_customer_gateway(
+        Type="ipsec.1", PublicIp="192.0.2.80", BgpAsn=65080, DeviceName="link-2-if0"
+    )["CustomerGateway"]
+    assert again["CustomerGatewayId"] == made["link-2-if0"]["CustomerGatewayId"]
+    found = ec2.describe_customer_gateways(
+        Filters=[{"Name": "ip-address", "Values": ["192.0.2.80"]}]
+    )["CustomerGateways"]
+    assert sorted(g["DeviceName"] for g in found) == ["link-1-if0", "link-2-if0"]
+
+
 @pytest.mark.parametrize("asn", [7224, 9059])
 def test_reserved_customer_gateway_asns_are_rejected(ec2, asn):
     # 9059 is reserved in eu-west-1, the emulator's region.

@@ -762,7 +762,10 @@ class AwsEmulator:
     ) -> bytes:
         """CreateCustomerGateway: reserved ASNs are refused, BgpAsnExtended is honoured, and
         "if you send a request with the same parameters as an existing customer gateway, the
-        existing customer gateway's ID is returned" (CreateCustomerGateway, Description)."""
+        existing customer gateway's ID is returned" (CreateCustomerGateway, Description).
+        DeviceName is kept and returned (CustomerGateway.DeviceName; moto drops it) and is one
+        of those parameters: "To create more than one customer gateway with the same VPN type,
+        IP address, and BGP ASN, specify a unique device name for each customer gateway"."""
         asn = params.get("BgpAsn") or params.get("BgpAsnExtended") or 65000
         if params.get("BgpAsn") and params.get("BgpAsnExtended"):
             raise invalid("Specify BgpAsn or BgpAsnExtended, not both.")
@@ -774,13 +777,15 @@ class AwsEmulator:
             raise invalid(f"The ASN {asn} is reserved and cannot be used in {region}.")
         ip = params.get("IpAddress") or params.get("PublicIp")
         gateway_type = params.get("Type", "ipsec.1")
+        device = params.get("DeviceName")
         for gateway in backend.customer_gateways.values():
-            if (gateway.state, gateway.ip_address, gateway.type, gateway.bgp_asn) == (
-                "available",
-                ip,
-                gateway_type,
-                str(asn),
-            ):
+            if (
+                gateway.state,
+                gateway.ip_address,
+                gateway.type,
+                gateway.bgp_asn,
+                getattr(gateway, "device_name", None),
+            ) == ("available", ip, gateway_type, str(asn), device):
                 return self._render("CreateCustomerGateway", {"CustomerGateway": gateway})
         status, payload = self._delegate(environ, body)
         if status != 200:
@@ -789,6 +794,7 @@ class AwsEmulator:
         assert match, payload
         gateway = backend.customer_gateways[match.group(1).decode()]
         gateway.bgp_asn = str(asn)
+        gateway.device_name = device
         self._created(gateway.id)  # a new gateway only: an identical create returned above
         return self._render("CreateCustomerGateway", {"CustomerGateway": gateway})
 

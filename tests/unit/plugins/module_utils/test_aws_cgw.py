@@ -110,3 +110,28 @@ def test_create_uses_bgp_asn_or_extended(asn: int, key: str) -> None:
     assert {"Key": "crosscluster.link/managed", "Value": "true"} in request["TagSpecifications"][0][
         "Tags"
     ]
+
+
+def test_gateways_of_one_ip_and_asn_are_told_apart_by_device_name() -> None:
+    # Two links to one peer (two AWS clusters of a Region and one GCP interface): each its own
+    # gateway, neither re-tagged or deleted by the other's task.
+    theirs = {**OURS, "Name": "aws-1--gcp-1-if0", "crosscluster.link/name": "aws-1--gcp-1-if0"}
+    first = _gateway("cgw-1", "65010", theirs, DeviceName="aws-1--gcp-1-if0")
+    mine = {**PARAMS, "name": "aws-2--gcp-1-if0", "device_name": "aws-2--gcp-1-if0"}
+    created = _gateway("cgw-2", "65010", OURS, DeviceName="aws-2--gcp-1-if0")
+    with (
+        mock.patch.object(_aws_cgw, "call_all", return_value=[first]),
+        mock.patch.object(_aws_cgw, "call", return_value={"CustomerGateway": created}) as call,
+    ):
+        result = _aws_cgw.ensure(None, mine, check_mode=False)
+        assert result["changed"] and call.call_args.args[1] == "create_customer_gateway"
+        assert call.call_args.kwargs["DeviceName"] == "aws-2--gcp-1-if0"
+        call.reset_mock()
+        assert not _aws_cgw.ensure(None, {**mine, "state": "absent"}, check_mode=False)["changed"]
+        call.assert_not_called()
+    with (
+        mock.patch.object(_aws_cgw, "call_all", return_value=[first, created]),
+        mock.patch.object(_aws_cgw, "call") as call,
+    ):
+        assert _aws_cgw.ensure(None, {**mine, "state": "absent"}, check_mode=False)["changed"]
+        assert call.call_args.kwargs == {"CustomerGatewayId": "cgw-2"}
