@@ -103,10 +103,10 @@ MOLECULE_JOBS ?= 2
 molecule: setup components
 	mkdir -p $(BUILD)/molecule
 	printf '%s\n' $(MOLECULE_SCENARIOS) | xargs -P $(MOLECULE_JOBS) -I{} sh -c \
-	  '$(BIN)/molecule reset -s {} > $(BUILD)/molecule/{}.log 2>&1; \
-	   if $(BIN)/molecule test -s {} >> $(BUILD)/molecule/{}.log 2>&1; then echo "molecule {}: passed"; \
+	  'start=$$(date +%s); $(BIN)/molecule reset -s {} > $(BUILD)/molecule/{}.log 2>&1; \
+	   if $(BIN)/molecule test -s {} >> $(BUILD)/molecule/{}.log 2>&1; then echo "molecule {}: passed in $$(( $$(date +%s) - start )) s"; \
 	   else mkdir -p $(FAILED); \
-	        { echo "molecule {}: FAILED"; grep -E -A 25 "fatal: |FAILED!|ERROR!|CRITICAL" $(BUILD)/molecule/{}.log | head -n 150; } \
+	        { echo "molecule {}: FAILED after $$(( $$(date +%s) - start )) s"; grep -E -A 25 "fatal: |FAILED!|ERROR!|CRITICAL" $(BUILD)/molecule/{}.log | head -n 150; } \
 	          | tee $(FAILED)/molecule-{}.txt; \
 	        echo "--- last lines of $(BUILD)/molecule/{}.log ---"; tail -n 40 $(BUILD)/molecule/{}.log; exit 1; fi'
 
