@@ -215,13 +215,37 @@ def router_peer_entries(
     return interface, peer
 
 
+def _peer_params(p: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entries to manage: ``peers`` (one router PATCH for them all) or the single one
+    named by ``name``; each with its interface name and checked names."""
+    single = p.get("peers") is None
+    entries = [p] if single else p["peers"]
+    result = []
+    for position, entry in enumerate(entries):
+        field = "" if single else f"peers[{position}]."
+        check_name(f"{field}name", entry["name"])
+        interface = entry.get("interface_name") or f"if-{entry['name']}"
+        check_name(f"{field}interface_name", interface)
+        result.append({**entry, "interface_name": interface, "state": p["state"], "_field": field})
+    for key in ("name", "interface_name"):
+        seen = [e[key] for e in result]
+        repeated = sorted({n for n in seen if seen.count(n) > 1})
+        if repeated:
+            raise ValueError(f"peers: {key} {', '.join(repeated)} given more than once")
+    return result
+
+
 def router_peer(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
-    """One router interface and its BGP peer on an existing Cloud Router."""
-    check_name("name", p["name"])
+    """Router interfaces and their BGP peers on an existing Cloud Router: the one named by
+    ``name``, or every one of ``peers``, in one PATCH."""
     check_name("router", p["router"])
-    p = dict(p, interface_name=p.get("interface_name") or f"if-{p['name']}")
-    check_name("interface_name", p["interface_name"])
-    interface, peer = router_peer_entries(api, p)
+    entries = _peer_params(p)
+    wanted = []
+    for entry in entries:
+        try:
+            wanted.append(router_peer_entries(api, entry))
+        except ValueError as error:
+            raise ValueError(f"{entry['_field']}{error}") from None
     path = f"{api.regional('routers')}/{p['router']}"
     current = _gcp.get(api, path)
     if current is None:
@@ -230,23 +254,35 @@ def router_peer(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
         raise ValueError(f"router {p['router']} does not exist: create it with gcp_router first")
     interfaces = current.get("interfaces", [])
     peers = current.get("bgpPeers", [])
-    new_interfaces, new_peers = merge_router_entries(
-        interfaces, peers, interface, peer, p["interface_name"], p["name"]
-    )
-    before = _peer_view(interfaces, peers, p["interface_name"], p["name"])
-    after = _peer_view(new_interfaces, new_peers, p["interface_name"], p["name"])
+    new_interfaces, new_peers = interfaces, peers
+    for entry, (interface, peer) in zip(entries, wanted, strict=True):
+        new_interfaces, new_peers = merge_router_entries(
+            new_interfaces, new_peers, interface, peer, entry["interface_name"], entry["name"]
+        )
+    names = [(e["interface_name"], e["name"]) for e in entries]
+    before = _peer_views(interfaces, peers, names, p)
     if matches(new_interfaces, interfaces) and matches(new_peers, peers):
         return Outcome(False, before, before)
+    after = _peer_views(new_interfaces, new_peers, names, p)
     if not check_mode:
         _gcp.mutate(api, "PATCH", path, {"interfaces": new_interfaces, "bgpPeers": new_peers})
         current = _gcp.get(api, path) or {}
-        after = _peer_view(
-            current.get("interfaces", []),
-            current.get("bgpPeers", []),
-            p["interface_name"],
-            p["name"],
-        )
+        after = _peer_views(current.get("interfaces", []), current.get("bgpPeers", []), names, p)
     return Outcome(True, before, after)
+
+
+def _peer_views(
+    interfaces: list[dict[str, Any]],
+    peers: list[dict[str, Any]],
+    names: list[tuple[str, str]],
+    p: dict[str, Any],
+) -> Any:
+    """The managed entries as the router has them: one view (``name``), or the views by BGP
+    peer name (``peers``; absent ones left out, so a diff names what is added or removed)."""
+    views = {name: _peer_view(interfaces, peers, iface, name) for iface, name in names}
+    if p.get("peers") is None:
+        return views[names[0][1]]
+    return {name: view for name, view in views.items() if view is not None}
 
 
 def _peer_view(

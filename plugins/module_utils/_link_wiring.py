@@ -213,6 +213,37 @@ def gcp_ha_vpn_tunnels(plan: dict[str, Any], cluster: str) -> list[dict[str, Any
     ]
 
 
+def gcp_router_peers(plan: dict[str, Any], cluster: str) -> list[dict[str, Any]]:
+    """Every router interface and BGP peer of this GCP cluster's VPN links (to AWS, on-prem and
+    other GCP clusters), in plan order, as the ``peers`` of crosscluster.link.gcp_router_peer:
+    one router PATCH carries them all. The peer address and ASN are the other side's in the
+    plan (the aws_vpn role checks that AWS reports the planned ASN)."""
+
+    def peer(tunnel: dict[str, Any], address: str, asn: int) -> dict[str, Any]:
+        prefix = tunnel["inside_cidr"].split("/")[1]
+        return {
+            "name": tunnel["gcp_bgp_peer"],
+            "interface_name": tunnel["gcp_interface"],
+            "ip_range": f"{tunnel['gcp_inside_address']}/{prefix}",
+            "peer_ip_address": address,
+            "peer_asn": asn,
+            "linked_vpn_tunnel": tunnel["gcp_tunnel"],
+        }
+
+    peers = []
+    for link in _links(plan, cluster, side="gcp", transports=(AWS_GCP, GCP_ONPREM)):
+        onprem = _transport(link) == GCP_ONPREM
+        for t in link["tunnels"]:
+            if onprem:
+                peers.append(peer(t, t["onprem_inside_address"], t["onprem_asn"]))
+            else:
+                peers.append(peer(t, t["aws_inside_address"], t["aws_asn"]))
+    peers += [
+        peer(t, t["peer_inside_address"], t["peer_asn"]) for t in gcp_ha_vpn_tunnels(plan, cluster)
+    ]
+    return peers
+
+
 def dns_remotes(plan: dict[str, Any], cluster: str) -> list[dict[str, Any]]:
     """Every cluster linked with this one, as the cluster_dns role's remotes."""
     names = sorted(

@@ -13,9 +13,14 @@ from ansible_collections.crosscluster.link.plugins.filter.gcp_vpn_firewall_rules
 from ansible_collections.crosscluster.link.plugins.filter.gcp_vpn_ha_tunnels import (
     gcp_vpn_ha_tunnels,
 )
+from ansible_collections.crosscluster.link.plugins.filter.gcp_vpn_router_peers import (
+    gcp_vpn_router_peers,
+)
 from ansible_collections.crosscluster.link.plugins.filter.link_checks import link_checks
 from ansible_collections.crosscluster.link.plugins.filter.link_wiring import link_wiring
 from ansible_collections.crosscluster.link.plugins.module_utils._plan import build_plan
+
+from tests.unit.plugins.module_utils.test_plan import aws, onprem
 
 LINK = "ga--gb"
 
@@ -133,3 +138,33 @@ def test_a_side_that_is_not_up_names_the_likely_cause(tunnel: str, peer: str, ca
     checks = link_checks(status("gb", tunnel, peer), ha_plan(), "gb", "gcp")
     failing = [c for c in checks if not c["ok"]]
     assert failing and all(cause in c["cause"] for c in failing[:1])
+
+
+def test_router_peers_cover_every_vpn_link_of_the_cluster_in_plan_order() -> None:
+    specs = {"a1": aws(), "dc": onprem(), "ga": gcp(1), "gb": gcp(2)}
+    plan, errors, _warnings = build_plan(specs, transports={"gcp-gcp": "gcp_ha_vpn"})
+    assert errors == [] and plan is not None
+    peers = gcp_vpn_router_peers(plan, "ga")
+    by_link = {link["id"]: link for link in plan["links"]}
+    aws_tunnels = by_link["a1--ga"]["tunnels"]
+    onprem_tunnels = by_link["dc--ga"]["tunnels"]
+    ha = gcp_vpn_ha_tunnels(plan, "ga")
+    assert [p["name"] for p in peers] == [
+        t["gcp_bgp_peer"] for t in [*aws_tunnels, *onprem_tunnels, *ha]
+    ]
+    assert len(peers) == 4 + 2 + 2
+    first = peers[0]
+    assert first == {
+        "name": aws_tunnels[0]["gcp_bgp_peer"],
+        "interface_name": aws_tunnels[0]["gcp_interface"],
+        "ip_range": f"{aws_tunnels[0]['gcp_inside_address']}/30",
+        "peer_ip_address": aws_tunnels[0]["aws_inside_address"],
+        "peer_asn": plan["clusters"]["a1"]["asn"],
+        "linked_vpn_tunnel": aws_tunnels[0]["gcp_tunnel"],
+    }
+    assert peers[4]["peer_ip_address"] == onprem_tunnels[0]["onprem_inside_address"]
+    assert peers[4]["peer_asn"] == plan["clusters"]["dc"]["asn"]
+    assert [p["peer_asn"] for p in peers[6:]] == [plan["clusters"]["gb"]["asn"]] * 2
+    assert gcp_vpn_router_peers(plan, "a1") == []
+    with pytest.raises(AnsibleFilterError, match="not a cluster of the plan"):
+        gcp_vpn_router_peers(plan, "nope")

@@ -700,6 +700,78 @@ def test_router_peer_rejects_bad_input_before_any_call(monkeypatch: pytest.Monke
         gr.router_peer(API, peer_params(router="Bad_Router"), check_mode=False)
 
 
+def peers_params(count: int, **overrides: Any) -> dict[str, Any]:
+    """``peers`` mode: ``count`` interfaces and peers on consecutive /30s."""
+    single = peer_params()
+    common = {k: single[k] for k in ("peer_asn", "advertised_route_priority", "enable", "bfd_mode")}
+    peers = [
+        {
+            **common,
+            "name": f"xcl-a{i}",
+            "interface_name": None,
+            "ip_range": f"169.254.{10 + i}.2/30",
+            "linked_vpn_tunnel": f"xcl-a{i}",
+            "peer_ip_address": f"169.254.{10 + i}.1",
+        }
+        for i in range(count)
+    ]
+    return {**single, "name": None, "peers": peers, **overrides}
+
+
+def test_router_peers_in_one_patch(recorder: Recorder) -> None:
+    recorder.store[ROUTER_PATH] = {
+        "name": "xcl-router",
+        "interfaces": [FOREIGN_IF],
+        "bgpPeers": [FOREIGN_PEER],
+    }
+    check = gr.router_peer(API, peers_params(4), check_mode=True)
+    assert check.changed and recorder.mutations == []
+    assert sorted(check.after or {}) == ["xcl-a0", "xcl-a1", "xcl-a2", "xcl-a3"]
+    assert gr.router_peer(API, peers_params(4), check_mode=False).changed
+    assert [(m[0], m[1]) for m in recorder.mutations] == [("PATCH", ROUTER_PATH)]
+    body = recorder.mutations[0][2]
+    assert body["interfaces"][0] == FOREIGN_IF and body["bgpPeers"][0] == FOREIGN_PEER
+    assert [i["name"] for i in body["interfaces"][1:]] == [f"if-xcl-a{i}" for i in range(4)]
+    assert [b["peerIpAddress"] for b in body["bgpPeers"][1:]] == [
+        f"169.254.{10 + i}.1" for i in range(4)
+    ]
+    again = gr.router_peer(API, peers_params(4), check_mode=False)
+    assert not again.changed and len(recorder.mutations) == 1
+    # One of them changes: one PATCH, the diff names that peer only.
+    changed = peers_params(4)
+    changed["peers"][2]["peer_asn"] = 64513
+    outcome = gr.router_peer(API, changed, check_mode=False)
+    assert outcome.changed and len(recorder.mutations) == 2
+    diff = g.make_diff(outcome.before, outcome.after)
+    assert list(diff["after"]) == ["xcl-a2"]
+    # Removing them all: one PATCH, the foreign entries stay.
+    assert gr.router_peer(API, peers_params(4, state="absent"), check_mode=False).changed
+    assert len(recorder.mutations) == 3
+    assert recorder.store[ROUTER_PATH]["interfaces"] == [FOREIGN_IF]
+    assert recorder.store[ROUTER_PATH]["bgpPeers"] == [FOREIGN_PEER]
+    assert not gr.router_peer(API, peers_params(4, state="absent"), check_mode=False).changed
+
+
+def test_router_peers_name_the_bad_entry_before_any_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_call(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("API called before validation")
+
+    monkeypatch.setattr(g, "get", no_call)
+    monkeypatch.setattr(g, "mutate", no_call)
+    bad = peers_params(3)
+    bad["peers"][1]["peer_ip_address"] = "169.254.99.1"
+    with pytest.raises(ValueError, match=r"^peers\[1\]\.peer_ip_address 169.254.99.1 is not"):
+        gr.router_peer(API, bad, check_mode=False)
+    missing = peers_params(2)
+    missing["peers"][0]["ip_range"] = None
+    with pytest.raises(ValueError, match=r"^peers\[0\]\.ip_range is required with state present"):
+        gr.router_peer(API, missing, check_mode=False)
+    twice = peers_params(2)
+    twice["peers"][1]["name"] = "xcl-a0"
+    with pytest.raises(ValueError, match="peers: name xcl-a0 given more than once"):
+        gr.router_peer(API, twice, check_mode=False)
+
+
 def tunnel_params(**overrides: Any) -> dict[str, Any]:
     params = {
         "name": "xcl-a1",
