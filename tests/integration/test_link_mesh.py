@@ -19,24 +19,28 @@ test_link_clusters.py covers it on real control planes).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-import requests
 import yaml
 
 from tests.conftest import EmulatorRun
 from tests.demo.__main__ import AWS_CLUSTER, seed_aws, seed_gcp
+from tests.integration.e2e import (
+    Gcp,
+    Result,
+    assert_ok,
+    aws_snapshot,
+    changed_hosts,
+    ec2_client,
+    gcp_snapshot,
+    run_playbook,
+)
 
-ROOT = Path(__file__).parents[2]
-ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 AWS, GCP_A, GCP_B = "aws-euw1", "gke-a", "gke-b"
+HOSTS = {AWS, GCP_A, GCP_B}
 # Each GCP cluster: its network, node range (the subnet), pod and service secondary ranges.
 GCP_CLUSTERS = {
     GCP_A: ("mesh-a", "10.20.0.0/20", "10.48.0.0/14", "10.104.0.0/20"),
@@ -54,16 +58,9 @@ class Mesh:
         for network, nodes, pods, services in GCP_CLUSTERS.values():
             seed_gcp(endpoints["gcp"], env, pods, services, network, nodes)
         gcp = endpoints["gcp"]
-        self.gcp_base = f"{gcp['api_endpoint']}/compute/v1/projects/{gcp['project']}"
-        self.gcp_headers = {"Authorization": f"Bearer {env['GCP_ACCESS_TOKEN']}"}
-        self.region = gcp["region"]
-        self.ec2 = boto3.client(
-            "ec2",
-            endpoint_url=endpoints["aws"]["endpoint_url"],
-            region_name=endpoints["aws"]["region"],
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        )
+        self.gcp = Gcp.of(emulators)
+        self.region = self.gcp.region
+        self.ec2 = ec2_client(emulators)
         hosts: dict[str, Any] = {
             AWS: {
                 **AWS_CLUSTER,
@@ -106,79 +103,14 @@ class Mesh:
         self.seeded = self.snapshot()
         self.linked: dict[str, Any] = {}
 
-    def playbook(self, name: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    def playbook(self, name: str, *extra: str) -> Result:
         return run_playbook(self.emulators, self.inventory, name, *extra)
-
-    def gcp(self, path: str) -> dict[str, Any]:
-        response = requests.get(f"{self.gcp_base}/{path}", headers=self.gcp_headers, timeout=30)
-        response.raise_for_status()
-        body: dict[str, Any] = response.json()
-        return body
-
-    def names(self, path: str) -> list[str]:
-        return sorted(item["name"] for item in self.gcp(path).get("items", []))
 
     def snapshot(self) -> dict[str, Any]:
         """What the collection may create, read straight from the emulators' APIs."""
-        region = f"regions/{self.region}"
-        snap: dict[str, Any] = {
-            path: self.names(path)
-            for path in (
-                "global/firewalls",
-                "global/externalVpnGateways",
-                f"{region}/vpnGateways",
-                f"{region}/routers",
-                f"{region}/vpnTunnels",
-            )
-        }
-        for network, *_ranges in GCP_CLUSTERS.values():
-            peerings = self.gcp(f"global/networks/{network}").get("peerings", [])
-            snap[f"peerings of {network}"] = sorted(
-                f"{p['name']} -> {p['network'].rsplit('/', 1)[-1]} {p['state']}" for p in peerings
-            )
-        live = [
-            c
-            for c in self.ec2.describe_vpn_connections()["VpnConnections"]
-            if c["State"] not in ("deleted", "deleting")
-        ]
-        snap["aws vpn connections"] = sorted(
-            {t["Key"]: t["Value"] for t in c.get("Tags", [])}.get("Name", "") for c in live
-        )
+        snap: dict[str, Any] = gcp_snapshot(self.gcp, [n for n, *_ in GCP_CLUSTERS.values()])
+        snap["aws vpn connections"] = aws_snapshot(self.ec2)["vpn connections"]
         return snap
-
-
-def run_playbook(
-    emulators: EmulatorRun, inventory: Path, name: str, *extra: str
-) -> subprocess.CompletedProcess[str]:
-    """One collection playbook against the emulators, from the checkout's collection."""
-    env = {
-        **os.environ,
-        **emulators.env,
-        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".build"),
-        "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_NOCOWS": "1",
-        "ANSIBLE_PIPELINING": "1",
-    }
-    command = [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), name, *extra]
-    return subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=1200, check=False
-    )
-
-
-def recap(result: subprocess.CompletedProcess[str]) -> dict[str, tuple[int, int]]:
-    """Host -> (changed, failed) from the PLAY RECAP."""
-    counts = {}
-    for line in result.stdout.splitlines():
-        parts = line.split()
-        if len(parts) > 2 and parts[1] == ":" and parts[2].startswith("ok="):
-            fields = dict(p.split("=") for p in parts[2:] if "=" in p)
-            counts[parts[0]] = (int(fields["changed"]), int(fields["failed"]))
-    return counts
-
-
-def assert_ok(result: subprocess.CompletedProcess[str]) -> None:
-    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-3000:]
-    assert set(recap(result)) == {AWS, GCP_A, GCP_B}, result.stdout[-2000:]
 
 
 @pytest.fixture(scope="module")
@@ -190,14 +122,14 @@ def mesh(cloud_emulators: EmulatorRun, tmp_path_factory: pytest.TempPathFactory)
 
 def test_check_mode_before_the_first_run_makes_no_mutating_request(mesh: Mesh) -> None:
     mark = mesh.emulators.mark()
-    assert_ok(mesh.playbook("crosscluster.link.link_clusters", "--check"))
+    assert_ok(mesh.playbook("crosscluster.link.link_clusters", "--check"), HOSTS)
     assert mesh.emulators.mutations_since(mark) == []
     assert mesh.snapshot() == mesh.seeded
 
 
 def test_link_peers_the_gcp_pair_and_tunnels_each_gcp_cluster_to_aws(mesh: Mesh) -> None:
     result = mesh.playbook("crosscluster.link.link_clusters")
-    assert_ok(result)
+    assert_ok(result, HOSTS)
     plan = json.loads(mesh.plan_file.read_text())
     transports = {link["id"]: link["transport"] for link in plan["links"]}
     assert transports == {
@@ -210,7 +142,7 @@ def test_link_peers_the_gcp_pair_and_tunnels_each_gcp_cluster_to_aws(mesh: Mesh)
     snap = mesh.snapshot()
     assert snap["peerings of mesh-a"] == [f"{PEERING} -> mesh-b ACTIVE"]
     assert snap["peerings of mesh-b"] == [f"{PEERING} -> mesh-a ACTIVE"]
-    imported = mesh.gcp(
+    imported = mesh.gcp.get(
         "global/networks/mesh-a/listPeeringRoutes?"
         f"peeringName={PEERING}&direction=INCOMING&region={mesh.region}"
     )
@@ -222,7 +154,7 @@ def test_link_peers_the_gcp_pair_and_tunnels_each_gcp_cluster_to_aws(mesh: Mesh)
     # IPv4 only: one rule per link on each GCP end (the HA VPN links have one GCP end).
     expected = [f"xcl-{AWS}--{GCP_A}-in4", f"xcl-{AWS}--{GCP_B}-in4"]
     assert rules == sorted([*expected, f"{PEERING}-0-in4", f"{PEERING}-1-in4"])
-    firewall = mesh.gcp(f"global/firewalls/{PEERING}-0-in4")
+    firewall = mesh.gcp.get(f"global/firewalls/{PEERING}-0-in4")
     assert firewall["network"].endswith("/mesh-a")
     assert sorted(firewall["sourceRanges"]) == sorted([nodes, pods, services])
     assert len(snap["aws vpn connections"]) == 4
@@ -232,15 +164,15 @@ def test_link_peers_the_gcp_pair_and_tunnels_each_gcp_cluster_to_aws(mesh: Mesh)
 def test_link_again_changes_nothing(mesh: Mesh) -> None:
     mark = mesh.emulators.mark()
     result = mesh.playbook("crosscluster.link.link_clusters")
-    assert_ok(result)
-    assert {h: c for h, c in recap(result).items() if c != (0, 0)} == {}
+    assert_ok(result, HOSTS)
+    assert changed_hosts(result) == {}
     assert mesh.emulators.mutations_since(mark) == []
     assert mesh.snapshot() == mesh.linked
 
 
 def test_unlink_gives_back_the_seeded_state(mesh: Mesh) -> None:
-    assert_ok(mesh.playbook("crosscluster.link.unlink_clusters"))
+    assert_ok(mesh.playbook("crosscluster.link.unlink_clusters"), HOSTS)
     assert mesh.snapshot() == mesh.seeded
     again = mesh.playbook("crosscluster.link.unlink_clusters")
-    assert_ok(again)
-    assert {h: c for h, c in recap(again).items() if c != (0, 0)} == {}
+    assert_ok(again, HOSTS)
+    assert changed_hosts(again) == {}

@@ -23,16 +23,24 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-import requests
 import yaml
 
 from tests.conftest import EmulatorRun
 from tests.demo.__main__ import AWS_CLUSTER, ONPREM_CLUSTER, seed_aws, seed_gcp
-from tests.integration.test_link_mesh import recap, run_playbook
+from tests.integration.e2e import (
+    Gcp,
+    Result,
+    assert_ok,
+    aws_snapshot,
+    changed_hosts,
+    ec2_client,
+    gcp_snapshot,
+    run_playbook,
+)
 
 EUW1, USE1, GKE, DC1 = "aws-euw1", "aws-use1", "gke-a", "dc1"
+HOSTS = {EUW1, USE1, GKE, DC1}
 SECOND_REGION = "us-east-1"
 # Each AWS cluster: region (None: the emulator's), VPC block (nodes), pods (a secondary
 # block), services, Amazon-side ASN.
@@ -51,20 +59,12 @@ class Mesh4:
         env, endpoints = emulators.env, emulators.endpoints
         self.region = endpoints["aws"]["region"]
         self.ec2 = {
-            region: boto3.client(
-                "ec2",
-                endpoint_url=endpoints["aws"]["endpoint_url"],
-                region_name=region,
-                aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-            )
-            for region in (self.region, SECOND_REGION)
+            region: ec2_client(emulators, region) for region in (self.region, SECOND_REGION)
         }
         gcp = endpoints["gcp"]
         seed_gcp(gcp, env, GCP_RANGES[1], GCP_RANGES[2], GCP_NETWORK, GCP_RANGES[0])
-        self.gcp_base = f"{gcp['api_endpoint']}/compute/v1/projects/{gcp['project']}"
-        self.gcp_headers = {"Authorization": f"Bearer {env['GCP_ACCESS_TOKEN']}"}
-        self.gcp_region = gcp["region"]
+        self.gcp = Gcp.of(emulators)
+        self.gcp_region = self.gcp.region
         self.onprem_root = tmp / "onprem-gateway"
         self.vpcs: dict[str, str] = {}
         hosts: dict[str, Any] = {}
@@ -122,90 +122,17 @@ class Mesh4:
         self.seeded = self.snapshot()
         self.linked: dict[str, Any] = {}
 
-    def playbook(self, name: str, *extra: str) -> Any:
+    def playbook(self, name: str, *extra: str) -> Result:
         return run_playbook(self.emulators, self.inventory, name, *extra)
 
-    def gcp_names(self, path: str) -> list[str]:
-        response = requests.get(f"{self.gcp_base}/{path}", headers=self.gcp_headers, timeout=30)
-        response.raise_for_status()
-        return sorted(item["name"] for item in response.json().get("items", []))
-
-    def aws_snapshot(self, region: str) -> dict[str, Any]:
-        """What the collection may create in one region, read through the EC2 API."""
-        ec2 = self.ec2[region]
-
-        def named(items: list[dict[str, Any]], gone: tuple[str, ...], state: str = "State") -> list:
-            return sorted(
-                {t["Key"]: t["Value"] for t in i.get("Tags", [])}.get("Name", "?")
-                for i in items
-                if (i[state]["Code"] if isinstance(i[state], dict) else i[state]) not in gone
-            )
-
-        gone = ("deleted", "deleting")
-        tables = ec2.describe_route_tables()["RouteTables"]
-        return {
-            "vpn connections": named(ec2.describe_vpn_connections()["VpnConnections"], gone),
-            "customer gateways": named(ec2.describe_customer_gateways()["CustomerGateways"], gone),
-            "vpn gateways": named(ec2.describe_vpn_gateways()["VpnGateways"], gone),
-            "peerings": sorted(
-                f"{name} {status}"
-                for p in ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
-                for name, status in [
-                    (
-                        {t["Key"]: t["Value"] for t in p.get("Tags", [])}.get("Name", "?"),
-                        p["Status"]["Code"],
-                    )
-                ]
-                if status not in gone
-            ),
-            "routes": sorted(
-                f"{t['RouteTableId']} {r.get('DestinationCidrBlock')} -> "
-                f"{r.get('VpcPeeringConnectionId') or r.get('GatewayId')}"
-                for t in tables
-                for r in t.get("Routes", [])
-            ),
-            "propagation": sorted(
-                f"{t['RouteTableId']} {p['GatewayId']}"
-                for t in tables
-                for p in t.get("PropagatingVgws", [])
-            ),
-            "security group rules": sorted(
-                f"{g['GroupId']} {r.get('CidrIpv4')}"
-                for g in ec2.describe_security_groups()["SecurityGroups"]
-                for r in ec2.describe_security_group_rules(
-                    Filters=[{"Name": "group-id", "Values": [g["GroupId"]]}]
-                )["SecurityGroupRules"]
-                if not r.get("IsEgress")
-            ),
-        }
-
     def snapshot(self) -> dict[str, Any]:
-        region = f"regions/{self.gcp_region}"
-        snap: dict[str, Any] = {
-            path: self.gcp_names(path)
-            for path in (
-                "global/firewalls",
-                "global/externalVpnGateways",
-                f"{region}/vpnGateways",
-                f"{region}/routers",
-                f"{region}/vpnTunnels",
-            )
-        }
-        for aws_region in self.ec2:
-            snap[f"aws {aws_region}"] = self.aws_snapshot(aws_region)
+        snap: dict[str, Any] = gcp_snapshot(self.gcp)
+        for aws_region, ec2 in self.ec2.items():
+            snap[f"aws {aws_region}"] = aws_snapshot(ec2)
         snap["on-prem files"] = sorted(
             str(p.relative_to(self.onprem_root)) for p in self.onprem_root.rglob("*") if p.is_file()
         )
         return snap
-
-
-def assert_ok(result: Any) -> None:
-    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-3000:]
-    assert set(recap(result)) == {EUW1, USE1, GKE, DC1}, result.stdout[-2000:]
-
-
-def unchanged(result: Any) -> dict[str, tuple[int, int]]:
-    return {host: counts for host, counts in recap(result).items() if counts != (0, 0)}
 
 
 @pytest.fixture(scope="module")
@@ -215,14 +142,14 @@ def mesh(cloud_emulators: EmulatorRun, tmp_path_factory: pytest.TempPathFactory)
 
 def test_check_mode_before_the_first_run_makes_no_mutating_request(mesh: Mesh4) -> None:
     mark = mesh.emulators.mark()
-    assert_ok(mesh.playbook("crosscluster.link.link_clusters", "--check"))
+    assert_ok(mesh.playbook("crosscluster.link.link_clusters", "--check"), HOSTS)
     assert mesh.emulators.mutations_since(mark) == []
     assert mesh.snapshot() == mesh.seeded
 
 
 def test_link_builds_every_pair_by_its_transport(mesh: Mesh4) -> None:
     result = mesh.playbook("crosscluster.link.link_clusters")
-    assert_ok(result)
+    assert_ok(result, HOSTS)
     plan = json.loads(mesh.plan_file.read_text())
     assert {link["id"]: link["transport"] for link in plan["links"]} == {
         PEERING: "aws_vpc_peering",
@@ -253,12 +180,12 @@ def test_link_builds_every_pair_by_its_transport(mesh: Mesh4) -> None:
 def test_link_again_changes_nothing(mesh: Mesh4) -> None:
     mark = mesh.emulators.mark()
     result = mesh.playbook("crosscluster.link.link_clusters")
-    assert_ok(result)
-    assert unchanged(result) == {}
+    assert_ok(result, HOSTS)
+    assert changed_hosts(result) == {}
     assert mesh.emulators.mutations_since(mark) == []
     assert mesh.snapshot() == mesh.linked
 
 
 def test_unlink_gives_back_the_seeded_state(mesh: Mesh4) -> None:
-    assert_ok(mesh.playbook("crosscluster.link.unlink_clusters"))
+    assert_ok(mesh.playbook("crosscluster.link.unlink_clusters"), HOSTS)
     assert mesh.snapshot() == mesh.seeded

@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import yaml
 
 from tests.conftest import EmulatorRun
 from tests.demo.__main__ import seed_gcp
-from tests.integration.test_link_mesh import recap, run_playbook
+from tests.integration.e2e import Gcp, Result, assert_ok, changed_hosts, gcp_snapshot, run_playbook
 
 GKE_C, GKE_D = "gke-c", "gke-d"
+HOSTS = {GKE_C, GKE_D}
 # Each cluster: its network, node range (the subnet), pod and service secondary ranges.
 CLUSTERS = {
     GKE_C: ("havpn-c", "10.22.0.0/20", "10.64.0.0/14", "10.106.0.0/20"),
@@ -47,9 +47,8 @@ class World:
         env, gcp = emulators.env, emulators.endpoints["gcp"]
         for network, nodes, pods, services in CLUSTERS.values():
             seed_gcp(gcp, env, pods, services, network, nodes)
-        self.base = f"{gcp['api_endpoint']}/compute/v1/projects/{gcp['project']}"
-        self.headers = {"Authorization": f"Bearer {env['GCP_ACCESS_TOKEN']}"}
-        self.region = gcp["region"]
+        self.gcp = Gcp.of(emulators)
+        self.region = self.gcp.region
         hosts = {
             name: {
                 "cluster_provider": "gcp",
@@ -82,28 +81,13 @@ class World:
         self.seeded = self.snapshot()
         self.linked: dict[str, Any] = {}
 
-    def playbook(self, name: str, *extra: str) -> Any:
+    def playbook(self, name: str, *extra: str) -> Result:
         return run_playbook(self.emulators, self.inventory, name, *extra)
 
-    def gcp(self, path: str) -> dict[str, Any]:
-        response = requests.get(f"{self.base}/{path}", headers=self.headers, timeout=30)
-        response.raise_for_status()
-        body: dict[str, Any] = response.json()
-        return body
-
     def snapshot(self) -> dict[str, Any]:
-        """Every resource of the collection's kinds in the project, read from the emulator:
-        names, and for tunnels their gateway, interface and peer gateway."""
-        region = f"regions/{self.region}"
-        snap: dict[str, Any] = {
-            path: sorted(item["name"] for item in self.gcp(path).get("items", []))
-            for path in (
-                "global/firewalls",
-                "global/externalVpnGateways",
-                f"{region}/vpnGateways",
-                f"{region}/routers",
-            )
-        }
+        """What the collection may create in the project, read from the emulator; tunnels
+        also with their gateway, interface and peer gateway."""
+        snap: dict[str, Any] = gcp_snapshot(self.gcp, [n for n, *_ in CLUSTERS.values()])
         snap["tunnels"] = sorted(
             (
                 t["name"],
@@ -111,25 +95,16 @@ class World:
                 t.get("vpnGatewayInterface", 0),
                 t.get("peerGcpGateway", "").rsplit("/", 1)[-1],
             )
-            for t in self.gcp(f"{region}/vpnTunnels").get("items", [])
+            for t in self.gcp.get(f"regions/{self.region}/vpnTunnels").get("items", [])
         )
-        for network, *_ranges in CLUSTERS.values():
-            snap[f"peerings of {network}"] = self.gcp(f"global/networks/{network}").get(
-                "peerings", []
-            )
         return snap
 
     def router_peers(self, cluster: str) -> dict[str, tuple[str, str, int]]:
-        router = self.gcp(f"regions/{self.region}/routers/xcl-{cluster}-router")
+        router = self.gcp.get(f"regions/{self.region}/routers/xcl-{cluster}-router")
         return {
             p["name"]: (p["ipAddress"], p["peerIpAddress"], int(p["peerAsn"]))
             for p in router.get("bgpPeers", [])
         }
-
-
-def assert_ok(result: Any) -> None:
-    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-3000:]
-    assert set(recap(result)) == {GKE_C, GKE_D}, result.stdout[-2000:]
 
 
 @pytest.fixture(scope="module")
@@ -141,14 +116,14 @@ def world(
 
 def test_check_mode_before_the_first_run_makes_no_mutating_request(world: World) -> None:
     mark = world.emulators.mark()
-    assert_ok(world.playbook("crosscluster.link.link_clusters", "--check"))
+    assert_ok(world.playbook("crosscluster.link.link_clusters", "--check"), HOSTS)
     assert world.emulators.mutations_since(mark) == []
     assert world.snapshot() == world.seeded
 
 
 def test_link_connects_the_two_ha_vpn_gateways_and_verify_passes(world: World) -> None:
     result = world.playbook("crosscluster.link.link_clusters")
-    assert_ok(result)
+    assert_ok(result, HOSTS)
     (link,) = json.loads(world.plan_file.read_text())["links"]
     assert link["transport"] == "gcp_ha_vpn"
     # verify_link (the last plays) passed: every tunnel ESTABLISHED, every BGP peer UP.
@@ -172,7 +147,7 @@ def test_link_connects_the_two_ha_vpn_gateways_and_verify_passes(world: World) -
         assert (mine[2], theirs[2]) == (65031, 65030)
     rules = [n for n in snap["global/firewalls"] if n.startswith(f"xcl-{LINK}")]
     assert rules == [f"xcl-{LINK}-0-in4", f"xcl-{LINK}-1-in4"]
-    firewall = world.gcp(f"global/firewalls/xcl-{LINK}-0-in4")
+    firewall = world.gcp.get(f"global/firewalls/xcl-{LINK}-0-in4")
     assert firewall["network"].endswith(f"/{CLUSTERS[GKE_C][0]}")
     assert sorted(firewall["sourceRanges"]) == sorted(CLUSTERS[GKE_D][1:])
     world.linked = snap
@@ -181,16 +156,16 @@ def test_link_connects_the_two_ha_vpn_gateways_and_verify_passes(world: World) -
 def test_link_again_changes_nothing(world: World) -> None:
     mark = world.emulators.mark()
     result = world.playbook("crosscluster.link.link_clusters")
-    assert_ok(result)
-    assert {h: c for h, c in recap(result).items() if c != (0, 0)} == {}
+    assert_ok(result, HOSTS)
+    assert changed_hosts(result) == {}
     assert world.emulators.mutations_since(mark) == []
     assert world.snapshot() == world.linked
 
 
 def test_unlink_gives_back_the_seeded_state(world: World) -> None:
     assert world.linked, "the link test did not run"
-    assert_ok(world.playbook("crosscluster.link.unlink_clusters"))
+    assert_ok(world.playbook("crosscluster.link.unlink_clusters"), HOSTS)
     assert world.snapshot() == world.seeded
     again = world.playbook("crosscluster.link.unlink_clusters")
-    assert_ok(again)
-    assert {h: c for h, c in recap(again).items() if c != (0, 0)} == {}
+    assert_ok(again, HOSTS)
+    assert changed_hosts(again) == {}

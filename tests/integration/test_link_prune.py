@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from tests.conftest import EmulatorRun, _start
-from tests.integration.test_link_mesh import AWS, GCP_A, GCP_B, Mesh, recap, run_playbook
+from tests.integration.e2e import Result, assert_ok, aws_snapshot, changed_hosts, run_playbook
+from tests.integration.test_link_mesh import AWS, GCP_A, GCP_B, Mesh
 
 KEPT, DROPPED = f"{AWS}--{GCP_A}", [f"{AWS}--{GCP_B}", f"{GCP_A}--{GCP_B}"]
 
@@ -52,47 +52,26 @@ class PruneWorld(Mesh):
             path.write_text(yaml.safe_dump(inventory, sort_keys=False))
             self.inventories[label] = path
 
-    def run(self, inventory: str, name: str, *extra: str) -> Any:
+    def run(self, inventory: str, name: str, *extra: str) -> Result:
         return run_playbook(self.emulators, self.inventories[inventory], name, *extra)
 
     def aws_objects(self) -> dict[str, list[str]]:
         """The AWS objects of the collection by link: VPN connections, customer gateways,
         security-group rule markers."""
-        ec2 = self.ec2
-
-        def tag(item: dict[str, Any], key: str) -> str:
-            return {t["Key"]: t["Value"] for t in item.get("Tags", [])}.get(key, "")
-
+        aws = aws_snapshot(self.ec2)
         return {
-            "connections": sorted(
-                tag(c, "Name")
-                for c in ec2.describe_vpn_connections()["VpnConnections"]
-                if c["State"] not in ("deleting", "deleted")
-            ),
-            "customer gateways": sorted(
-                tag(g, "Name")
-                for g in ec2.describe_customer_gateways()["CustomerGateways"]
-                if g["State"] not in ("deleting", "deleted")
-            ),
+            "connections": aws["vpn connections"],
+            "customer gateways": aws["customer gateways"],
             "rule markers": sorted(
                 {
                     r["Description"]
-                    for g in ec2.describe_security_groups()["SecurityGroups"]
+                    for g in self.ec2.describe_security_groups()["SecurityGroups"]
                     for p in g.get("IpPermissions", [])
                     for r in p.get("IpRanges", [])
                     if r.get("Description", "").startswith("crosscluster.link:")
                 }
             ),
         }
-
-
-def changed(result: Any) -> dict[str, tuple[int, int]]:
-    return {host: counts for host, counts in recap(result).items() if counts != (0, 0)}
-
-
-def ok(result: Any) -> Any:
-    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-3000:]
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +82,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PruneWorld]:
 
 
 def test_link_the_three_clusters(world: PruneWorld) -> None:
-    ok(world.playbook("crosscluster.link.link_clusters"))
+    assert_ok(world.playbook("crosscluster.link.link_clusters"))
     aws = world.aws_objects()
     assert aws["rule markers"] == [
         f"crosscluster.link:{link}" for link in sorted([KEPT, DROPPED[0]])
@@ -114,8 +93,8 @@ def test_link_the_three_clusters(world: PruneWorld) -> None:
 
 def test_without_prune_verify_lists_the_orphans_and_nothing_changes(world: PruneWorld) -> None:
     mark = world.emulators.mark()
-    result = ok(world.run("without-gke-b", "crosscluster.link.link_clusters"))
-    assert changed(result) == {}
+    result = assert_ok(world.run("without-gke-b", "crosscluster.link.link_clusters"))
+    assert changed_hosts(result) == {}
     assert world.emulators.mutations_since(mark) == []
     out = result.stdout
     assert (
@@ -133,7 +112,9 @@ def test_without_prune_verify_lists_the_orphans_and_nothing_changes(world: Prune
 def test_prune_removes_the_dropped_links_and_leaves_the_other_alone(world: PruneWorld) -> None:
     kept_before = {k: [n for n in v if KEPT in n] for k, v in world.aws_objects().items()}
     mark = world.emulators.mark()
-    ok(world.run("without-gke-b", "crosscluster.link.link_clusters", "-e", "link_prune=true"))
+    assert_ok(
+        world.run("without-gke-b", "crosscluster.link.link_clusters", "-e", "link_prune=true")
+    )
     mutations = world.emulators.mutations_since(mark)
     # GCP requests name what they change: none names the kept link
     assert [m for m in mutations if KEPT in m.get("path", "")] == []
@@ -149,16 +130,16 @@ def test_prune_removes_the_dropped_links_and_leaves_the_other_alone(world: Prune
     assert snap[f"regions/{world.region}/vpnGateways"] == [f"xcl-{GCP_A}-gw", f"xcl-{GCP_B}-gw"]
     # the kept link is still verified up, and a second prune run changes nothing
     mark = world.emulators.mark()
-    again = ok(
+    again = assert_ok(
         world.run("without-gke-b", "crosscluster.link.link_clusters", "-e", "link_prune=true")
     )
-    assert changed(again) == {} and world.emulators.mutations_since(mark) == []
+    assert changed_hosts(again) == {} and world.emulators.mutations_since(mark) == []
     assert "still has objects" not in again.stdout
     world.pruned = snap
 
 
 def test_the_dropped_cluster_alone_prunes_its_own_side(world: PruneWorld) -> None:
-    ok(world.run("gke-b-alone", "crosscluster.link.link_clusters", "-e", "link_prune=true"))
+    assert_ok(world.run("gke-b-alone", "crosscluster.link.link_clusters", "-e", "link_prune=true"))
     snap = world.snapshot()
     region = f"regions/{world.region}"
     assert snap[f"{region}/vpnGateways"] == [f"xcl-{GCP_A}-gw"]
@@ -170,5 +151,5 @@ def test_the_dropped_cluster_alone_prunes_its_own_side(world: PruneWorld) -> Non
 
 
 def test_unlink_of_the_remaining_link_gives_back_the_seeded_state(world: PruneWorld) -> None:
-    ok(world.run("without-gke-b", "crosscluster.link.unlink_clusters"))
+    assert_ok(world.run("without-gke-b", "crosscluster.link.unlink_clusters"))
     assert world.snapshot() == world.seeded
