@@ -862,12 +862,18 @@ def test_request_log_records_operations_and_mutating(aws_emulator, ec2, network)
     ec2.describe_customer_gateways()
     vpn_id = new_vpn(ec2, network)["VpnConnectionId"]
     ec2.create_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock="10.9.0.0/16")
+    with pytest.raises(ClientError, match=r"InvalidRouteTableID\.NotFound"):
+        ec2.search_transit_gateway_routes(
+            TransitGatewayRouteTableId="tgw-rtb-00000000000000000",
+            Filters=[{"Name": "type", "Values": ["static"]}],
+        )
     entries = aws_emulator.requests_since(mark, service="aws")
     assert [(e["operation"], e["mutating"], e["status"]) for e in entries] == [
         ("DescribeVpnConnections", False, 200),
         ("DescribeCustomerGateways", False, 200),
         ("CreateVpnConnection", True, 200),
         ("CreateVpnConnectionRoute", True, 200),
+        ("SearchTransitGatewayRoutes", False, 400),
     ]
     assert {e["service"] for e in entries} == {"aws"}
 

@@ -40,7 +40,9 @@ Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 EC2_API_VERSION = "2016-11-15"
 _REGION_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
-_READ_PREFIXES = ("Describe", "Get", "List")
+# The EC2 actions that only read: Describe*, Get*, List* and Search* (SearchTransitGatewayRoutes,
+# "Searches for routes in the specified transit gateway route table").
+_READ_PREFIXES = ("Describe", "Get", "List", "Search")
 AWS_ADMIN = "/_emulator/aws/"
 
 # "Eventual consistency in the Amazon EC2 API" (EC2 developer guide): "if you run a command to
@@ -96,7 +98,7 @@ def request_params(environ: Environ, body: bytes) -> MultiDict[str, str]:
 
 def classify(environ: Environ, body: bytes) -> tuple[str, bool]:
     """Operation of a request: the Query API Action, else the JSON protocol's X-Amz-Target,
-    else method and path. Mutating = not Describe*/Get*/List* (or not GET/HEAD)."""
+    else method and path. Mutating = not Describe*/Get*/List*/Search* (or not GET/HEAD)."""
     action = request_params(environ, body).get("Action")
     if not action:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
