@@ -9,6 +9,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.crosscluster.link.plugins.module_utils._link_checks import (
     aws_checks,
     aws_peering_checks,
+    aws_tgw_peering_checks,
     gcp_checks,
 )
 
@@ -26,7 +27,10 @@ description:
     CIDR) with the planned inside addresses and ASN, and C(UP). GCP - each planned tunnel
     C(ESTABLISHED) and its BGP peer C(UP). AWS peering - each VPC peering connection of the
     cluster V(active) and every route table of its C(route_table_ids) routing the other VPC's
-    planned ranges to it.
+    planned ranges to it. AWS TGW peering - each Transit Gateway peering attachment of the
+    cluster's TGW V(available) (the result of M(crosscluster.link.aws_tgw_peering_info) with
+    C(include_routes=true)) and the TGW route table routing the other cluster's planned ranges
+    to it.
   - A failing check names its likely cause (C(cause)) - a tunnel that is down
     C(pre-shared key or proposal mismatch) (IKE fails), a BGP session down on an established
     tunnel C(ASN or inside address mismatch); or what else the status says (connection not
@@ -48,7 +52,7 @@ options:
     description: Which cloud's end.
     type: str
     required: true
-    choices: [aws, aws_peering, gcp]
+    choices: [aws, aws_peering, aws_tgw_peering, gcp]
 """
 
 EXAMPLES = r"""
@@ -67,7 +71,12 @@ _value:
   elements: dict
 """
 
-SIDES = {"aws": aws_checks, "aws_peering": aws_peering_checks, "gcp": gcp_checks}
+SIDES = {
+    "aws": aws_checks,
+    "aws_peering": aws_peering_checks,
+    "aws_tgw_peering": aws_tgw_peering_checks,
+    "gcp": gcp_checks,
+}
 
 
 def link_checks(status: dict[str, Any], plan: dict[str, Any], cluster: str, side: str) -> list:

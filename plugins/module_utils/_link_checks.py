@@ -292,6 +292,59 @@ def aws_peering_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any
     return checks
 
 
+def aws_tgw_peering_checks(
+    plan: dict[str, Any], cluster: str, status: dict[str, Any]
+) -> list[Check]:
+    """Each Transit Gateway peering attachment of the cluster's TGW ``available``, and the
+    TGW's route table routing the other cluster's planned ranges to it (``active`` static
+    routes). ``status`` is the result of aws_tgw_peering_info with include_routes, read in
+    the cluster's Region on its TGW. An attachment is available only once accepted and
+    provisioned (pendingAcceptance -> pending -> available); a route to an attachment that
+    is gone is a ``blackhole`` (EC2 API reference, TransitGatewayRoute)."""
+    reported = {
+        a.get("name"): a
+        for a in status.get("transit_gateway_peering_attachments") or []
+        if a.get("state") not in GONE_STATES
+    }
+    table = status.get("route_table_id") or "its route table"
+    checks = []
+    for link in plan.get("links", []):
+        side = (link.get("aws_tgw_peerings") or {}).get(cluster)
+        if side is None:
+            continue
+        mine = reported.get(side["name"], {})
+        state = mine.get("state", "missing")
+        label = (
+            f"AWS TGW peering {side['name']} ({side['transit_gateway_id']} -> "
+            f"{side['peer_transit_gateway_id']})"
+        )
+        if state == "missing":
+            starter = cluster if side["requester"] else side["remote_cluster"]
+            cause = f"attachment not requested (by {starter}: is it linked?)"
+        elif state in ("initiatingRequest", "pendingAcceptance"):
+            accepter = side["peer_region"] if side["requester"] else side["region"]
+            cause = f"not accepted in {accepter}"
+        elif state in ("pending", "modifying"):
+            cause = "accepted, still provisioning"
+        else:
+            cause = f"attachment {state}: {mine.get('status_message') or 'no message'}"
+        checks.append(check(link["id"], cluster, label, "available", state, cause))
+        routed = {
+            r.get("destination") for r in mine.get("routes") or [] if r.get("state") == "active"
+        }
+        missing = [cidr for cidr in side["route_cidrs"] if cidr not in routed]
+        label = f"AWS TGW routes to {side['name']} in {side['transit_gateway_id']} ({table})"
+        actual = "all" if not missing else f"missing {', '.join(missing)}"
+        cause = (
+            "no attachment to route to"
+            if state == "missing"
+            else "route removed or replaced outside this collection"
+        )
+        expected = ", ".join(side["route_cidrs"])
+        checks.append(check(link["id"], cluster, label, expected, actual, cause, not missing))
+    return checks
+
+
 # ---------------------------------------------------------------------- learned routes
 
 

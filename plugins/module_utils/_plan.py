@@ -164,7 +164,7 @@ class PairTransports:
 # connect to each other" (creating-ha-vpn2): each gateway's interface 0 and 1 to the same
 # interface of the other (VpnTunnel.peerGcpGateway), two BGP sessions on the first two /30s.
 TRANSPORTS: dict[tuple[str, str], PairTransports] = {
-    ("aws", "aws"): PairTransports("aws_vpc_peering", planned=("aws_tgw_peering",)),
+    ("aws", "aws"): PairTransports("aws_vpc_peering", alternatives=("aws_tgw_peering",)),
     ("aws", "gcp"): PairTransports("aws_gcp_ha_vpn"),
     ("aws", "onprem"): PairTransports("aws_onprem_vpn"),
     ("gcp", "gcp"): PairTransports("gcp_vpc_peering", alternatives=("gcp_ha_vpn",)),
@@ -179,12 +179,22 @@ PAIR_SEPARATOR = "-"
 # each side routes the other VPC's node and pod ranges to the connection - a peering carries
 # only traffic for the peer VPC's CIDR blocks ("VPC peering limitations": no edge-to-edge
 # routing), so a range outside them (an EKS service range) is not routed.
-PEERING_TRANSPORTS = ("gcp_vpc_peering", "aws_vpc_peering")
+# aws <-> aws over Transit Gateway peering (link_transports aws-aws: aws_tgw_peering): both
+# clusters reach their VPC through a Transit Gateway of their own (cluster_aws_gateway: tgw);
+# the link's first cluster requests a peering attachment between the two TGWs and accepts it
+# in the peer's Region ("Transit gateway peering attachments", one account). No tunnel, no BGP
+# (a peering attachment takes only static routes), but distinct Amazon-side ASNs ("Create a
+# peering attachment": use a unique ASN for each peered transit gateway). Each TGW routes the
+# other cluster's node, pod and service ranges to the attachment, each VPC to its TGW.
+PEERING_TRANSPORTS = ("gcp_vpc_peering", "aws_vpc_peering", "aws_tgw_peering")
 # VPC quotas, "Peering connections per network": 25 (VPC Network Peering, "Quotas and limits").
 GCP_PEERINGS_PER_NETWORK = 25
 # "Active VPC peering connections per VPC": 50 by default, adjustable to 125 (Amazon VPC
 # quotas, "VPC peering connections").
 AWS_PEERINGS_PER_VPC = 50
+# "Peering attachments per transit gateway": 50 (Amazon VPC Transit Gateways, "Quotas for
+# your transit gateways").
+AWS_TGW_PEERINGS_PER_TGW = 50
 ONPREM_TUNNELS_PER_LINK = 2
 # gcp <-> gcp over HA VPN: one tunnel per HA VPN interface on each side, a BGP session each.
 GCP_HA_VPN_TUNNELS_PER_LINK = 2
@@ -620,11 +630,14 @@ def link_asn_errors(
     errors = []
     for a, b in links:
         asn_a, asn_b = clusters[a].get("asn"), clusters[b].get("asn")
-        if asn_a is None or asn_b is None or _peering((a, b), clusters, transports):
+        transport = _transport_of((a, b), clusters, transports)
+        if asn_a is None or asn_b is None or transport == "aws_tgw_peering":
+            continue  # checked with the Transit Gateways (tgw_peering_errors)
+        if _peering((a, b), clusters, transports):
             continue  # a peering has no BGP session
         if asn_a == asn_b:
             fix = "the two ends of a link need different ASNs"
-            if _transport_of((a, b), clusters, transports) == "gcp_ha_vpn":
+            if transport == "gcp_ha_vpn":
                 fix += (
                     " (two Cloud Routers in one BGP session); change one, or peer the "
                     "networks instead (link_transports gcp-gcp: gcp_vpc_peering, no BGP)"
@@ -1111,8 +1124,8 @@ def peering_errors(
     count: dict[tuple[Any, ...], list[str]] = {}
     for a, b in links:
         transport = _transport_of((a, b), clusters, transports)
-        if transport not in (*PEERING_TRANSPORTS, "gcp_ha_vpn"):
-            continue
+        if transport not in (*PEERING_TRANSPORTS, "gcp_ha_vpn") or transport == "aws_tgw_peering":
+            continue  # aws_tgw_peering: tgw_peering_errors
         one, other = clusters[a], clusters[b]
         if one.get("provider") == "aws":
             where = (one.get("region"), one.get("network"))
@@ -1149,6 +1162,63 @@ def peering_errors(
                 f"network {network} of project {project}: {len(ids)} links need as many VPC "
                 f"peerings, more than the {limit} a network holds (VPC quotas); link fewer "
                 "clusters with it"
+            )
+    return errors
+
+
+def tgw_peering_errors(
+    links: Iterable[tuple[str, str]],
+    clusters: Mapping[str, Mapping[str, Any]],
+    transports: Mapping[tuple[str, str], str | None] | None = None,
+) -> list[str]:
+    """The limits of an aws_tgw_peering link the plan can see: both clusters reach their VPC
+    through a Transit Gateway (cluster_aws_gateway: tgw), two distinct ones (a TGW is not
+    peered with itself) with distinct Amazon-side ASNs (the cluster_asn of a tgw cluster,
+    which the aws_vpn role checks against the TGW), and a TGW holds at most
+    AWS_TGW_PEERINGS_PER_TGW peering attachments."""
+    errors = []
+    count: dict[tuple[Any, Any], list[str]] = {}
+    for a, b in links:
+        if _transport_of((a, b), clusters, transports) != "aws_tgw_peering":
+            continue
+        lid = link_id(a, b)
+        not_tgw = [n for n in (a, b) if clusters[n].get("aws_gateway") != "tgw"]
+        if not_tgw:
+            names = " and ".join(f"cluster {_q(n)}" for n in not_tgw)
+            errors.append(
+                f"link {lid}: aws_tgw_peering peers two Transit Gateways, but {names} "
+                f"{'has' if len(not_tgw) == 1 else 'have'} no cluster_aws_gateway: tgw; set "
+                "cluster_aws_gateway: tgw and cluster_aws_transit_gateway_id on both, or use "
+                "link_transports aws-aws: aws_vpc_peering"
+            )
+            continue
+        tgw_a, tgw_b = (clusters[n].get("aws_transit_gateway_id") for n in (a, b))
+        where_a, where_b = (
+            (clusters[n].get("region"), clusters[n]["aws_transit_gateway_id"]) for n in (a, b)
+        )
+        if where_a == where_b:
+            errors.append(
+                f"link {lid}: cluster {_q(a)} and cluster {_q(b)} use the same Transit Gateway "
+                f"{tgw_a} in {clusters[a].get('region')}, which routes between its own VPC "
+                "attachments without a peering; leave this pair out (link_topology: pairs)"
+            )
+            continue
+        asn_a, asn_b = clusters[a].get("asn"), clusters[b].get("asn")
+        if asn_a is not None and asn_a == asn_b:
+            errors.append(
+                f"link {lid}: cluster {_q(a)} (Transit Gateway {tgw_a}) and cluster {_q(b)} "
+                f"(Transit Gateway {tgw_b}) both have cluster_asn {asn_a}; peered Transit "
+                "Gateways need distinct Amazon-side ASNs: give each TGW its own private ASN "
+                "and set it as the cluster's cluster_asn"
+            )
+        for where in (where_a, where_b):
+            count.setdefault(where, []).append(lid)
+    for (region, tgw), ids in sorted(count.items(), key=str):
+        if len(ids) > AWS_TGW_PEERINGS_PER_TGW:
+            errors.append(
+                f"Transit Gateway {tgw} in {region}: {len(ids)} links need as many peering "
+                f"attachments, more than the {AWS_TGW_PEERINGS_PER_TGW} a transit gateway "
+                "holds (Transit Gateway quotas); link fewer clusters with it"
             )
     return errors
 
@@ -1273,10 +1343,37 @@ def _aws_peering_side(
     }
 
 
+def _aws_tgw_peering_side(
+    lid: str, index: int, local: Mapping[str, Any], remote: Mapping[str, Any]
+) -> dict[str, Any]:
+    """One Transit Gateway's end of the link's TGW peering attachment (named ``lid``, its
+    Name tag): the first cluster requests it and accepts it in the peer's Region (one
+    account), the second only routes to it. ``route_cidrs``: the other cluster's node, pod
+    and service ranges - a TGW route is static, so every range is routed: this TGW's route
+    table sends them to the attachment, this VPC's route tables to this TGW. The other TGW
+    delivers what its own route table routes to its VPC attachment (the VPC's CIDR blocks)."""
+    return {
+        "name": lid,
+        "requester": index == 0,
+        "region": local["region"],
+        "vpc_id": local["network"],
+        "transit_gateway_id": local["aws_transit_gateway_id"],
+        "asn": local["asn"],
+        "peer_region": remote["region"],
+        "peer_transit_gateway_id": remote["aws_transit_gateway_id"],
+        "peer_asn": remote["asn"],
+        "remote_cluster": remote["name"],
+        "route_cidrs": list(
+            dict.fromkeys([*remote["node_cidrs"], *remote["pod_cidrs"], *remote["service_cidrs"]])
+        ),
+    }
+
+
 # transport -> the peering's key in a link and how one side is laid out
 _PEERING_SIDES = {
     "gcp_vpc_peering": ("gcp_peerings", _gcp_peering_side),
     "aws_vpc_peering": ("aws_peerings", _aws_peering_side),
+    "aws_tgw_peering": ("aws_tgw_peerings", _aws_tgw_peering_side),
 }
 
 
@@ -1406,6 +1503,7 @@ def build_plan(
         errors += dns_errors(link_pairs, by_name, dns_image)
     tunnelled = [pair for pair in link_pairs if not _peering(pair, clusters, chosen)]
     errors += peering_errors(link_pairs, clusters, chosen)
+    errors += tgw_peering_errors(link_pairs, clusters, chosen)
     errors += pool_errors(topology, len(tunnelled))
     errors += unsupported_errors(link_pairs, clusters, chosen)
     if errors:
@@ -1470,6 +1568,12 @@ def _ha_vpn_lines(link: Mapping[str, Any]) -> list[str]:
 
 def _peering_end(side: Mapping[str, Any]) -> str:
     """One end of a peering for ``summarize``."""
+    if "transit_gateway_id" in side:
+        role = "requester" if side["requester"] else "accepter"
+        return (
+            f"Transit Gateway {side['transit_gateway_id']} AS {side['asn']} in "
+            f"{side['region']}, {role}"
+        )
     if "vpc_id" in side:
         role = "requester" if side["requester"] else "accepter"
         return f"VPC {side['vpc_id']} in {side['region']}, {role}"

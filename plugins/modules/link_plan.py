@@ -20,7 +20,8 @@ description:
     P(crosscluster.link.tunnel_psk#filter) filter where they are used.
   - Each provider pair has a default transport and may have others (O(transports)) - aws <-> gcp
     C(aws_gcp_ha_vpn) (four tunnels), aws <-> onprem C(aws_onprem_vpn) (two tunnels), gcp <->
-    onprem C(gcp_onprem_ha_vpn) (two tunnels), aws <-> aws C(aws_vpc_peering), gcp <-> gcp
+    onprem C(gcp_onprem_ha_vpn) (two tunnels), aws <-> aws C(aws_vpc_peering) or
+    C(aws_tgw_peering) (a peering attachment between the clusters' Transit Gateways), gcp <-> gcp
     C(gcp_vpc_peering) or C(gcp_ha_vpn) (two HA VPN gateways connected to each other, two
     tunnels on each, two BGP sessions). onprem <-> onprem links fail with C(not supported yet),
     after all other validation.
@@ -63,8 +64,8 @@ options:
         pair's default. Keys are the two providers sorted and joined by C(-) (V(aws-aws),
         V(aws-gcp), V(aws-onprem), V(gcp-gcp), V(gcp-onprem)); for example
         C({gcp-gcp: gcp_ha_vpn})."
-      - An unknown key, a transport that is not one of the pair's, or one not built yet
-        (V(aws_tgw_peering)) is an error naming the pair and the allowed transports.
+      - An unknown key, a transport that is not one of the pair's, or one not built yet is an
+        error naming the pair and the allowed transports.
     type: raw
   link_variables:
     description:
@@ -147,8 +148,8 @@ plan:
           C(id), C(index), C(inside_cidr), C(gcp_inside_address) (first host),
           C(onprem_inside_address) (second host), C(gcp_asn), C(onprem_asn),
           C(gcp_vpn_interface) (0 or 1) and C(gcp_external_interface) (V(0)).
-        - C(transport) V(gcp_vpc_peering) and V(aws_vpc_peering) have no tunnel; C(gcp_peerings)
-          or C(aws_peerings) give each cluster's side.
+        - C(transport) V(gcp_vpc_peering), V(aws_vpc_peering) and V(aws_tgw_peering) have no
+          tunnel; C(gcp_peerings), C(aws_peerings) or C(aws_tgw_peerings) give each cluster's side.
         - C(transport) V(gcp_ha_vpn) has 2 tunnels with C(id), C(index), C(inside_cidr),
           C(gcp_vpn_interface) (0 or 1, on both gateways) and C(inside_addresses) (cluster ->
           its address, the first cluster on the first host); C(gcp_ha_vpn_sides) gives each

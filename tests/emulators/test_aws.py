@@ -862,12 +862,18 @@ def test_request_log_records_operations_and_mutating(aws_emulator, ec2, network)
     ec2.describe_customer_gateways()
     vpn_id = new_vpn(ec2, network)["VpnConnectionId"]
     ec2.create_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock="10.9.0.0/16")
+    with pytest.raises(ClientError, match=r"InvalidRouteTableID\.NotFound"):
+        ec2.search_transit_gateway_routes(
+            TransitGatewayRouteTableId="tgw-rtb-00000000000000000",
+            Filters=[{"Name": "type", "Values": ["static"]}],
+        )
     entries = aws_emulator.requests_since(mark, service="aws")
     assert [(e["operation"], e["mutating"], e["status"]) for e in entries] == [
         ("DescribeVpnConnections", False, 200),
         ("DescribeCustomerGateways", False, 200),
         ("CreateVpnConnection", True, 200),
         ("CreateVpnConnectionRoute", True, 200),
+        ("SearchTransitGatewayRoutes", False, 400),
     ]
     assert {e["service"] for e in entries} == {"aws"}
 
@@ -996,3 +1002,123 @@ def test_observed_telemetry_is_validated_all_or_nothing(ec2, network, aws_emulat
     assert caught.value.code == 400
     assert admin(aws_emulator, "observed") == {"tunnels": []}
     assert {t["Status"] for t in telemetry(ec2, vpn_id).values()} == {"UP"}
+
+
+# ---------------------------------------------------------------------------- TGW peering
+# moto's own CreateTransitGatewayPeeringAttachment / Accept / Delete (EC2 API reference), as
+# aws_tgw_peering uses them; the TGW route calls are the extension's (routes keep their target).
+
+
+@pytest.fixture(scope="module")
+def tgw_pair(aws_emulator: Any, ec2: Any) -> dict[str, Any]:
+    peer = boto3.client(
+        "ec2",
+        endpoint_url=aws_emulator.endpoints["aws"]["endpoint_url"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+    )
+    b = peer.create_transit_gateway(Options={"AmazonSideAsn": 64701})["TransitGateway"]
+    a = ec2.create_transit_gateway(Options={"AmazonSideAsn": 64700})["TransitGateway"]
+    return {"peer": peer, "a": a, "b": b}
+
+
+def _peer(ec2: Any, tgw_pair: dict[str, Any], **tags: str) -> dict[str, Any]:
+    return ec2.create_transit_gateway_peering_attachment(
+        TransitGatewayId=tgw_pair["a"]["TransitGatewayId"],
+        PeerTransitGatewayId=tgw_pair["b"]["TransitGatewayId"],
+        PeerAccountId=tgw_pair["a"]["OwnerId"],
+        PeerRegion="us-east-1",
+        TagSpecifications=[
+            {
+                "ResourceType": "transit-gateway-attachment",
+                "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+            }
+        ],
+    )["TransitGatewayPeeringAttachment"]
+
+
+def test_tgw_peering_is_accepted_only_in_the_accepter_region(ec2, tgw_pair):
+    attachment = _peer(ec2, tgw_pair, Name="pair")
+    attachment_id = attachment["TransitGatewayAttachmentId"]
+    assert attachment["State"] == "pendingAcceptance"  # EC2: initiatingRequest first
+    assert attachment["Tags"] == [{"Key": "Name", "Value": "pair"}]
+    peer = tgw_pair["peer"]
+    (seen,) = peer.describe_transit_gateway_peering_attachments(
+        TransitGatewayAttachmentIds=[attachment_id]
+    )["TransitGatewayPeeringAttachments"]
+    assert seen["AccepterTgwInfo"]["TransitGatewayId"] == tgw_pair["b"]["TransitGatewayId"]
+    with pytest.raises(ClientError, match="InvalidParameterValue"):
+        ec2.accept_transit_gateway_peering_attachment(TransitGatewayAttachmentId=attachment_id)
+    accepted = peer.accept_transit_gateway_peering_attachment(
+        TransitGatewayAttachmentId=attachment_id
+    )["TransitGatewayPeeringAttachment"]
+    assert accepted["State"] == "available"  # EC2: pending first
+    ec2.delete_transit_gateway_peering_attachment(TransitGatewayAttachmentId=attachment_id)
+    states = [
+        a["State"]
+        for a in peer.describe_transit_gateway_peering_attachments(
+            TransitGatewayAttachmentIds=[attachment_id]
+        )["TransitGatewayPeeringAttachments"]
+    ]
+    assert states == ["deleted"]  # EC2: deleting first; still visible as deleted
+
+
+def test_tgw_routes_keep_their_target_and_refuse_duplicates_and_unknowns(ec2, tgw_pair):
+    attachment_id = _peer(ec2, tgw_pair)["TransitGatewayAttachmentId"]
+    table = tgw_pair["a"]["Options"]["AssociationDefaultRouteTableId"]
+    created = ec2.create_transit_gateway_route(
+        TransitGatewayRouteTableId=table,
+        DestinationCidrBlock="10.61.0.0/16",
+        TransitGatewayAttachmentId=attachment_id,
+    )["Route"]
+    target = {
+        "ResourceId": tgw_pair["b"]["TransitGatewayId"],
+        "ResourceType": "peering",
+        "TransitGatewayAttachmentId": attachment_id,
+    }
+    assert created["TransitGatewayAttachments"] == [target]
+    with pytest.raises(ClientError, match="RouteAlreadyExists"):
+        ec2.create_transit_gateway_route(
+            TransitGatewayRouteTableId=table,
+            DestinationCidrBlock="10.61.0.0/16",
+            TransitGatewayAttachmentId=attachment_id,
+        )
+    with pytest.raises(ClientError, match=r"InvalidTransitGatewayAttachmentID\.NotFound"):
+        ec2.create_transit_gateway_route(
+            TransitGatewayRouteTableId=table,
+            DestinationCidrBlock="10.62.0.0/16",
+            TransitGatewayAttachmentId="tgw-attach-00000000000000000",
+        )
+    ec2.create_transit_gateway_route(
+        TransitGatewayRouteTableId=table, DestinationCidrBlock="10.63.0.0/16", Blackhole=True
+    )
+
+    def search(*filters: tuple[str, list[str]]) -> list[dict[str, Any]]:
+        return ec2.search_transit_gateway_routes(
+            TransitGatewayRouteTableId=table,
+            Filters=[{"Name": n, "Values": v} for n, v in filters],
+        )["Routes"]
+
+    ours = search(("attachment.transit-gateway-attachment-id", [attachment_id]))
+    assert [(r["DestinationCidrBlock"], r["TransitGatewayAttachments"]) for r in ours] == [
+        ("10.61.0.0/16", [target])
+    ]
+    assert [r["DestinationCidrBlock"] for r in search(("state", ["blackhole"]))] == ["10.63.0.0/16"]
+    exact = search(("type", ["static"]), ("route-search.exact-match", ["10.63.0.0/16"]))
+    assert [r["DestinationCidrBlock"] for r in exact] == ["10.63.0.0/16"]
+    with pytest.raises(ClientError, match="InvalidParameterValue"):
+        search(("route-search.nope", ["x"]))
+    deleted = ec2.delete_transit_gateway_route(
+        TransitGatewayRouteTableId=table, DestinationCidrBlock="10.61.0.0/16"
+    )["Route"]
+    assert deleted["State"] == "deleted"
+    with pytest.raises(ClientError, match=r"InvalidRoute\.NotFound"):
+        ec2.delete_transit_gateway_route(
+            TransitGatewayRouteTableId=table, DestinationCidrBlock="10.61.0.0/16"
+        )
+    ec2.delete_transit_gateway_route(
+        TransitGatewayRouteTableId=table, DestinationCidrBlock="10.63.0.0/16"
+    )
+    assert search(("type", ["static"])) == []

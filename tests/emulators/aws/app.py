@@ -40,7 +40,9 @@ Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 EC2_API_VERSION = "2016-11-15"
 _REGION_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
-_READ_PREFIXES = ("Describe", "Get", "List")
+# The EC2 actions that only read: Describe*, Get*, List* and Search* (SearchTransitGatewayRoutes,
+# "Searches for routes in the specified transit gateway route table").
+_READ_PREFIXES = ("Describe", "Get", "List", "Search")
 AWS_ADMIN = "/_emulator/aws/"
 
 # "Eventual consistency in the Amazon EC2 API" (EC2 developer guide): "if you run a command to
@@ -96,7 +98,7 @@ def request_params(environ: Environ, body: bytes) -> MultiDict[str, str]:
 
 def classify(environ: Environ, body: bytes) -> tuple[str, bool]:
     """Operation of a request: the Query API Action, else the JSON protocol's X-Amz-Target,
-    else method and path. Mutating = not Describe*/Get*/List* (or not GET/HEAD)."""
+    else method and path. Mutating = not Describe*/Get*/List*/Search* (or not GET/HEAD)."""
     action = request_params(environ, body).get("Action")
     if not action:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -201,6 +203,9 @@ class AwsEmulator:
             "CreateVpnGateway": self.create_vpn_gateway,
             "DescribeCustomerGateways": self.describe_customer_gateways,
             "CreateTransitGatewayVpcAttachment": self.create_transit_gateway_vpc_attachment,
+            "CreateTransitGatewayRoute": self.create_transit_gateway_route,
+            "DeleteTransitGatewayRoute": self.delete_transit_gateway_route,
+            "SearchTransitGatewayRoutes": self.search_transit_gateway_routes,
         }
 
     # -- WSGI -------------------------------------------------------------------------------
@@ -848,6 +853,130 @@ class AwsEmulator:
             backend.create_tags([attachment.id], tags)
         return self._render(
             "CreateTransitGatewayVpcAttachment", {"TransitGatewayVpcAttachment": attachment}
+        )
+
+    # -- Transit Gateway routes ---------------------------------------------------------------
+    # moto keeps a route's target as one dict under a key the serializer does not know, so every
+    # answer lost TransitGatewayAttachments; it overwrote an existing route and answered 500 for
+    # a missing one. The routes stay on moto's route table objects.
+    @staticmethod
+    def _tgw_table(backend: Any, table_id: str) -> Any:
+        table = backend.transit_gateways_route_tables.get(table_id)
+        if table is None or table.state == "deleted":
+            raise Ec2Error(
+                "InvalidRouteTableID.NotFound",
+                f"The transitGatewayRouteTable ID '{table_id}' does not exist",
+            )
+        return table
+
+    @staticmethod
+    def _tgw_route(route: dict[str, Any]) -> dict[str, Any]:
+        """A route as TransitGatewayRoute (EC2 API reference): DestinationCidrBlock,
+        TransitGatewayAttachments (ResourceId, ResourceType, TransitGatewayAttachmentId), Type,
+        State."""
+        target = route.get("transitGatewayAttachments")
+        attachments = (
+            [
+                {
+                    "ResourceId": target["resourceId"],
+                    "ResourceType": target["resourceType"],
+                    "TransitGatewayAttachmentId": target["transitGatewayAttachmentId"],
+                }
+            ]
+            if target
+            else []
+        )
+        return {
+            "DestinationCidrBlock": route["destinationCidrBlock"],
+            "TransitGatewayAttachments": attachments,
+            "Type": route.get("type") or "static",
+            "State": route.get("state") or "active",
+        }
+
+    def create_transit_gateway_route(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """CreateTransitGatewayRoute: the attachment must exist
+        (InvalidTransitGatewayAttachmentID.NotFound) unless Blackhole; a route for the same
+        destination in the table answers RouteAlreadyExists ("Error codes for the Amazon EC2
+        API"; moto replaced it silently)."""
+        table = self._tgw_table(backend, params["TransitGatewayRouteTableId"])
+        cidr = _cidr(params["DestinationCidrBlock"])
+        attachment = params.get("TransitGatewayAttachmentId")
+        if not params.get("Blackhole") and (
+            not attachment or attachment not in backend.transit_gateway_attachments
+        ):
+            raise Ec2Error(
+                "InvalidTransitGatewayAttachmentID.NotFound",
+                f"The transitGatewayAttachment ID '{attachment}' does not exist",
+            )
+        if cidr in table.routes:
+            raise Ec2Error(
+                "RouteAlreadyExists",
+                f"Route {cidr} already exists in Transit Gateway Route Table {table.id}",
+            )
+        route = backend.create_transit_gateway_route(
+            transit_gateway_route_table_id=table.id,
+            destination_cidr_block=cidr,
+            transit_gateway_attachment_id=attachment,
+            blackhole=bool(params.get("Blackhole")),
+        )
+        return self._render("CreateTransitGatewayRoute", {"Route": self._tgw_route(route)})
+
+    def delete_transit_gateway_route(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """DeleteTransitGatewayRoute: a destination the table has no route for answers
+        InvalidRoute.NotFound ("Error codes for the Amazon EC2 API"; moto answered 500);
+        the answer is the deleted route, State deleted."""
+        table = self._tgw_table(backend, params["TransitGatewayRouteTableId"])
+        cidr = _cidr(params["DestinationCidrBlock"])
+        if cidr not in table.routes:
+            raise Ec2Error(
+                "InvalidRoute.NotFound",
+                f"No route with destination-cidr-block {cidr} in Transit Gateway Route Table "
+                f"{table.id}",
+            )
+        route = backend.delete_transit_gateway_route(
+            transit_gateway_route_table_id=table.id, destination_cidr_block=cidr
+        )
+        return self._render("DeleteTransitGatewayRoute", {"Route": self._tgw_route(route)})
+
+    def search_transit_gateway_routes(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """SearchTransitGatewayRoutes with the routes' targets and the filters the reference
+        documents that the collection uses: attachment.transit-gateway-attachment-id,
+        attachment.resource-id, attachment.resource-type, route-search.exact-match, state,
+        type (ANDed, values ORed); another filter is refused with InvalidParameterValue
+        (moto ignored attachment.*)."""
+        table = self._tgw_table(backend, params["TransitGatewayRouteTableId"])
+        routes = [self._tgw_route(r) for r in table.routes.values()]
+        fields: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+            "attachment.transit-gateway-attachment-id": lambda r: [
+                a["TransitGatewayAttachmentId"] for a in r["TransitGatewayAttachments"]
+            ],
+            "attachment.resource-id": lambda r: [
+                a["ResourceId"] for a in r["TransitGatewayAttachments"]
+            ],
+            "attachment.resource-type": lambda r: [
+                a["ResourceType"] for a in r["TransitGatewayAttachments"]
+            ],
+            "route-search.exact-match": lambda r: [r["DestinationCidrBlock"]],
+            "state": lambda r: [r["State"]],
+            "type": lambda r: [r["Type"]],
+        }
+        for spec in params.get("Filters") or []:
+            name, values = spec.get("Name"), set(spec.get("Values") or [])
+            if name not in fields:
+                raise invalid(f"The filter '{name}' is invalid")
+            routes = [r for r in routes if values & set(fields[name](r))]
+        routes.sort(key=lambda r: r["DestinationCidrBlock"])
+        limit = params.get("MaxResults")
+        more = bool(limit) and len(routes) > int(limit)
+        routes = routes[: int(limit)] if limit else routes
+        return self._render(
+            "SearchTransitGatewayRoutes", {"Routes": routes, "AdditionalRoutesAvailable": more}
         )
 
 

@@ -463,3 +463,94 @@ def test_a_blackhole_route_is_not_a_route_and_a_missing_connection_names_the_req
     missing = link_checks(empty, aws_peering_plan(), "aws1", "aws_peering")
     assert missing[0]["actual"] == "missing"
     assert missing[0]["cause"] == "connection not requested (by aws1: is it linked?)"
+
+
+# ---------------------------------------------------------------------------- aws_tgw_peering
+
+
+def tgw_peering_plan(requester: bool = True) -> dict:
+    side = {
+        "name": "aws1--aws2",
+        "requester": requester,
+        "region": "eu-west-1",
+        "vpc_id": "vpc-1",
+        "transit_gateway_id": "tgw-1",
+        "asn": 64512,
+        "peer_region": "us-east-1",
+        "peer_transit_gateway_id": "tgw-2",
+        "peer_asn": 64513,
+        "remote_cluster": "aws2",
+        "route_cidrs": ["10.50.0.0/16", "10.52.0.0/16"],
+    }
+    return {
+        "clusters": {},
+        "links": [
+            {
+                "id": "aws1--aws2",
+                "clusters": ["aws1", "aws2"],
+                "transport": "aws_tgw_peering",
+                "tunnels": [],
+                "aws_tgw_peerings": {"aws1": side},
+            }
+        ],
+    }
+
+
+def tgw_status(state: str = "available", routes: list | None = None) -> dict:
+    if routes is None:
+        routes = [(c, "active") for c in ("10.50.0.0/16", "10.52.0.0/16")]
+    return {
+        "route_table_id": "tgw-rtb-1",
+        "transit_gateway_peering_attachments": [
+            {
+                "name": "aws1--aws2",
+                "state": state,
+                "status_message": "",
+                "routes": [{"destination": c, "state": s} for c, s in routes],
+            }
+        ],
+    }
+
+
+def test_an_available_tgw_peering_routed_in_its_table_passes() -> None:
+    checks = link_checks(tgw_status(), tgw_peering_plan(), "aws1", "aws_tgw_peering")
+    assert [(c["name"], c["ok"]) for c in checks] == [
+        ("AWS TGW peering aws1--aws2 (tgw-1 -> tgw-2)", True),
+        ("AWS TGW routes to aws1--aws2 in tgw-1 (tgw-rtb-1)", True),
+    ]
+    assert link_checks(tgw_status(), tgw_peering_plan(), "aws2", "aws_tgw_peering") == []
+
+
+@pytest.mark.parametrize(
+    ("state", "routes", "requester", "failing", "cause"),
+    [
+        ("pendingAcceptance", None, True, "pendingAcceptance", "not accepted in us-east-1"),
+        ("pendingAcceptance", None, False, "pendingAcceptance", "not accepted in eu-west-1"),
+        ("pending", None, True, "pending", "accepted, still provisioning"),
+        ("rejected", None, True, "rejected", "attachment rejected: no message"),
+        (
+            "available",
+            [("10.50.0.0/16", "active"), ("10.52.0.0/16", "blackhole")],
+            True,
+            "missing 10.52.0.0/16",
+            "route removed or replaced outside this collection",
+        ),
+    ],
+)
+def test_a_tgw_peering_not_available_or_not_routed_names_why(
+    state, routes, requester, failing, cause
+) -> None:
+    checks = link_checks(
+        tgw_status(state, routes), tgw_peering_plan(requester), "aws1", "aws_tgw_peering"
+    )
+    bad = [c for c in checks if not c["ok"]]
+    assert bad[0]["actual"] == failing and bad[0]["cause"] == cause
+
+
+def test_a_missing_tgw_peering_names_the_requester() -> None:
+    empty = {"route_table_id": "tgw-rtb-1", "transit_gateway_peering_attachments": []}
+    checks = link_checks(empty, tgw_peering_plan(requester=False), "aws1", "aws_tgw_peering")
+    assert [(c["actual"], c["cause"]) for c in checks] == [
+        ("missing", "attachment not requested (by aws2: is it linked?)"),
+        ("missing 10.50.0.0/16, 10.52.0.0/16", "no attachment to route to"),
+    ]

@@ -18,7 +18,7 @@ from ansible_collections.crosscluster.link.plugins.module_utils._plan import (
     summarize,
 )
 
-from tests.unit.plugins.module_utils.test_plan import aws, gcp, onprem
+from tests.unit.plugins.module_utils.test_plan import aws, aws2, gcp, onprem
 
 HA = {"gcp-gcp": "gcp_ha_vpn"}
 LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -82,9 +82,9 @@ def test_override_changes_only_its_provider_pair() -> None:
             "gcp_vpc_peering or gcp_ha_vpn (the default is gcp_vpc_peering)",
         ),
         (
-            {"aws-aws": "aws_tgw_peering"},
-            "link_transports aws-aws: aws_tgw_peering (aws <-> aws) is not supported yet; use "
-            "aws_vpc_peering, the only one built, or remove the entry",
+            {"aws-aws": "aws_ipsec"},
+            "link_transports aws-aws: 'aws_ipsec' is not a transport of aws <-> aws; use "
+            "aws_vpc_peering or aws_tgw_peering (the default is aws_vpc_peering)",
         ),
         (
             {"aws-gcp": "gcp_ha_vpn"},
@@ -275,3 +275,152 @@ def test_onprem_links_keep_their_transports_with_an_override() -> None:
         "gcp_onprem_ha_vpn",
         "gcp_onprem_ha_vpn",
     ]
+
+
+def test_a_transport_not_built_yet_is_refused_as_not_supported_yet(monkeypatch: Any) -> None:
+    # No transport of the table is waiting to be built today; the refusal stays for the next.
+    from ansible_collections.crosscluster.link.plugins.module_utils import _plan
+
+    table = {
+        **TRANSPORTS,
+        ("gcp", "gcp"): _plan.PairTransports("gcp_vpc_peering", planned=("gcp_x",)),
+    }
+    monkeypatch.setattr(_plan, "TRANSPORTS", table)
+    assert errors_of(two_gcp(), {"gcp-gcp": "gcp_x"}) == [
+        "link_transports gcp-gcp: gcp_x (gcp <-> gcp) is not supported yet; use "
+        "gcp_vpc_peering, the only one built, or remove the entry"
+    ]
+
+
+# ---------------------------------------------------------------------------- aws_tgw_peering
+
+TGW = {"aws-aws": "aws_tgw_peering"}
+TGW_A, TGW_B = "tgw-0a1b2c3d4e5f60718", "tgw-0f1e2d3c4b5a69788"
+
+
+def two_tgw(**second: Any) -> dict[str, dict[str, Any]]:
+    return {
+        "aws1": aws(cluster_aws_gateway="tgw", cluster_aws_transit_gateway_id=TGW_A),
+        "aws2": aws2(
+            **{"cluster_aws_gateway": "tgw", "cluster_aws_transit_gateway_id": TGW_B, **second}
+        ),
+    }
+
+
+def test_tgw_peering_is_chosen_by_link_transports_only() -> None:
+    assert plan_of(two_tgw())["links"][0]["transport"] == "aws_vpc_peering"
+    assert plan_of(two_tgw(), TGW)["links"][0]["transport"] == "aws_tgw_peering"
+
+
+def test_tgw_peering_sides_request_accept_and_route_every_remote_range() -> None:
+    link = plan_of(two_tgw(), TGW)["links"][0]
+    assert link["tunnels"] == [] and "aws_peerings" not in link
+    assert link["aws_tgw_peerings"] == {
+        "aws1": {
+            "name": "aws1--aws2",
+            "requester": True,
+            "region": "eu-west-1",
+            "vpc_id": "vpc-0a1b2c3d4e5f60718",
+            "transit_gateway_id": TGW_A,
+            "asn": 64512,
+            "peer_region": "us-east-1",
+            "peer_transit_gateway_id": TGW_B,
+            "peer_asn": 64513,
+            "remote_cluster": "aws2",
+            # node, pod AND service ranges: TGW routes are static
+            "route_cidrs": ["10.50.0.0/16", "10.51.0.0/16", "fd00:51::/56", "10.52.0.0/16"],
+        },
+        "aws2": {
+            "name": "aws1--aws2",
+            "requester": False,
+            "region": "us-east-1",
+            "vpc_id": "vpc-0f1e2d3c4b5a69788",
+            "transit_gateway_id": TGW_B,
+            "asn": 64513,
+            "peer_region": "eu-west-1",
+            "peer_transit_gateway_id": TGW_A,
+            "peer_asn": 64512,
+            "remote_cluster": "aws1",
+            "route_cidrs": ["10.10.0.0/16", "10.11.0.0/16", "172.20.0.0/16"],
+        },
+    }
+    assert (
+        f"link aws1--aws2 (aws_tgw_peering): aws1 (Transit Gateway {TGW_A} AS 64512 in "
+        f"eu-west-1, requester) <-> aws2 (Transit Gateway {TGW_B} AS 64513 in us-east-1, "
+        "accepter)"
+    ) in summarize(plan_of(two_tgw(), TGW))
+
+
+def test_tgw_peering_takes_no_tunnel_block() -> None:
+    plan = plan_of({**two_tgw(), "gke-a": gcp(1)}, TGW)
+    by_id = {link["id"]: link for link in plan["links"]}
+    assert by_id["aws1--aws2"]["tunnels"] == []
+    assert len(by_id["aws1--gke-a"]["tunnels"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("specs", "expected"),
+    [
+        (
+            {"aws1": aws(), "aws2": aws2()},
+            "link aws1--aws2: aws_tgw_peering peers two Transit Gateways, but cluster 'aws1' "
+            "and cluster 'aws2' have no cluster_aws_gateway: tgw; set cluster_aws_gateway: tgw "
+            "and cluster_aws_transit_gateway_id on both, or use link_transports aws-aws: "
+            "aws_vpc_peering",
+        ),
+        (
+            {"aws1": two_tgw()["aws1"], "aws2": aws2()},
+            "link aws1--aws2: aws_tgw_peering peers two Transit Gateways, but cluster 'aws2' "
+            "has no cluster_aws_gateway: tgw; set cluster_aws_gateway: tgw and "
+            "cluster_aws_transit_gateway_id on both, or use link_transports aws-aws: "
+            "aws_vpc_peering",
+        ),
+        (
+            two_tgw(cluster_asn=64512),
+            f"link aws1--aws2: cluster 'aws1' (Transit Gateway {TGW_A}) and cluster 'aws2' "
+            f"(Transit Gateway {TGW_B}) both have cluster_asn 64512; peered Transit Gateways "
+            "need distinct Amazon-side ASNs: give each TGW its own private ASN and set it as "
+            "the cluster's cluster_asn",
+        ),
+        (
+            two_tgw(cluster_aws_transit_gateway_id=TGW_A, cluster_region="eu-west-1"),
+            f"link aws1--aws2: cluster 'aws1' and cluster 'aws2' use the same Transit Gateway "
+            f"{TGW_A} in eu-west-1, which routes between its own VPC attachments without a "
+            "peering; leave this pair out (link_topology: pairs)",
+        ),
+    ],
+)
+def test_tgw_peering_limits_name_the_pair_and_the_fix(specs: Any, expected: str) -> None:
+    assert errors_of(specs, TGW) == [expected]
+
+
+def test_tgw_peering_is_not_a_vpc_peering() -> None:
+    # Two TGW clusters in one VPC (different TGWs): a VPC peering would be refused, but the
+    # TGW peering's own limits are the Transit Gateways'.
+    specs = two_tgw(cluster_network="vpc-0a1b2c3d4e5f60718", cluster_region="eu-west-1")
+    assert errors_of(specs, TGW) == []
+
+
+def test_one_transit_gateway_holds_at_most_50_peering_attachments() -> None:
+    hub = aws(cluster_aws_gateway="tgw", cluster_aws_transit_gateway_id=TGW_A)
+    specs: dict[str, Any] = {"hub": hub}
+    for n in range(51):
+        specs[f"s{n}"] = aws(
+            cluster_network=f"vpc-{n:017x}",
+            cluster_aws_gateway="tgw",
+            cluster_aws_transit_gateway_id=f"tgw-{n:017x}",
+            cluster_asn=65000 + n,
+            cluster_node_cidrs=[f"10.{100 + n}.0.0/20"],
+            cluster_pod_cidrs=[f"10.{100 + n}.16.0/20"],
+            cluster_service_cidrs=[f"10.{100 + n}.32.0/20"],
+            cluster_dns_zone=f"s{n}.local",
+        )
+    pairs = [["hub", f"s{n}"] for n in range(51)]
+    plan, errors, _ = build_plan(specs, "pairs", pairs, transports=TGW)
+    assert errors == [
+        f"Transit Gateway {TGW_A} in eu-west-1: 51 links need as many peering attachments, "
+        "more than the 50 a transit gateway holds (Transit Gateway quotas); link fewer "
+        "clusters with it"
+    ]
+    plan, errors, _ = build_plan(specs, "pairs", pairs[:50], transports=TGW)
+    assert errors == [] and plan is not None
