@@ -13,8 +13,8 @@ description:
     peer of its VPN links (to AWS, to on-prem gateways and to other GCP clusters' HA VPN
     gateways), in plan order, each with the options of M(crosscluster.link.gcp_router_peer)
     (C(name), C(interface_name), C(ip_range), C(peer_ip_address), C(peer_asn),
-    C(linked_vpn_tunnel)): its O(crosscluster.link.gcp_router_peer#module:peers), one router
-    update for them all.
+    C(linked_vpn_tunnel)), the module's O(crosscluster.link.gcp_router_peer#module:peers), one
+    router update for them all.
   - The peer's address and ASN are the other side's in the plan.
 options:
   _input:

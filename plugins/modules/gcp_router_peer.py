@@ -16,7 +16,7 @@ description:
     which every other interface and peer is sent back unchanged; only the entries named by
     O(interface_name) and O(name) (or by O(peers)) are ever changed or removed.
   - With O(peers), one read, one PATCH and one wait for them all (each PATCH of a router
-    waits for the one before: the router's fingerprint changes), instead of one per peer.
+    waits for the one before, as the router's fingerprint changes), instead of one per peer.
 options:
   name:
     description:
@@ -144,7 +144,7 @@ RETURN = r"""
 router_peers:
   description:
     - With O(peers), each managed interface and BGP peer as the router returns them, by BGP peer
-      name (the entries of O(router_peer)); absent ones are left out.
+      name (each shaped as RV(router_peer)); absent ones are left out.
   returned: with O(peers)
   type: dict
   sample:

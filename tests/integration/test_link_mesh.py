@@ -108,7 +108,9 @@ class Mesh:
 
     def snapshot(self) -> dict[str, Any]:
         """What the collection may create, read straight from the emulators' APIs."""
-        snap: dict[str, Any] = gcp_snapshot(self.gcp, [n for n, *_ in GCP_CLUSTERS.values()])
+        snap: dict[str, Any] = gcp_snapshot(
+            self.gcp, [ranges[0] for ranges in GCP_CLUSTERS.values()]
+        )
         snap["aws vpn connections"] = aws_snapshot(self.ec2)["vpn connections"]
         return snap
 

@@ -87,7 +87,7 @@ class World:
     def snapshot(self) -> dict[str, Any]:
         """What the collection may create in the project, read from the emulator; tunnels
         also with their gateway, interface and peer gateway."""
-        snap: dict[str, Any] = gcp_snapshot(self.gcp, [n for n, *_ in CLUSTERS.values()])
+        snap: dict[str, Any] = gcp_snapshot(self.gcp, [ranges[0] for ranges in CLUSTERS.values()])
         snap["tunnels"] = sorted(
             (
                 t["name"],

@@ -201,8 +201,16 @@ CATALOGUE: list[Case] = [
     Case("playbook", inv(link_psk_secret="too-short"), ("link_psk_secret must be set (vaulted) to a string of at least 16 characters",), emulators=True),
     Case("role:aws_vpn", {"aws_vpn_plan": {}, "aws_vpn_cluster": AWS, "aws_vpn_tunnel_options": "ikev2"}, ("aws_vpn_tunnel_options", "dict")),
     # --- Transit Gateway peering (aws_tgw_peering) ----------------------------------------
-    Case("module:aws_tgw_peering", {"name": "a--b", "transit_gateway_id": "tgw-nothex", "peer_transit_gateway_id": "tgw-0a1b2c3d4e5f60718"}, ("transit_gateway_id='tgw-nothex' is not a valid id", "give one like tgw-0a1b2c3d4e5f60718")),
-    Case("module:aws_tgw_peering", {"name": "a--b", "transit_gateway_id": "tgw-0a1b2c3d4e5f60718"}, ("peer_transit_gateway_id is required with state=present",)),
+    Case(
+        "module:aws_tgw_peering",
+        {"name": "a--b", "transit_gateway_id": "tgw-nothex", "peer_transit_gateway_id": "tgw-0a1b2c3d4e5f60718"},
+        ("transit_gateway_id='tgw-nothex' is not a valid id", "give one like tgw-0a1b2c3d4e5f60718"),
+    ),
+    Case(
+        "module:aws_tgw_peering",
+        {"name": "a--b", "transit_gateway_id": "tgw-0a1b2c3d4e5f60718"},
+        ("peer_transit_gateway_id is required with state=present",),
+    ),
     Case(
         "module:aws_tgw_routes",
         {"transit_gateway_id": "tgw-0a1b2c3d4e5f60718", "transit_gateway_attachment_id": "tgw-attach-0a1b2c3d4e5f60718", "cidrs": ["10.50.0.1/16"]},
