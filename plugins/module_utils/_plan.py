@@ -1515,6 +1515,9 @@ def build_plan(
         else _plan_link(a, b, clusters, blocks[link_id(a, b)], str(chosen[(a, b)]))
         for a, b in link_pairs
     ]
+    # Only a cluster with a tunnel needs link_psk_secret (the tunnels' keys derive from it).
+    with_tunnels = {c for link in links if link["tunnels"] for c in link["clusters"]}
+    clusters = {name: {**c, "tunnelled": name in with_tunnels} for name, c in clusters.items()}
     return {"clusters": clusters, "links": links}, [], warnings
 
 

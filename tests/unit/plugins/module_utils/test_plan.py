@@ -845,6 +845,22 @@ def test_peering_links_do_not_move_the_blocks_of_tunnelled_links() -> None:
     assert tunnels["aws1--gcp1"] == alone["links"][0]["tunnels"]
 
 
+def test_only_clusters_with_a_tunnel_need_the_secret() -> None:
+    mixed, _errors, _warnings = build_plan(
+        two_networks(), "pairs", [["aws1", "gcp1"], ["gcp1", "gcp2"]]
+    )
+    peered, _errors, _warnings = build_plan({"gcp1": gcp(1), "gcp2": two_networks()["gcp2"]})
+    assert {name: c["tunnelled"] for name, c in mixed["clusters"].items()} == {
+        "aws1": True,
+        "gcp1": True,
+        "gcp2": False,
+    }
+    assert {name: c["tunnelled"] for name, c in peered["clusters"].items()} == {
+        "gcp1": False,
+        "gcp2": False,
+    }
+
+
 def test_equal_asns_are_fine_on_a_peering() -> None:
     specs = two_networks()
     del specs["aws1"]
