@@ -496,6 +496,8 @@ class Outcome:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     values: dict[str, Any] = field(default_factory=dict)
+    # The operation of a change not waited for (``api.wait`` false), as the API returned it.
+    pending: dict[str, Any] | None = None
 
     def result(self, key: str, want_diff: bool) -> dict[str, Any]:
         """The module's return values; the resource under ``key`` (none when empty), with the
@@ -539,7 +541,9 @@ def changed(
     ``api.wait`` false the operation is returned too. A removal (``planned`` None) reads
     nothing."""
     after = read() if planned is not None and op.get("status") == "DONE" else planned
-    return Outcome(True, current, after, {} if api.wait else {"operation": snake(op)})
+    if api.wait:
+        return Outcome(True, current, after)
+    return Outcome(True, current, after, {"operation": snake(op)}, op)
 
 
 def ensure(

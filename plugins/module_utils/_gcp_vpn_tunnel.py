@@ -1,12 +1,13 @@
 # Copyright: crosscluster.link contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to this collection: not a public API.
-"""HA VPN tunnels (vpnTunnels).
+"""HA VPN tunnels (vpnTunnels): one (``name``) or several (``tunnels``) in one call.
 
 Transport, comparison and the plan/apply step are in :mod:`_gcp`."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ansible_collections.crosscluster.link.plugins.module_utils import _gcp
@@ -24,9 +25,91 @@ from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
 
 
 def vpn_tunnel(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
-    """The secret is write-only: the API returns sharedSecretHash, whose algorithm is not
+    """The tunnel ``name``, or every one of ``tunnels``.
+
+    The secret is write-only: the API returns sharedSecretHash, whose algorithm is not
     documented (VpnTunnel reference: "Hash of the shared secret."), so a changed secret is
     applied only with replace: true."""
+    if p.get("tunnels") is not None:
+        return _vpn_tunnels(api, p, check_mode)
+    return _ensure(api, p, _desired(api, p), check_mode)
+
+
+def _vpn_tunnels(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
+    """Every tunnel of ``tunnels`` (each entry over the shared options). First every entry is
+    checked and planned (reads only: bad input, a foreign tunnel or one that cannot change
+    in place fails before any change); then every change is started, and the operations
+    (vpnTunnels.insert / delete return an Operation each, Compute Engine reference) are
+    waited for once, side by side, unless ``wait`` is false. ``before`` and ``after`` are keyed
+    by tunnel name (absent tunnels left out, so the diff names what is added or removed)."""
+    shared = {k: v for k, v in p.items() if k != "tunnels"}
+    given = [entry["name"] for entry in p["tunnels"]]
+    repeated = sorted({n for n in given if given.count(n) > 1})
+    if repeated:
+        raise ValueError(f"tunnels: name {', '.join(repeated)} given more than once")
+    entries = []
+    for position, entry in enumerate(p["tunnels"]):
+        params = {**shared, **{k: v for k, v in entry.items() if v is not None}}
+        try:
+            desired = _desired(api, params)
+        except ValueError as error:  # its message starts with the option
+            raise ValueError(f"tunnels[{position}].{error}") from None
+        current = _gcp.get(api, f"{api.regional('vpnTunnels')}/{params['name']}")
+        try:
+            _ensure(api, params, desired, True, current, fetched=True)
+        except ValueError as error:
+            raise ValueError(f"tunnels[{position}] ({params['name']}): {error}") from None
+        entries.append((params, desired, current))
+    names = [params["name"] for params, _desired_fields, _current in entries]
+    nowait = dataclasses.replace(api, wait=False)
+    started = [
+        _ensure(nowait, params, desired, check_mode, current, fetched=True)
+        for params, desired, current in entries
+    ]
+    values: dict[str, Any] = {}
+    if api.wait:
+        for outcome in started:
+            if outcome.pending is not None:
+                _gcp.wait_operation(api, outcome.pending)
+    else:
+        values["operations"] = [o.values["operation"] for o in started if o.pending]
+    after = {}
+    for name, outcome in zip(names, started, strict=True):
+        current = outcome.after
+        if outcome.pending is not None and api.wait and outcome.after is not None:
+            current = _gcp.get(api, f"{api.regional('vpnTunnels')}/{name}")
+        if current is not None:
+            after[name] = current
+    before = {n: o.before for n, o in zip(names, started, strict=True) if o.before is not None}
+    return Outcome(any(o.changed for o in started), before, after, values)
+
+
+def _ensure(
+    api: Api,
+    p: dict[str, Any],
+    desired: dict[str, Any],
+    check_mode: bool,
+    current: dict[str, Any] | None = None,
+    fetched: bool = False,
+) -> Outcome:
+    """Create, replace or delete the tunnel; ``current`` when ``fetched`` (read already)."""
+    return ensure(
+        api,
+        api.regional("vpnTunnels"),
+        p["name"],
+        desired,
+        p["state"],
+        check_mode,
+        kind="VPN tunnel",
+        replace=bool(p.get("replace")),
+        existing=current,
+        fetched=fetched,
+        write_only={"sharedSecret": p.get("shared_secret")},
+    )
+
+
+def _desired(api: Api, p: dict[str, Any]) -> dict[str, Any]:
+    """The fields the options set (none with state absent), checked; reads the peer gateway."""
     check_name("name", p["name"])
     desired: dict[str, Any] = {}
     if p["state"] == "present":
@@ -54,17 +137,7 @@ def vpn_tunnel(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
             "ikeVersion": p["ike_version"],
             "router": _regional_link(api, p["router"], "routers"),
         }
-    return ensure(
-        api,
-        api.regional("vpnTunnels"),
-        p["name"],
-        desired,
-        p["state"],
-        check_mode,
-        kind="VPN tunnel",
-        replace=bool(p.get("replace")),
-        write_only={"sharedSecret": p.get("shared_secret")},
-    )
+    return desired
 
 
 def _peer(api: Api, p: dict[str, Any]) -> dict[str, Any]:

@@ -213,6 +213,39 @@ def gcp_ha_vpn_tunnels(plan: dict[str, Any], cluster: str) -> list[dict[str, Any
     ]
 
 
+def gcp_tunnels(plan: dict[str, Any], cluster: str) -> list[dict[str, Any]]:
+    """Every VPN tunnel of this GCP cluster's VPN links (to AWS and on-prem gateways through
+    the link's external gateway, to other GCP clusters' HA VPN gateways), in plan order: the
+    options of an entry of crosscluster.link.gcp_vpn_tunnel's ``tunnels`` without the secret,
+    with the plan tunnel ``id`` its key is derived from and its ``link``."""
+    tunnels = [
+        {
+            "id": t["id"],
+            "link": link["id"],
+            "name": t["gcp_tunnel"],
+            "vpn_gateway_interface": t["gcp_vpn_interface"],
+            "peer_external_gateway": link["gcp_external_gateway"],
+            "peer_external_gateway_interface": t["gcp_external_interface"],
+            "description": f"crosscluster.link: link {link['id']} tunnel {t['index']}",
+        }
+        for link in _links(plan, cluster, side="gcp", transports=(AWS_GCP, GCP_ONPREM))
+        for t in link["tunnels"]
+    ]
+    return tunnels + [
+        {
+            "id": t["id"],
+            "link": t["link"],
+            "name": t["gcp_tunnel"],
+            "vpn_gateway_interface": t["gcp_vpn_interface"],
+            "peer_gcp_gateway": t["peer_gcp_gateway"],
+            "description": (
+                f"crosscluster.link: link {t['link']} tunnel {t['index']} to {t['remote']}"
+            ),
+        }
+        for t in gcp_ha_vpn_tunnels(plan, cluster)
+    ]
+
+
 def gcp_router_peers(plan: dict[str, Any], cluster: str) -> list[dict[str, Any]]:
     """Every router interface and BGP peer of this GCP cluster's VPN links (to AWS, on-prem and
     other GCP clusters), in plan order, as the ``peers`` of crosscluster.link.gcp_router_peer:

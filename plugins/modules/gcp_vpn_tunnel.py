@@ -20,11 +20,46 @@ description:
     run with O(replace=true) (the tunnel is recreated on every such run).
   - An existing tunnel whose description does not contain C(crosscluster.link) is not modified
     or deleted.
+  - With O(tunnels), several tunnels in one call - every entry is checked and compared first
+    (nothing changes when one is wrong), then every insert or delete is started and their
+    operations are waited for once, side by side, instead of one task and one wait per tunnel.
 options:
   name:
-    description: Name of the tunnel.
+    description: Name of the tunnel. Exactly one of O(name) and O(tunnels) is given.
     type: str
-    required: true
+  tunnels:
+    description:
+      - Several tunnels, each with the options that differ per tunnel; the other options
+        (O(vpn_gateway), O(router), O(ike_version), O(state), O(replace), the wait) and any of
+        these left unset in an entry are the module's own.
+      - The diff and the return value are keyed by tunnel name; a bad entry is named
+        C(tunnels[i]) in the error.
+    type: list
+    elements: dict
+    version_added: 0.6.0
+    suboptions:
+      name:
+        description: Name of the tunnel.
+        type: str
+        required: true
+      vpn_gateway_interface:
+        description: HA VPN gateway interface, 0 or 1.
+        type: int
+      peer_external_gateway:
+        description: Name or URL of the external VPN gateway.
+        type: str
+      peer_external_gateway_interface:
+        description: External gateway interface (see O(peer_external_gateway_interface)).
+        type: int
+      peer_gcp_gateway:
+        description: The peer HA VPN gateway (see O(peer_gcp_gateway)).
+        type: str
+      shared_secret:
+        description: Pre-shared key. Sent on creation only.
+        type: str
+      description:
+        description: Description; the ownership marker is added when missing.
+        type: str
   state:
     description: Whether the tunnel should exist.
     type: str
@@ -111,13 +146,40 @@ EXAMPLES = r"""
     peer_gcp_gateway: projects/team-b/regions/europe-west1/vpnGateways/xcl-gke-b-gw
     shared_secret: "{{ link_psk_t1 }}"
     router: xcl-gke-a-router
+
+- name: Both tunnels of an HA VPN gateway to an on-prem gateway, started together, waited for once
+  crosscluster.link.gcp_vpn_tunnel:
+    project: my-project
+    region: europe-west1
+    vpn_gateway: xcl-gw
+    router: xcl-router
+    peer_external_gateway: xcl-dc1
+    tunnels:
+      - {name: xcl-dc1-t0, vpn_gateway_interface: 0, shared_secret: "{{ link_psk_t0 }}"}
+      - {name: xcl-dc1-t1, vpn_gateway_interface: 1, shared_secret: "{{ link_psk_t1 }}"}
+  no_log: true
 """
 
 RETURN = r"""
+vpn_tunnels:
+  description:
+    - With O(tunnels), each tunnel as the API returns it, by name (each shaped as
+      RV(vpn_tunnel)); absent ones are left out.
+  returned: with O(tunnels)
+  type: dict
+  sample:
+    xcl-dc1-t0: {"name": "xcl-dc1-t0", "status": "ESTABLISHED", "ike_version": 2}
+operations:
+  description:
+    - With O(tunnels), O(wait=false) and a change, the Operations the API returned (see
+      RV(operation)).
+  returned: with O(tunnels) and O(wait=false), not in check mode
+  type: list
+  elements: dict
 vpn_tunnel:
   description:
     - The tunnel as the API returns it (snake_case keys, the secret masked); empty when absent.
-  returned: always
+  returned: with O(name)
   type: dict
   sample: {"name": "xcl-aws-a1", "status": "ESTABLISHED", "ike_version": 2}
 operation:
@@ -141,8 +203,18 @@ from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
 )
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp_vpn_tunnel import vpn_tunnel
 
-ARGSPEC = {
+TUNNEL_OPTIONS = {
     "name": {"type": "str", "required": True},
+    "vpn_gateway_interface": {"type": "int"},
+    "peer_external_gateway": {"type": "str"},
+    "peer_external_gateway_interface": {"type": "int"},
+    "peer_gcp_gateway": {"type": "str"},
+    "shared_secret": {"type": "str", "no_log": True},
+    "description": {"type": "str"},
+}
+ARGSPEC = {
+    "name": {"type": "str"},
+    "tunnels": {"type": "list", "elements": "dict", "options": TUNNEL_OPTIONS},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "vpn_gateway": {"type": "str"},
     "vpn_gateway_interface": {"type": "int", "default": 0},
@@ -160,10 +232,11 @@ ARGSPEC = {
 def main() -> None:
     module = AnsibleModule(
         argument_spec={**GCP_ARGSPEC, **WAIT_ARGSPEC, **ARGSPEC},
-        mutually_exclusive=[("peer_external_gateway", "peer_gcp_gateway")],
+        mutually_exclusive=[("peer_external_gateway", "peer_gcp_gateway"), ("name", "tunnels")],
+        required_one_of=[("name", "tunnels")],
         supports_check_mode=True,
     )
-    run(module, vpn_tunnel, "vpn_tunnel")
+    run(module, vpn_tunnel, "vpn_tunnel" if module.params["tunnels"] is None else "vpn_tunnels")
 
 
 if __name__ == "__main__":

@@ -16,8 +16,10 @@ from ansible_collections.crosscluster.link.plugins.filter.gcp_vpn_ha_tunnels imp
 from ansible_collections.crosscluster.link.plugins.filter.gcp_vpn_router_peers import (
     gcp_vpn_router_peers,
 )
+from ansible_collections.crosscluster.link.plugins.filter.gcp_vpn_tunnels import gcp_vpn_tunnels
 from ansible_collections.crosscluster.link.plugins.filter.link_checks import link_checks
 from ansible_collections.crosscluster.link.plugins.filter.link_wiring import link_wiring
+from ansible_collections.crosscluster.link.plugins.filter.tunnel_psk import tunnel_psk
 from ansible_collections.crosscluster.link.plugins.module_utils._plan import build_plan
 
 from tests.unit.plugins.module_utils.test_plan import aws, onprem
@@ -168,3 +170,44 @@ def test_router_peers_cover_every_vpn_link_of_the_cluster_in_plan_order() -> Non
     assert gcp_vpn_router_peers(plan, "a1") == []
     with pytest.raises(AnsibleFilterError, match="not a cluster of the plan"):
         gcp_vpn_router_peers(plan, "nope")
+
+
+def test_tunnels_cover_every_vpn_link_of_the_cluster_in_plan_order() -> None:
+    specs = {"a1": aws(), "dc": onprem(), "ga": gcp(1), "gb": gcp(2)}
+    plan, errors, _warnings = build_plan(specs, transports={"gcp-gcp": "gcp_ha_vpn"})
+    assert errors == [] and plan is not None
+    by_link = {link["id"]: link for link in plan["links"]}
+    aws_link, onprem_link = by_link["a1--ga"], by_link["dc--ga"]
+    ha = gcp_vpn_ha_tunnels(plan, "ga")
+    secret = "a-link-secret-of-32-characters.."
+    tunnels = gcp_vpn_tunnels(plan, "ga", secret)
+    assert [t["name"] for t in tunnels] == [
+        t["gcp_tunnel"] for t in [*aws_link["tunnels"], *onprem_link["tunnels"], *ha]
+    ]
+    first = aws_link["tunnels"][3]
+    assert tunnels[3] == {
+        "name": first["gcp_tunnel"],
+        "vpn_gateway_interface": first["gcp_vpn_interface"],
+        "peer_external_gateway": aws_link["gcp_external_gateway"],
+        "peer_external_gateway_interface": first["gcp_external_interface"],
+        "description": "crosscluster.link: link a1--ga tunnel 3",
+        "shared_secret": tunnel_psk(secret, first["id"]),
+    }
+    assert tunnels[5]["peer_external_gateway"] == onprem_link["gcp_external_gateway"]
+    assert tunnels[6] == {
+        "name": ha[0]["gcp_tunnel"],
+        "vpn_gateway_interface": ha[0]["gcp_vpn_interface"],
+        "peer_gcp_gateway": ha[0]["peer_gcp_gateway"],
+        "description": f"crosscluster.link: link {LINK} tunnel 0 to gb",
+        "shared_secret": tunnel_psk(secret, ha[0]["id"]),
+    }
+    # the other end derives the same key from the shared tunnel id
+    back = [t for t in gcp_vpn_tunnels(plan, "gb", secret) if "peer_gcp_gateway" in t]
+    assert back[0]["shared_secret"] == tunnels[6]["shared_secret"]
+    # removal needs no key; check mode leaves out the links whose external gateway is new
+    assert all("shared_secret" not in t for t in gcp_vpn_tunnels(plan, "ga"))
+    kept = gcp_vpn_tunnels(plan, "ga", secret, ["a1--ga"])
+    assert [t["name"] for t in kept] == [t["name"] for t in tunnels[4:]]
+    assert gcp_vpn_tunnels(plan, "a1", secret) == []
+    with pytest.raises(AnsibleFilterError, match="not a cluster of the plan"):
+        gcp_vpn_tunnels(plan, "nope")

@@ -941,3 +941,115 @@ def test_matches_compares_links_by_project_path() -> None:
     current = {"network": "https://www.googleapis.com/compute/v1/projects/p/global/networks/n"}
     assert g.matches(desired, current)
     assert not g.matches({"network": "projects/p/global/networks/m"}, current)
+
+
+# ----------------------------------------------------------------- several tunnels in one call
+
+
+def tunnels_params(count: int, **overrides: Any) -> dict[str, Any]:
+    shared = tunnel_params(name=None, peer_external_gateway_interface=None, **overrides)
+    shared["tunnels"] = [
+        {
+            "name": f"xcl-a{i}",
+            "vpn_gateway_interface": i // 2,
+            "peer_external_gateway_interface": i,
+            "shared_secret": f"secret-{i}",
+        }
+        for i in range(count)
+    ]
+    return shared
+
+
+@pytest.fixture
+def pending(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """The recorder's changes answer PENDING when not waited for; every change and every wait
+    for an operation is logged in order."""
+    events: list[tuple[str, str]] = []
+    recorder.store["global/externalVpnGateways/xcl-peer"] = {
+        "name": "xcl-peer",
+        "redundancyType": "FOUR_IPS_REDUNDANCY",
+    }
+    done = recorder.mutate
+
+    def mutate(api: g.Api, method: str, path: str, body: Any = None, *, wait: bool = True) -> Any:
+        done(api, method, path, body, wait=wait)
+        target = f"{path}/{body['name']}" if method == "POST" else path
+        events.append((method, target))
+        return op("DONE" if wait else "PENDING", name=f"op-{target}", region=REGION)
+
+    def wait_operation(api: g.Api, operation: dict[str, Any]) -> dict[str, Any]:
+        events.append(("wait", operation["name"]))
+        return {**operation, "status": "DONE"}
+
+    monkeypatch.setattr(g, "mutate", mutate)
+    monkeypatch.setattr(g, "wait_operation", wait_operation)
+    return events
+
+
+def test_tunnels_are_all_started_then_waited_for_once(
+    recorder: Recorder, pending: list[tuple[str, str]]
+) -> None:
+    tunnels = f"regions/{REGION}/vpnTunnels"
+    preview = gt.vpn_tunnel(API, tunnels_params(4), check_mode=True)
+    assert preview.changed and sorted(preview.after) == ["xcl-a0", "xcl-a1", "xcl-a2", "xcl-a3"]
+    assert preview.before == {} and pending == []
+    outcome = gt.vpn_tunnel(API, tunnels_params(4), check_mode=False)
+    assert pending == [("POST", f"{tunnels}/xcl-a{i}") for i in range(4)] + [
+        ("wait", f"op-{tunnels}/xcl-a{i}") for i in range(4)
+    ]
+    assert outcome.changed and outcome.before == {}
+    assert outcome.after["xcl-a3"]["peerExternalGatewayInterface"] == 3
+    assert outcome.after["xcl-a3"]["vpnGatewayInterface"] == 1
+    assert [m[2]["sharedSecret"] for m in recorder.mutations] == [f"secret-{i}" for i in range(4)]
+    assert "operations" not in outcome.values
+    again = gt.vpn_tunnel(API, tunnels_params(4), check_mode=False)
+    assert not again.changed and again.before == again.after == outcome.after
+    assert len(pending) == 8
+    gone = gt.vpn_tunnel(API, tunnels_params(4, state="absent"), check_mode=False)
+    assert gone.changed and gone.after == {} and sorted(gone.before) == sorted(outcome.after)
+    assert pending[8:] == [("DELETE", f"{tunnels}/xcl-a{i}") for i in range(4)] + [
+        ("wait", f"op-{tunnels}/xcl-a{i}") for i in range(4)
+    ]
+
+
+def test_tunnels_without_wait_return_the_operations(
+    recorder: Recorder, pending: list[tuple[str, str]]
+) -> None:
+    api = no_wait_api(None)  # type: ignore[arg-type]
+    outcome = gt.vpn_tunnel(api, tunnels_params(2), check_mode=False)
+    assert [o["status"] for o in outcome.values["operations"]] == ["PENDING", "PENDING"]
+    assert [e[0] for e in pending] == ["POST", "POST"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "change", "message"),
+    [
+        (2, {"vpn_gateway_interface": 2}, r"^tunnels\[2\]\.vpn_gateway_interface 2 is out of"),
+        (1, {"name": "Bad_Name"}, r"^tunnels\[1\]\.name 'Bad_Name' is not a valid"),
+        (3, {"name": "xcl-a0"}, r"^tunnels: name xcl-a0 given more than once"),
+    ],
+)
+def test_a_bad_tunnel_entry_fails_before_any_change(
+    recorder: Recorder,
+    pending: list[tuple[str, str]],
+    entry: int,
+    change: dict[str, Any],
+    message: str,
+) -> None:
+    params = tunnels_params(4)
+    params["tunnels"][entry].update(change)
+    with pytest.raises(ValueError, match=message):
+        gt.vpn_tunnel(API, params, check_mode=False)
+    assert recorder.mutations == []
+
+
+def test_a_tunnel_that_cannot_change_in_place_fails_before_any_change(
+    recorder: Recorder, pending: list[tuple[str, str]]
+) -> None:
+    gt.vpn_tunnel(API, tunnel_params(name="xcl-a2", peer_external_gateway_interface=0), False)
+    made = len(recorder.mutations)
+    with pytest.raises(
+        ValueError, match=r"^tunnels\[2\] \(xcl-a2\): VPN tunnel xcl-a2 exists with different"
+    ):
+        gt.vpn_tunnel(API, tunnels_params(4), check_mode=False)
+    assert len(recorder.mutations) == made
