@@ -3,7 +3,7 @@
 # Private to this collection: not a public API.
 
 """VPC peering connections between two VPCs of one account, in one region or two: request,
-accept in the accepter's region, tags, delete.
+accept in the accepter's region, tags (in each Region's view), delete.
 
 EC2 API reference: CreateVpcPeeringConnection (VpcId, PeerVpcId, PeerRegion,
 TagSpecifications; "The owner of the accepter VPC must accept the peering request to
@@ -11,7 +11,13 @@ activate the peering connection"), AcceptVpcPeeringConnection ("For an inter-Reg
 peering connection request, you must accept the VPC peering connection in the Region of
 the accepter VPC"), DescribeVpcPeeringConnections, DeleteVpcPeeringConnection, and
 VpcPeeringConnectionStateReason.Code: initiating-request | pending-acceptance | active |
-deleted | rejected | failed | expired | provisioning | deleting."""
+deleted | rejected | failed | expired | provisioning | deleting.
+
+Tags are Regional: "Any tags that you create for your VPC peering connection are only applied
+in the account or region in which you create them" (VPC Peering Guide, "VPC peering basics",
+VPC peering limitations). An inter-Region connection is seen in the requester's Region with the
+TagSpecifications of its request and in the accepter's Region without them, so the accepter's
+view is tagged there too: the accepter's routes and prune find the connection by those tags."""
 
 from __future__ import annotations
 
@@ -162,10 +168,48 @@ def _settle(
     return pcx
 
 
+def _accepter_side(
+    params: dict[str, Any],
+    pcx_id: str,
+    pending: bool,
+    two_views: bool,
+    check_mode: bool,
+    timeout: float,
+    sleep: Sleep,
+) -> tuple[bool, dict[str, str] | None, dict[str, str] | None]:
+    """In the accepter's Region: accept a ``pending`` request and, with ``two_views`` (another
+    Region), give that Region's view the Name, ownership and user tags of ``params``. Returns
+    (changed, the view's tags before, after); the tags are None without ``two_views``."""
+    if not (pending or two_views):
+        return False, None, None
+    peer_region = params.get("peer_region") or resolved_region(params)
+    accepter = _peer_client(params, peer_region)
+    if check_mode:
+        seen = _read(accepter, pcx_id) if two_views else None
+    else:
+        # An inter-Region request reaches the accepter's Region as pending-acceptance after
+        # initiating-request (VpcPeeringConnectionStateReason).
+        want = ("pending-acceptance",) if pending else LIVE
+        seen = _settle(accepter, pcx_id, want, timeout, sleep)
+        if pending:
+            call(accepter, "accept_vpc_peering_connection", VpcPeeringConnectionId=pcx_id)
+    if not two_views:
+        return pending, None, None
+    seen_tags = tags_to_dict((seen or {}).get("Tags"))
+    to_set, to_delete = plan_tags(
+        seen_tags, params.get("tags"), params.get("purge_tags", False), owner_tags(params["name"])
+    )
+    if (to_set or to_delete) and not check_mode:
+        apply_tags(accepter, pcx_id, to_set, to_delete)
+    after = {k: v for k, v in {**seen_tags, **to_set}.items() if k not in to_delete}
+    return pending or bool(to_set or to_delete), seen_tags, after
+
+
 def ensure(
     client: Any, params: dict[str, Any], check_mode: bool, sleep: Sleep | None = None
 ) -> dict[str, Any]:
-    """Make the peering of ``vpc_id`` with ``peer_vpc_id`` match ``params``."""
+    """Make the peering of ``vpc_id`` with ``peer_vpc_id`` match ``params``: the requester's
+    view (``client``'s Region) and, with ``accept`` across Regions, the accepter's view."""
     sleep = sleep or time.sleep
     vpc_id, peer = params["vpc_id"], params.get("peer_vpc_id")
     matches = find(client, vpc_id, peer)
@@ -178,6 +222,7 @@ def ensure(
         if current is None:
             return nothing
         if not check_mode:
+            # one delete ends the connection, so both Regions' views
             call(
                 client,
                 "delete_vpc_peering_connection",
@@ -196,6 +241,8 @@ def ensure(
         )
     region = resolved_region(params)
     peer_region = params.get("peer_region") or region
+    # the accepter's view is another one (with its own tags) only in another Region
+    two_views = params["accept"] and peer_region != region
     keep = owner_tags(params["name"])
     tags = {**(params.get("tags") or {}), **keep}
     changed = False
@@ -204,7 +251,10 @@ def ensure(
         if check_mode:
             planned = {"vpc_id": vpc_id, "peer_vpc_id": peer, "peer_region": peer_region}
             after = {**planned, "status": "active" if params["accept"] else "pending-acceptance"}
-            return {**nothing, "changed": True, "after": {**after, "tags": tags}}
+            after["tags"] = tags
+            if two_views:
+                after["accepter_tags"] = tags
+            return {**nothing, "changed": True, "after": after}
         request: dict[str, Any] = {
             "VpcId": vpc_id,
             "PeerVpcId": peer,
@@ -231,22 +281,26 @@ def ensure(
 
     pcx_id = current["VpcPeeringConnectionId"]
     timeout = float(params.get("wait_timeout") or 300)
-    if params["accept"] and _code(current) in ("initiating-request", "pending-acceptance"):
-        changed = True
-        if not check_mode:
-            accepter = _peer_client(params, peer_region)
-            # An inter-Region request reaches the accepter's Region as pending-acceptance
-            # after initiating-request (VpcPeeringConnectionStateReason).
-            _settle(accepter, pcx_id, ("pending-acceptance",), timeout, sleep)
-            call(accepter, "accept_vpc_peering_connection", VpcPeeringConnectionId=pcx_id)
+    pending = params["accept"] and _code(current) in ("initiating-request", "pending-acceptance")
+    accepted, seen_tags, accepter_tags = _accepter_side(
+        params, pcx_id, pending, two_views, check_mode, timeout, sleep
+    )
+    changed = changed or accepted
+    if before and seen_tags is not None:
+        before["accepter_tags"] = seen_tags
     if not check_mode and params["wait"] and params["accept"]:
         current = _settle(client, pcx_id, ("active",), timeout, sleep)
     after = _view(current)
     if check_mode and params["accept"]:
         after["status"] = "active"
+    if accepter_tags is not None:
+        after["accepter_tags"] = accepter_tags
+    connection = describe(current)
+    if peer_region == region:
+        accepter_tags = connection["tags"]  # one Region, one view
     return {
         "changed": changed,
-        "vpc_peering_connection": describe(current),
+        "vpc_peering_connection": {**connection, "accepter_tags": accepter_tags},
         "before": before,
         "after": after,
     }

@@ -15,7 +15,15 @@ description:
   - Two VPCs peer once. The connection is this task's when it carries the ownership tags of
     O(name) (C(Name), C(crosscluster.link/name), C(crosscluster.link/managed=true)); any
     other live connection between the two VPCs is refused before a change, never touched.
-  - O(state=absent) deletes only this task's connection.
+  - Tags are Regional (VPC Peering Guide, VPC peering limitations - tags are only applied in
+    the account or Region in which they are created). Across Regions the connection has a
+    view in each, so with O(accept) the module gives the accepter's view in O(peer_region)
+    the same C(Name), ownership tags and O(tags) as the requester's, and keeps them there on
+    later runs (it reads both views; O(purge_tags) applies to both). That is how the
+    accepter's side finds it by name, for example with
+    M(crosscluster.link.aws_vpc_peering_info) and O(crosscluster.link.aws_vpc_peering_info#module:managed_only).
+    With O(accept=false) the accepter's Region is left alone.
+  - O(state=absent) deletes only this task's connection (both views go with it).
   - Routes to the connection and security-group rules are not made here.
 author:
   - crosscluster.link contributors (@crosscluster)
@@ -50,11 +58,12 @@ options:
     default: 300
   tags:
     description:
-      - Tags to set. The ownership tags are always added.
+      - Tags to set, in the requester's view and (across Regions, with O(accept)) the
+        accepter's. The ownership tags are always added.
       - If not set, existing tags are left alone.
     type: dict
   purge_tags:
-    description: Remove tags not in O(tags) (never the ownership tags).
+    description: Remove tags not in O(tags) (never the ownership tags), in each view the module tags.
     type: bool
     default: false
   state:
@@ -130,7 +139,13 @@ vpc_peering_connection:
       description: Whether the connection carries the ownership tag.
       type: bool
     tags:
-      description: Tags (in the requester's region).
+      description: Tags of the requester's view (the module's region).
+      type: dict
+    accepter_tags:
+      description:
+        - Tags of the accepter's view, in O(peer_region). In one region, where there is one
+          view, the same as RV(vpc_peering_connection.tags); null with O(accept=false) across
+          regions (the accepter's view is not read).
       type: dict
 """
 

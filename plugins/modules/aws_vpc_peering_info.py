@@ -11,6 +11,9 @@ version_added: 0.3.0
 description:
   - Lists the VPC peering connections that have O(vpc_id) at either end (requester or
     accepter), in the module's region, optionally filtered.
+  - Tags are Regional. An inter-Region connection is listed with the tags of the module's
+    region's view, so O(name) and O(managed_only) match on the accepter's side only when that
+    view is tagged there too (M(crosscluster.link.aws_vpc_peering) does it when it accepts).
 author:
   - crosscluster.link contributors (@crosscluster)
 options:
@@ -96,7 +99,7 @@ vpc_peering_connections:
       description: Whether the connection carries the ownership tag.
       type: bool
     tags:
-      description: Tags.
+      description: Tags of the connection's view in the module's region.
       type: dict
     routes:
       description: With O(include_routes), the routes of O(vpc_id)'s route tables to it.

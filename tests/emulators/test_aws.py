@@ -1122,3 +1122,89 @@ def test_tgw_routes_keep_their_target_and_refuse_duplicates_and_unknowns(ec2, tg
         TransitGatewayRouteTableId=table, DestinationCidrBlock="10.63.0.0/16"
     )
     assert search(("type", ["static"])) == []
+
+
+# ---------------------------------------------------------------------------- VPC peering
+# VPC Peering Guide, "VPC peering basics", limitations: "Any tags that you create for your VPC
+# peering connection are only applied in the account or region in which you create them." The
+# requester's and the accepter's Region each see the connection with their own tags.
+
+
+def regional(run: Any, region: str) -> Any:
+    return boto3.client(
+        "ec2",
+        endpoint_url=run.endpoints["aws"]["endpoint_url"],
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+    )
+
+
+def pcx_tags(ec2: Any, pcx_id: str) -> dict[str, str]:
+    (seen,) = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])[
+        "VpcPeeringConnections"
+    ]
+    return {t["Key"]: t["Value"] for t in seen["Tags"]}
+
+
+def test_vpc_peering_tags_are_kept_per_region(aws_emulator, ec2):
+    peer = regional(aws_emulator, "us-east-1")
+    assert aws_emulator.endpoints["aws"]["region"] != "us-east-1"
+    accepter_vpc = peer.create_vpc(CidrBlock="10.81.0.0/16")["Vpc"]["VpcId"]
+    requester_vpc = ec2.create_vpc(CidrBlock="10.80.0.0/16")["Vpc"]["VpcId"]
+    created = ec2.create_vpc_peering_connection(
+        VpcId=requester_vpc,
+        PeerVpcId=accepter_vpc,
+        PeerRegion="us-east-1",
+        TagSpecifications=boto3_tag_specifications(
+            {"Name": "r-a", "side": "requester"}, types=["vpc-peering-connection"]
+        ),
+    )["VpcPeeringConnection"]
+    pcx_id = created["VpcPeeringConnectionId"]
+    assert {t["Key"]: t["Value"] for t in created["Tags"]} == {"Name": "r-a", "side": "requester"}
+    # the TagSpecifications are the requester Region's: the accepter's view has no tags
+    assert pcx_tags(ec2, pcx_id) == {"Name": "r-a", "side": "requester"}
+    assert pcx_tags(peer, pcx_id) == {}
+    # CreateTags in the accepter's Region tags that Region's view only
+    peer.create_tags(Resources=[pcx_id], Tags=[{"Key": "Name", "Value": "a-r"}])
+    accepted = peer.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    assert accepted["VpcPeeringConnection"]["Status"]["Code"] == "active"
+    assert accepted["VpcPeeringConnection"]["Tags"] == [{"Key": "Name", "Value": "a-r"}]
+    assert pcx_tags(peer, pcx_id) == {"Name": "a-r"}
+    assert pcx_tags(ec2, pcx_id) == {"Name": "r-a", "side": "requester"}
+    # DeleteTags likewise, and DescribeTags agrees with each Region's view
+    ec2.delete_tags(Resources=[pcx_id], Tags=[{"Key": "side"}])
+    peer.create_tags(Resources=[pcx_id], Tags=[{"Key": "side", "Value": "accepter"}])
+    assert pcx_tags(ec2, pcx_id) == {"Name": "r-a"}
+    assert pcx_tags(peer, pcx_id) == {"Name": "a-r", "side": "accepter"}
+    described = peer.describe_tags(Filters=[{"Name": "resource-id", "Values": [pcx_id]}])["Tags"]
+    assert {t["Key"]: t["Value"] for t in described} == {"Name": "a-r", "side": "accepter"}
+    # both Regions list it
+    listed = {
+        region: [
+            p
+            for p in client.describe_vpc_peering_connections()["VpcPeeringConnections"]
+            if p["VpcPeeringConnectionId"] == pcx_id
+        ]
+        for region, client in (("requester", ec2), ("accepter", peer))
+    }
+    assert [p["Status"]["Code"] for p in listed["requester"] + listed["accepter"]] == ["active"] * 2
+    assert listed["accepter"][0]["AccepterVpcInfo"]["Region"] == "us-east-1"
+
+    # in one Region there is one view: its tags are the accepter's too
+    a = ec2.create_vpc(CidrBlock="10.82.0.0/16")["Vpc"]["VpcId"]
+    b = ec2.create_vpc(CidrBlock="10.83.0.0/16")["Vpc"]["VpcId"]
+    pcx_id = ec2.create_vpc_peering_connection(
+        VpcId=a,
+        PeerVpcId=b,
+        TagSpecifications=boto3_tag_specifications(
+            {"Name": "one"}, types=["vpc-peering-connection"]
+        ),
+    )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    accepted = ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    assert accepted["VpcPeeringConnection"]["Tags"] == [{"Key": "Name", "Value": "one"}]
+    ec2.create_tags(Resources=[pcx_id], Tags=[{"Key": "more", "Value": "yes"}])
+    assert pcx_tags(ec2, pcx_id) == {"Name": "one", "more": "yes"}
+    with pytest.raises(ClientError, match=r"InvalidVpcPeeringConnectionId\.NotFound"):
+        ec2.accept_vpc_peering_connection(VpcPeeringConnectionId="pcx-00000000000000000")

@@ -2,9 +2,10 @@
 
 EC2 Query API requests whose Action moto lacks or answers too thinly for Site-to-Site VPN
 (or answers wrongly: DescribeCustomerGateways filters, CreateTransitGatewayVpcAttachment
-tags) are handled here on moto's own backend objects; the result is serialized with moto's
-serializer against botocore's EC2 model, so element names are those of the EC2 API
-reference. Every other request goes to moto untouched.
+tags, the tags of each Region's view of a VPC peering connection) are handled here on moto's
+own backend objects; the result is serialized with moto's serializer against botocore's EC2
+model, so element names are those of the EC2 API reference. Every other request goes to moto
+untouched.
 """
 
 from __future__ import annotations
@@ -206,6 +207,8 @@ class AwsEmulator:
             "CreateTransitGatewayRoute": self.create_transit_gateway_route,
             "DeleteTransitGatewayRoute": self.delete_transit_gateway_route,
             "SearchTransitGatewayRoutes": self.search_transit_gateway_routes,
+            "DescribeVpcPeeringConnections": self.describe_vpc_peering_connections,
+            "AcceptVpcPeeringConnection": self.accept_vpc_peering_connection,
         }
 
     # -- WSGI -------------------------------------------------------------------------------
@@ -977,6 +980,53 @@ class AwsEmulator:
         routes = routes[: int(limit)] if limit else routes
         return self._render(
             "SearchTransitGatewayRoutes", {"Routes": routes, "AdditionalRoutesAvailable": more}
+        )
+
+    # -- VPC peering connections: one view per Region -----------------------------------------
+    # VPC Peering Guide, "VPC peering basics", VPC peering limitations: "Any tags that you
+    # create for your VPC peering connection are only applied in the account or region in which
+    # you create them." An inter-Region connection has a view in the requester's Region (with
+    # the TagSpecifications of CreateVpcPeeringConnection) and one in the accepter's, each with
+    # its own tags. moto already stores CreateTags / DeleteTags (and TagSpecifications) in the
+    # backend of the Region the request is sent to, but answered every Region with the
+    # requester Region's tags: these answers carry the tags of the Region asked.
+    @staticmethod
+    def _pcx_view(backend: Any, pcx: Any) -> dict[str, Any]:
+        """A VpcPeeringConnection as seen from ``backend``'s Region (EC2 API reference,
+        VpcPeeringConnection: AccepterVpcInfo, RequesterVpcInfo, Status, Tags,
+        VpcPeeringConnectionId)."""
+        tags = backend.tags.get(pcx.id) or {}
+        return {
+            "VpcPeeringConnectionId": pcx.id,
+            "RequesterVpcInfo": pcx.requester_vpc_info,
+            "AccepterVpcInfo": pcx.accepter_vpc_info,
+            "Status": pcx.status,
+            "Tags": [{"Key": key, "Value": value} for key, value in tags.items()],
+        }
+
+    def describe_vpc_peering_connections(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """DescribeVpcPeeringConnections with this Region's tags. As moto: unknown ids are left
+        out (EC2 answers InvalidVpcPeeringConnectionID.NotFound) and Filters are ignored (the
+        module filters again itself)."""
+        wanted = set(params.get("VpcPeeringConnectionIds") or [])
+        found = [
+            self._pcx_view(backend, pcx)
+            for pcx in backend.describe_vpc_peering_connections()
+            if not wanted or pcx.id in wanted
+        ]
+        return self._render("DescribeVpcPeeringConnections", {"VpcPeeringConnections": found})
+
+    def accept_vpc_peering_connection(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """AcceptVpcPeeringConnection, done by moto (refused in the requester's Region of an
+        inter-Region request, or when not pending-acceptance); the answer carries the accepter
+        Region's tags, which are not the requester's."""
+        pcx = backend.accept_vpc_peering_connection(params["VpcPeeringConnectionId"])
+        return self._render(
+            "AcceptVpcPeeringConnection", {"VpcPeeringConnection": self._pcx_view(backend, pcx)}
         )
 
 

@@ -1,6 +1,8 @@
 """Unit tests of plugins/module_utils/_aws_vpc_peering.py with an in-memory EC2 of two
 regions (the lifecycle of the EC2 API reference: initiating-request in the requester's
-Region, pending-acceptance where the accepter accepts, then active)."""
+Region, pending-acceptance where the accepter accepts, then active; tags kept per Region:
+"Any tags that you create for your VPC peering connection are only applied in the account or
+region in which you create them", VPC Peering Guide, VPC peering limitations)."""
 
 from __future__ import annotations
 
@@ -11,17 +13,37 @@ from ansible_collections.crosscluster.link.plugins.module_utils import _aws_vpc_
 from ansible_collections.crosscluster.link.plugins.module_utils._aws import AwsError
 
 A, B = "vpc-0a0a0a0a0a0a0a0a0", "vpc-0b0b0b0b0b0b0b0b0"
+OWNED = {
+    "Name": "xcl-a--b",
+    "crosscluster.link/name": "xcl-a--b",
+    "crosscluster.link/managed": "true",
+}
 
 
 class Ec2:
-    """One account: ``connections`` shared by every region's client, as the ids are."""
+    """One account: ``connections`` shared by every region's client, as the ids are; their
+    tags in ``tags[region][id]``, each Region's view its own."""
 
-    def __init__(self, region: str, connections: dict[str, dict[str, Any]], sent: list) -> None:
+    def __init__(
+        self,
+        region: str,
+        connections: dict[str, dict[str, Any]],
+        sent: list,
+        tags: dict[str, dict[str, dict[str, str]]] | None = None,
+    ) -> None:
         self.region, self.connections, self.sent = region, connections, sent
+        self.tags = tags if tags is not None else {}
+
+    def view(self, pcx_id: str) -> dict[str, dict[str, str]]:
+        return self.tags.setdefault(self.region, {}).setdefault(pcx_id, {})
+
+    def _seen(self, pcx_id: str) -> dict[str, Any]:
+        tags = [{"Key": k, "Value": v} for k, v in self.view(pcx_id).items()]
+        return {**self.connections[pcx_id], "Tags": tags}
 
     def describe_vpc_peering_connections(self, **kwargs: Any) -> dict[str, Any]:
         ids = kwargs.get("VpcPeeringConnectionIds")
-        found = [c for i, c in self.connections.items() if not ids or i in ids]
+        found = [self._seen(i) for i in self.connections if not ids or i in ids]
         return {"VpcPeeringConnections": found}
 
     def create_vpc_peering_connection(self, **kwargs: Any) -> dict[str, Any]:
@@ -35,13 +57,12 @@ class Ec2:
                 "VpcId": kwargs["PeerVpcId"],
                 "Region": kwargs.get("PeerRegion", self.region),
             },
-            "Tags": kwargs["TagSpecifications"][0]["Tags"],
         }
+        self.view(pcx_id).update(
+            {t["Key"]: t["Value"] for t in kwargs["TagSpecifications"][0]["Tags"]}
+        )
         return {
-            "VpcPeeringConnection": {
-                **self.connections[pcx_id],
-                "Status": {"Code": "initiating-request"},
-            }
+            "VpcPeeringConnection": {**self._seen(pcx_id), "Status": {"Code": "initiating-request"}}
         }
 
     def accept_vpc_peering_connection(self, **kwargs: Any) -> dict[str, Any]:
@@ -49,7 +70,7 @@ class Ec2:
         assert connection["AccepterVpcInfo"]["Region"] == self.region  # accepted where it must be
         self.sent.append(("accept", self.region, kwargs))
         connection["Status"] = {"Code": "active"}
-        return {"VpcPeeringConnection": connection}
+        return {"VpcPeeringConnection": self._seen(kwargs["VpcPeeringConnectionId"])}
 
     def delete_vpc_peering_connection(self, **kwargs: Any) -> dict[str, Any]:
         self.sent.append(("delete", self.region, kwargs))
@@ -59,9 +80,14 @@ class Ec2:
     def create_tags(self, **kwargs: Any) -> dict[str, Any]:
         self.sent.append(("tag", self.region, kwargs))
         (resource,) = kwargs["Resources"]
-        tags = {t["Key"]: t["Value"] for t in self.connections[resource]["Tags"]}
-        tags.update({t["Key"]: t["Value"] for t in kwargs["Tags"]})
-        self.connections[resource]["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        self.view(resource).update({t["Key"]: t["Value"] for t in kwargs["Tags"]})
+        return {}
+
+    def delete_tags(self, **kwargs: Any) -> dict[str, Any]:
+        self.sent.append(("untag", self.region, kwargs))
+        (resource,) = kwargs["Resources"]
+        for tag in kwargs["Tags"]:
+            self.view(resource).pop(tag["Key"], None)
         return {}
 
 
@@ -69,8 +95,11 @@ class Ec2:
 def world(monkeypatch: pytest.MonkeyPatch) -> tuple[Ec2, list]:
     connections: dict[str, dict[str, Any]] = {}
     sent: list = []
-    monkeypatch.setattr(pcx, "_peer_client", lambda params, region: Ec2(region, connections, sent))
-    return Ec2("eu-west-1", connections, sent), sent
+    tags: dict[str, dict[str, dict[str, str]]] = {}
+    monkeypatch.setattr(
+        pcx, "_peer_client", lambda params, region: Ec2(region, connections, sent, tags)
+    )
+    return Ec2("eu-west-1", connections, sent, tags), sent
 
 
 def params(**over: Any) -> dict[str, Any]:
@@ -91,23 +120,87 @@ def params(**over: Any) -> dict[str, Any]:
     return p
 
 
-def test_create_accepts_in_the_accepter_region_and_a_rerun_sends_nothing(world) -> None:
+def test_create_accepts_and_tags_in_the_accepter_region_and_a_rerun_sends_nothing(world) -> None:
     client, sent = world
-    result = pcx.ensure(client, params(peer_region="us-east-1"), False, sleep=lambda s: None)
+    over = {"peer_region": "us-east-1", "tags": {"env": "it"}}
+    result = pcx.ensure(client, params(**over), False, sleep=lambda s: None)
     assert result["changed"] and result["vpc_peering_connection"]["status"] == "active"
     assert [(what, region) for what, region, _kwargs in sent] == [
         ("create", "eu-west-1"),
         ("accept", "us-east-1"),
+        ("tag", "us-east-1"),
     ]
     assert sent[0][2]["PeerRegion"] == "us-east-1"
-    again = pcx.ensure(client, params(peer_region="us-east-1"), False, sleep=lambda s: None)
-    assert not again["changed"] and len(sent) == 2
+    pcx_id = result["vpc_peering_connection"]["vpc_peering_connection_id"]
+    # the accepter Region's view carries the Name, ownership and user tags too
+    accepter = Ec2("us-east-1", client.connections, sent, client.tags)
+    assert accepter.view(pcx_id) == {**OWNED, "env": "it"}
+    assert result["vpc_peering_connection"]["accepter_tags"] == {**OWNED, "env": "it"}
+    assert result["before"] == {} and result["after"]["accepter_tags"] == {**OWNED, "env": "it"}
+    found = pcx.info(accepter, info_params(name="xcl-a--b", managed_only=True), False)
+    assert [c["vpc_peering_connection_id"] for c in found["vpc_peering_connections"]] == [pcx_id]
+    # the re-run reads both views and sends nothing
+    again = pcx.ensure(client, params(**over), False, sleep=lambda s: None)
+    assert not again["changed"] and len(sent) == 3
+    assert again["before"]["accepter_tags"] == again["after"]["accepter_tags"]
+
+
+def test_the_accepter_view_is_kept_in_place(world) -> None:
+    client, sent = world
+    over = {"peer_region": "us-east-1", "tags": {"env": "it"}}
+    pcx_id = pcx.ensure(client, params(**over), False, lambda s: None)["vpc_peering_connection"][
+        "vpc_peering_connection_id"
+    ]
+    accepter = Ec2("us-east-1", client.connections, sent, client.tags)
+    del accepter.view(pcx_id)["crosscluster.link/managed"]
+    accepter.view(pcx_id)["env"] = "other"
+    sent.clear()
+    # check mode: the diff shows the accepter's tags change, and nothing is sent
+    check = pcx.ensure(client, params(**over), True)
+    assert check["changed"] and sent == []
+    assert check["before"]["accepter_tags"]["env"] == "other"
+    assert check["after"]["accepter_tags"] == {**OWNED, "env": "it"}
+    assert check["before"]["tags"] == check["after"]["tags"]  # the requester's view is right
+    fixed = pcx.ensure(client, params(**over), False, lambda s: None)
+    assert fixed["changed"]
+    assert [(what, region) for what, region, _kwargs in sent] == [("tag", "us-east-1")]
+    assert accepter.view(pcx_id) == {**OWNED, "env": "it"}
+    # purge_tags removes a user tag from both views, never the ownership tags
+    accepter.view(pcx_id)["extra"] = "x"
+    client.view(pcx_id)["extra"] = "y"
+    sent.clear()
+    pcx.ensure(client, params(**over, purge_tags=True), False, lambda s: None)
+    assert sorted((what, region) for what, region, _kwargs in sent) == [
+        ("untag", "eu-west-1"),
+        ("untag", "us-east-1"),
+    ]
+    assert accepter.view(pcx_id) == client.view(pcx_id) == {**OWNED, "env": "it"}
+
+
+def test_one_region_has_one_view_and_accept_false_leaves_the_accepter_alone(world) -> None:
+    client, sent = world
+    result = pcx.ensure(client, params(), False, sleep=lambda s: None)
+    assert [(what, region) for what, region, _kwargs in sent] == [
+        ("create", "eu-west-1"),
+        ("accept", "eu-west-1"),
+    ]
+    connection = result["vpc_peering_connection"]
+    assert connection["accepter_tags"] == connection["tags"] == OWNED
+    sent.clear()
+    other = params(vpc_id="vpc-0c0c0c0c", peer_region="us-east-1", accept=False)
+    pending = pcx.ensure(client, other, False)
+    assert [(what, region) for what, region, _kwargs in sent] == [("create", "eu-west-1")]
+    assert pending["vpc_peering_connection"]["accepter_tags"] is None
+    assert "accepter_tags" not in pending["after"]
 
 
 def test_check_mode_plans_without_a_call(world) -> None:
     client, sent = world
     result = pcx.ensure(client, params(), True)
     assert result["changed"] and result["after"]["status"] == "active" and sent == []
+    assert "accepter_tags" not in result["after"]  # one Region, one view
+    across = pcx.ensure(client, params(peer_region="us-east-1", tags={"env": "it"}), True)
+    assert across["after"]["accepter_tags"] == {**OWNED, "env": "it"} and sent == []
 
 
 def test_a_connection_the_task_does_not_own_is_refused(world) -> None:
