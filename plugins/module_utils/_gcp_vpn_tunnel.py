@@ -8,6 +8,7 @@ Transport, comparison and the plan/apply step are in :mod:`_gcp`."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from ansible_collections.crosscluster.link.plugins.module_utils import _gcp
@@ -47,14 +48,24 @@ def _vpn_tunnels(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
     repeated = sorted({n for n in given if given.count(n) > 1})
     if repeated:
         raise ValueError(f"tunnels: name {', '.join(repeated)} given more than once")
+    # One list call for what exists (not one read per tunnel), one read per peer gateway.
+    collection = api.regional("vpnTunnels")
+    existing = {t.get("name"): t for t in _gcp.list_all(api, collection)}
+    gateways: dict[str, dict[str, Any] | None] = {}
+
+    def read_gateway(path: str) -> dict[str, Any] | None:
+        if path not in gateways:
+            gateways[path] = _gcp.get(api, path)
+        return gateways[path]
+
     entries = []
     for position, entry in enumerate(p["tunnels"]):
         params = {**shared, **{k: v for k, v in entry.items() if v is not None}}
         try:
-            desired = _desired(api, params)
+            desired = _desired(api, params, read_gateway)
         except ValueError as error:  # its message starts with the option
             raise ValueError(f"tunnels[{position}].{error}") from None
-        current = _gcp.get(api, f"{api.regional('vpnTunnels')}/{params['name']}")
+        current = existing.get(params["name"])
         try:
             _ensure(api, params, desired, True, current, fetched=True)
         except ValueError as error:
@@ -73,11 +84,13 @@ def _vpn_tunnels(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
                 _gcp.wait_operation(api, outcome.pending)
     else:
         values["operations"] = [o.values["operation"] for o in started if o.pending]
+    made = api.wait and any(o.pending is not None and o.after is not None for o in started)
+    listed = {t.get("name"): t for t in _gcp.list_all(api, collection)} if made else {}
     after = {}
     for name, outcome in zip(names, started, strict=True):
         current = outcome.after
-        if outcome.pending is not None and api.wait and outcome.after is not None:
-            current = _gcp.get(api, f"{api.regional('vpnTunnels')}/{name}")
+        if outcome.pending is not None and name in listed:
+            current = listed[name]  # as the API shows it once its operation is DONE
         if current is not None:
             after[name] = current
     before = {n: o.before for n, o in zip(names, started, strict=True) if o.before is not None}
@@ -108,8 +121,11 @@ def _ensure(
     )
 
 
-def _desired(api: Api, p: dict[str, Any]) -> dict[str, Any]:
-    """The fields the options set (none with state absent), checked; reads the peer gateway."""
+def _desired(
+    api: Api, p: dict[str, Any], read: Callable[[str], dict[str, Any] | None] | None = None
+) -> dict[str, Any]:
+    """The fields the options set (none with state absent), checked; reads the peer gateway
+    (with ``read``, else one GET)."""
     check_name("name", p["name"])
     desired: dict[str, Any] = {}
     if p["state"] == "present":
@@ -133,14 +149,16 @@ def _desired(api: Api, p: dict[str, Any]) -> dict[str, Any]:
             "description": owned_description(p.get("description")),
             "vpnGateway": _regional_link(api, p["vpn_gateway"], "vpnGateways"),
             "vpnGatewayInterface": p["vpn_gateway_interface"],
-            **_peer(api, p),
+            **_peer(api, p, read or (lambda path: _gcp.get(api, path))),
             "ikeVersion": p["ike_version"],
             "router": _regional_link(api, p["router"], "routers"),
         }
     return desired
 
 
-def _peer(api: Api, p: dict[str, Any]) -> dict[str, Any]:
+def _peer(
+    api: Api, p: dict[str, Any], read: Callable[[str], dict[str, Any] | None]
+) -> dict[str, Any]:
     """The peer fields of the tunnel, checked against the peer gateway (read, never changed).
 
     VpnTunnel reference: peerExternalGateway with peerExternalGatewayInterface (0-3, within
@@ -159,7 +177,7 @@ def _peer(api: Api, p: dict[str, Any]) -> dict[str, Any]:
         if "/" not in gateway:
             check_name("peer_gcp_gateway", gateway)
         link = _regional_link(api, gateway, "vpnGateways")  # another project or region too
-        if _gcp.get(api, f"{api.endpoint.rstrip('/')}/compute/v1/{link}") is None:
+        if read(f"{api.endpoint.rstrip('/')}/compute/v1/{link}") is None:
             raise ValueError(f"peer_gcp_gateway {gateway} does not exist")
         return {"peerGcpGateway": link}
     peer_if = 0 if peer_if is None else peer_if
@@ -173,7 +191,7 @@ def _peer(api: Api, p: dict[str, Any]) -> dict[str, Any]:
         if "/" in external
         else api.link(f"global/externalVpnGateways/{external}")
     )
-    ext = _gcp.get(api, ext_link.split(f"projects/{api.project}/", 1)[-1])
+    ext = read(ext_link.split(f"projects/{api.project}/", 1)[-1])
     if ext is None:
         raise ValueError(f"peer_external_gateway {external} does not exist")
     count = REDUNDANCY_INTERFACES.get(ext.get("redundancyType", ""), 4)

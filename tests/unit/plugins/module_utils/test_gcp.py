@@ -507,9 +507,16 @@ class Recorder:
     def __init__(self, store: dict[str, dict[str, Any]]) -> None:
         self.store = store
         self.mutations: list[tuple[str, str, Any]] = []
+        self.lists: list[str] = []
+        self.gets: list[str] = []
 
     def get(self, api: g.Api, path: str) -> dict[str, Any] | None:
+        self.gets.append(path)
         return self.store.get(path)
+
+    def list_all(self, api: g.Api, path: str, params: Any = None) -> list[dict[str, Any]]:
+        self.lists.append(path)
+        return [v for k, v in self.store.items() if k.rsplit("/", 1)[0] == path]
 
     def mutate(
         self, api: g.Api, method: str, path: str, body: Any = None, *, wait: bool = True
@@ -528,6 +535,7 @@ class Recorder:
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     rec = Recorder({})
     monkeypatch.setattr(g, "get", rec.get)
+    monkeypatch.setattr(g, "list_all", rec.list_all)
     monkeypatch.setattr(g, "mutate", rec.mutate)
     return rec
 
@@ -993,7 +1001,11 @@ def test_tunnels_are_all_started_then_waited_for_once(
     preview = gt.vpn_tunnel(API, tunnels_params(4), check_mode=True)
     assert preview.changed and sorted(preview.after) == ["xcl-a0", "xcl-a1", "xcl-a2", "xcl-a3"]
     assert preview.before == {} and pending == []
+    recorder.lists.clear()
+    recorder.gets.clear()
     outcome = gt.vpn_tunnel(API, tunnels_params(4), check_mode=False)
+    assert recorder.lists == [tunnels, tunnels]  # what exists, then what was made: 2 reads
+    assert recorder.gets == ["global/externalVpnGateways/xcl-peer"]  # once for the 4 tunnels
     assert pending == [("POST", f"{tunnels}/xcl-a{i}") for i in range(4)] + [
         ("wait", f"op-{tunnels}/xcl-a{i}") for i in range(4)
     ]
