@@ -161,8 +161,9 @@ def describe(attachment: dict[str, Any]) -> dict[str, Any]:
 
 
 def _list(client: Any, states: tuple[str, ...], tgw: str) -> list[dict[str, Any]]:
-    """The peering attachments of ``tgw`` (either end) in ``states``; the filters are applied
-    again here (the emulator ignores transit-gateway-id)."""
+    """The peering attachments of ``tgw`` (either end) in ``states``; the state filter is
+    applied again here, and the TGW matched here at either end (which end the API's
+    transit-gateway-id filter means is not documented)."""
     found = call_all(
         client,
         "describe_transit_gateway_peering_attachments",
