@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to this collection: not a public API.
 
-"""Transit Gateway peering attachments between two TGWs of one account (one Region or two)
-and the static routes of a TGW route table to one of them.
+"""Transit Gateway peering attachments between two TGWs of one account (one Region or two),
+their tags in each Region's view, and the static routes of a TGW route table to one of them.
 
 EC2 API reference: CreateTransitGatewayPeeringAttachment (TransitGatewayId,
 PeerTransitGatewayId, PeerAccountId, PeerRegion, TagSpecifications of resource type
@@ -17,6 +17,14 @@ failing), CreateTransitGatewayRoute / DeleteTransitGatewayRoute / SearchTransitG
 TransitGatewayAttachments), AssociateTransitGatewayRouteTable. Transit Gateway guide, "Add a
 route to a transit gateway route table": both owners add a static route to the peering
 attachment, and the attachment is associated with the route table.
+
+Tags are Regional. The VPC Peering Guide says it of peering connections ("Any tags that you
+create for your VPC peering connection are only applied in the account or region in which you
+create them", VPC peering limitations); an inter-Region peering attachment likewise has one id
+and a view in each Region (it is accepted "from the Region that the accepter transit gateway is
+located in", Transit Gateway guide), and the request's TagSpecifications tag the requester's
+view. So the accepter's view is tagged in the accepter's Region too, and kept so on every run:
+the accepter's routes, verify_link and prune find the attachment there by name and ownership.
 
 A TGW route has no tags: a route is this collection's only when it is static and its target
 is a peering attachment carrying the collection's ownership tags (the one the module is
@@ -153,8 +161,9 @@ def describe(attachment: dict[str, Any]) -> dict[str, Any]:
 
 
 def _list(client: Any, states: tuple[str, ...], tgw: str) -> list[dict[str, Any]]:
-    """The peering attachments of ``tgw`` (either end) in ``states``; the filters are applied
-    again here (the emulator ignores transit-gateway-id)."""
+    """The peering attachments of ``tgw`` (either end) in ``states``; the state filter is
+    applied again here, and the TGW matched here at either end (which end the API's
+    transit-gateway-id filter means is not documented)."""
     found = call_all(
         client,
         "describe_transit_gateway_peering_attachments",
@@ -224,11 +233,53 @@ def _own_account(client: Any, tgw: str) -> str:
     return str(gateways[0]["OwnerId"])
 
 
+def _accepter_side(
+    params: dict[str, Any],
+    attachment_id: str,
+    pending: bool,
+    two_views: bool,
+    check_mode: bool,
+    timeout: float,
+    sleep: Sleep,
+) -> tuple[bool, dict[str, str] | None, dict[str, str] | None]:
+    """In the accepter's Region: accept a ``pending`` request and, with ``two_views`` (another
+    Region), give that Region's view the Name, ownership and user tags of ``params``. Returns
+    (changed, the view's tags before, after); the tags are None without ``two_views``."""
+    if not (pending or two_views):
+        return False, None, None
+    peer_region = params.get("peer_region") or resolved_region(params)
+    accepter = _peer_client(params, peer_region)
+    if check_mode:
+        seen = _read(accepter, attachment_id) if two_views else None
+    else:
+        # The request reaches the accepter's Region as pendingAcceptance after
+        # initiatingRequest; it is accepted there.
+        want = ("pendingAcceptance",) if pending else LIVE
+        seen = _settle(accepter, attachment_id, want, timeout, sleep)
+        if pending:
+            call(
+                accepter,
+                "accept_transit_gateway_peering_attachment",
+                TransitGatewayAttachmentId=attachment_id,
+            )
+    if not two_views:
+        return pending, None, None
+    seen_tags = tags_to_dict((seen or {}).get("Tags"))
+    to_set, to_delete = plan_tags(
+        seen_tags, params.get("tags"), params.get("purge_tags", False), owner_tags(params["name"])
+    )
+    if (to_set or to_delete) and not check_mode:
+        apply_tags(accepter, attachment_id, to_set, to_delete)
+    after = {k: v for k, v in {**seen_tags, **to_set}.items() if k not in to_delete}
+    return pending or bool(to_set or to_delete), seen_tags, after
+
+
 def ensure(
     client: Any, params: dict[str, Any], check_mode: bool, sleep: Sleep | None = None
 ) -> dict[str, Any]:
     """Make the peering attachment of ``transit_gateway_id`` with ``peer_transit_gateway_id``
-    match ``params``."""
+    match ``params``: the requester's view (``client``'s Region) and, with ``accept`` across
+    Regions, the accepter's view."""
     sleep = sleep or time.sleep
     tgw, peer = params["transit_gateway_id"], params.get("peer_transit_gateway_id")
     between = [a for a in _list(client, LIVE, tgw) if peer is None or set(_tgws(a)) == {tgw, peer}]
@@ -245,6 +296,7 @@ def ensure(
         if current is None:
             return nothing
         if not check_mode:
+            # one delete ends the attachment, so both Regions' views
             call(
                 client,
                 "delete_transit_gateway_peering_attachment",
@@ -254,6 +306,8 @@ def ensure(
 
     region = resolved_region(params)
     peer_region = params.get("peer_region") or region
+    # the accepter's view is another one (with its own tags) only in another Region
+    two_views = params["accept"] and peer_region != region
     keep = owner_tags(params["name"])
     tags = {**(params.get("tags") or {}), **keep}
     changed = False
@@ -271,6 +325,8 @@ def ensure(
             after = {"transit_gateway_id": tgw, "peer_transit_gateway_id": peer}
             after.update(peer_region=peer_region, tags=tags)
             after["state"] = "available" if params["accept"] else "pendingAcceptance"
+            if two_views:
+                after["accepter_tags"] = tags
             return {**nothing, "changed": True, "after": after}
         account = params.get("peer_account_id") or _own_account(client, tgw)
         current = call(
@@ -301,33 +357,29 @@ def ensure(
 
     attachment_id = current["TransitGatewayAttachmentId"]
     timeout = float(params.get("wait_timeout") or 600)
-    pending = current.get("State") in ("initiatingRequest", "pendingAcceptance")
-    if params["accept"] and pending:
-        changed = True
-        if not check_mode:
-            accepter = _peer_client(params, peer_region)
-            # The request reaches the accepter's Region as pendingAcceptance after
-            # initiatingRequest; it is accepted there.
-            seen = _settle(accepter, attachment_id, ("pendingAcceptance",), timeout, sleep)
-            call(
-                accepter,
-                "accept_transit_gateway_peering_attachment",
-                TransitGatewayAttachmentId=attachment_id,
-            )
-            # Tags are kept per Region: mark the accepter's view too, so the accepter's
-            # routes can prove the attachment is ours.
-            seen_tags = tags_to_dict(seen.get("Tags"))
-            missing = {k: v for k, v in keep.items() if seen_tags.get(k) != v}
-            if missing:
-                apply_tags(accepter, attachment_id, missing, [])
+    pending = params["accept"] and current.get("State") in (
+        "initiatingRequest",
+        "pendingAcceptance",
+    )
+    accepted, seen_tags, accepter_tags = _accepter_side(
+        params, attachment_id, pending, two_views, check_mode, timeout, sleep
+    )
+    changed = changed or accepted
+    if before and seen_tags is not None:
+        before["accepter_tags"] = seen_tags
     if not check_mode and params["wait"] and params["accept"]:
         current = _settle(client, attachment_id, ("available",), timeout, sleep)
     after = _view(current)
     if check_mode and params["accept"]:
         after["state"] = "available"
+    if accepter_tags is not None:
+        after["accepter_tags"] = accepter_tags
+    attachment = describe(current)
+    if peer_region == region:
+        accepter_tags = attachment["tags"]  # one Region, one view
     return {
         "changed": changed,
-        "transit_gateway_peering_attachment": describe(current),
+        "transit_gateway_peering_attachment": {**attachment, "accepter_tags": accepter_tags},
         "before": before,
         "after": after,
     }

@@ -15,10 +15,17 @@ description:
     until it is C(available) (O(wait)).
   - The attachment is this task's when it carries the ownership tags of O(name) (C(Name),
     C(crosscluster.link/name), C(crosscluster.link/managed=true)); any other live attachment
-    between the two Transit Gateways is refused before a change, never touched. Accepting
-    also sets the ownership tags on the accepter's view of the attachment (tags are kept per
-    Region), so the accepter's routes can prove the attachment is ours.
-  - O(state=absent) deletes only this task's attachment.
+    between the two Transit Gateways is refused before a change, never touched.
+  - Tags are Regional (EC2 keeps them per Region; the VPC Peering Guide says so of peering
+    connections, VPC peering limitations). Across Regions the attachment has a view in each,
+    so with O(accept) the module gives the accepter's view in O(peer_region) the same
+    C(Name), ownership tags and O(tags) as the requester's, when it accepts and on every later
+    run (it reads both views; O(purge_tags) applies to both). That is how the accepter's side
+    finds it by name, for example with M(crosscluster.link.aws_tgw_peering_info) and
+    O(crosscluster.link.aws_tgw_peering_info#module:managed_only), and how its
+    M(crosscluster.link.aws_tgw_routes) proves the attachment is ours. With O(accept=false)
+    the accepter's Region is left alone.
+  - O(state=absent) deletes only this task's attachment (both views go with it).
   - Routes to the attachment are made by M(crosscluster.link.aws_tgw_routes).
 author:
   - crosscluster.link contributors (@crosscluster)
@@ -56,11 +63,12 @@ options:
     default: 600
   tags:
     description:
-      - Tags to set. The ownership tags are always added.
+      - Tags to set, in the requester's view and (across Regions, with O(accept)) the
+        accepter's. The ownership tags are always added.
       - If not set, existing tags are left alone.
     type: dict
   purge_tags:
-    description: Remove tags not in O(tags) (never the ownership tags).
+    description: Remove tags not in O(tags) (never the ownership tags), in each view the module tags.
     type: bool
     default: false
   state:
@@ -137,7 +145,13 @@ transit_gateway_peering_attachment:
       description: Whether the attachment carries the ownership tag.
       type: bool
     tags:
-      description: Tags (in the requester's region).
+      description: Tags of the requester's view (the module's region).
+      type: dict
+    accepter_tags:
+      description:
+        - Tags of the accepter's view, in O(peer_region). In one region, where there is one
+          view, the same as RV(transit_gateway_peering_attachment.tags); null with
+          O(accept=false) across regions (the accepter's view is not read).
       type: dict
 """
 

@@ -12,6 +12,10 @@ description:
   - Lists the Transit Gateway peering attachments that have O(transit_gateway_id) at either
     end (requester or accepter), in the module's region, optionally filtered, and with
     O(include_routes) the static routes of the TGW's route table to each.
+  - Tags are Regional. An inter-Region attachment is listed with the tags of the module's
+    region's view, so O(name) and O(managed_only) match on the accepter's side only when that
+    view is tagged there too (M(crosscluster.link.aws_tgw_peering) does it when it accepts, and
+    keeps it so).
 author:
   - crosscluster.link contributors (@crosscluster)
 options:
@@ -100,7 +104,7 @@ transit_gateway_peering_attachments:
       description: Whether the attachment carries the ownership tag.
       type: bool
     tags:
-      description: Tags, as this region sees them.
+      description: Tags of the attachment's view in the module's region.
       type: dict
     routes:
       description: With O(include_routes), the static routes of the route table to it.

@@ -1208,3 +1208,76 @@ def test_vpc_peering_tags_are_kept_per_region(aws_emulator, ec2):
     assert pcx_tags(ec2, pcx_id) == {"Name": "one", "more": "yes"}
     with pytest.raises(ClientError, match=r"InvalidVpcPeeringConnectionId\.NotFound"):
         ec2.accept_vpc_peering_connection(VpcPeeringConnectionId="pcx-00000000000000000")
+
+
+# ------------------------------------------------------------- Transit Gateway peering tags
+# EC2 tags are Regional (VPC Peering Guide, VPC peering limitations, says it of peering
+# connections); a TGW peering attachment has one id and a view in each Region, each view with
+# its own tags.
+
+
+def tgw_attachment_tags(ec2: Any, attachment_id: str) -> dict[str, str]:
+    (seen,) = ec2.describe_transit_gateway_peering_attachments(
+        TransitGatewayAttachmentIds=[attachment_id]
+    )["TransitGatewayPeeringAttachments"]
+    return {t["Key"]: t["Value"] for t in seen.get("Tags") or []}
+
+
+def test_tgw_peering_attachment_tags_are_kept_per_region(ec2, tgw_pair):
+    peer = tgw_pair["peer"]
+    created = _peer(ec2, tgw_pair, Name="r-a", side="requester")
+    attachment_id = created["TransitGatewayAttachmentId"]
+    # the TagSpecifications are the requester Region's: the accepter's view has no tags
+    assert tgw_attachment_tags(ec2, attachment_id) == {"Name": "r-a", "side": "requester"}
+    assert tgw_attachment_tags(peer, attachment_id) == {}
+    # CreateTags in the accepter's Region tags that Region's view only
+    peer.create_tags(Resources=[attachment_id], Tags=[{"Key": "Name", "Value": "a-r"}])
+    accepted = peer.accept_transit_gateway_peering_attachment(
+        TransitGatewayAttachmentId=attachment_id
+    )["TransitGatewayPeeringAttachment"]
+    assert accepted["State"] == "available"
+    assert accepted["Tags"] == [{"Key": "Name", "Value": "a-r"}]
+    assert accepted["AccepterTgwInfo"]["Region"] == "us-east-1"
+    assert tgw_attachment_tags(peer, attachment_id) == {"Name": "a-r"}
+    assert tgw_attachment_tags(ec2, attachment_id) == {"Name": "r-a", "side": "requester"}
+    # DeleteTags likewise, and DescribeTags agrees with each Region's view
+    ec2.delete_tags(Resources=[attachment_id], Tags=[{"Key": "side"}])
+    peer.create_tags(Resources=[attachment_id], Tags=[{"Key": "side", "Value": "accepter"}])
+    assert tgw_attachment_tags(ec2, attachment_id) == {"Name": "r-a"}
+    assert tgw_attachment_tags(peer, attachment_id) == {"Name": "a-r", "side": "accepter"}
+    described = peer.describe_tags(Filters=[{"Name": "resource-id", "Values": [attachment_id]}])
+    assert {t["Key"]: t["Value"] for t in described["Tags"]} == {"Name": "a-r", "side": "accepter"}
+    # tag filters read the asked Region's tags; the other documented filters apply too
+    for client, name in ((ec2, "r-a"), (peer, "a-r")):
+        by_name = client.describe_transit_gateway_peering_attachments(
+            Filters=[{"Name": "tag:Name", "Values": [name]}]
+        )["TransitGatewayPeeringAttachments"]
+        assert [a["TransitGatewayAttachmentId"] for a in by_name] == [attachment_id]
+        wrong = client.describe_transit_gateway_peering_attachments(
+            Filters=[{"Name": "tag:Name", "Values": ["r-a" if name == "a-r" else "a-r"]}]
+        )["TransitGatewayPeeringAttachments"]
+        assert attachment_id not in [a["TransitGatewayAttachmentId"] for a in wrong]
+    listed = peer.describe_transit_gateway_peering_attachments(
+        Filters=[
+            {"Name": "transit-gateway-id", "Values": [tgw_pair["b"]["TransitGatewayId"]]},
+            {"Name": "state", "Values": ["available"]},
+            {"Name": "tag-key", "Values": ["side"]},
+        ]
+    )["TransitGatewayPeeringAttachments"]
+    assert [a["TransitGatewayAttachmentId"] for a in listed] == [attachment_id]
+    with pytest.raises(ClientError, match="InvalidParameterValue"):
+        peer.describe_transit_gateway_peering_attachments(
+            Filters=[{"Name": "no-such-filter", "Values": ["x"]}]
+        )
+    # DescribeTransitGatewayAttachments shows each Region's tags too
+    for client, tags in ((ec2, {"Name": "r-a"}), (peer, {"Name": "a-r", "side": "accepter"})):
+        (seen,) = client.describe_transit_gateway_attachments(
+            TransitGatewayAttachmentIds=[attachment_id]
+        )["TransitGatewayAttachments"]
+        assert seen["ResourceType"] == "peering"
+        assert {t["Key"]: t["Value"] for t in seen["Tags"]} == tags
+    with pytest.raises(ClientError, match=r"InvalidTransitGatewayAttachmentID\.NotFound"):
+        peer.accept_transit_gateway_peering_attachment(
+            TransitGatewayAttachmentId="tgw-attach-00000000000000000"
+        )
+    ec2.delete_transit_gateway_peering_attachment(TransitGatewayAttachmentId=attachment_id)

@@ -2,10 +2,10 @@
 
 EC2 Query API requests whose Action moto lacks or answers too thinly for Site-to-Site VPN
 (or answers wrongly: DescribeCustomerGateways filters, CreateTransitGatewayVpcAttachment
-tags, the tags of each Region's view of a VPC peering connection) are handled here on moto's
-own backend objects; the result is serialized with moto's serializer against botocore's EC2
-model, so element names are those of the EC2 API reference. Every other request goes to moto
-untouched.
+tags, the tags of each Region's view of a VPC peering connection or a Transit Gateway peering
+attachment) are handled here on moto's own backend objects; the result is serialized with
+moto's serializer against botocore's EC2 model, so element names are those of the EC2 API
+reference. Every other request goes to moto untouched.
 """
 
 from __future__ import annotations
@@ -209,6 +209,11 @@ class AwsEmulator:
             "SearchTransitGatewayRoutes": self.search_transit_gateway_routes,
             "DescribeVpcPeeringConnections": self.describe_vpc_peering_connections,
             "AcceptVpcPeeringConnection": self.accept_vpc_peering_connection,
+            "DescribeTransitGatewayPeeringAttachments": (
+                self.describe_transit_gateway_peering_attachments
+            ),
+            "AcceptTransitGatewayPeeringAttachment": self.accept_transit_gateway_peering_attachment,
+            "DescribeTransitGatewayAttachments": self.describe_transit_gateway_attachments,
         }
 
     # -- WSGI -------------------------------------------------------------------------------
@@ -1028,6 +1033,106 @@ class AwsEmulator:
         return self._render(
             "AcceptVpcPeeringConnection", {"VpcPeeringConnection": self._pcx_view(backend, pcx)}
         )
+
+    # -- Transit Gateway peering attachments: one view per Region -----------------------------
+    # EC2 tags are Regional: the VPC Peering Guide says it of VPC peering connections ("Any tags
+    # that you create for your VPC peering connection are only applied in the account or region
+    # in which you create them", VPC peering limitations), and a Transit Gateway peering
+    # attachment is the same kind of resource, one id with a view in the requester's Region and
+    # one in the accepter's ("Accept the peering attachment request from the Region that the
+    # accepter transit gateway is located in", Transit Gateway guide, "Accept or reject a
+    # peering attachment request"); no AWS document says its tags cross Regions. moto keeps one
+    # attachment object in both Regions' backends and stores CreateTags / DeleteTags (and the
+    # TagSpecifications of the request) in the backend of the Region they are sent to, but
+    # answered every Region with the requester Region's tags: these answers carry the tags of
+    # the Region asked.
+    def describe_transit_gateway_peering_attachments(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """DescribeTransitGatewayPeeringAttachments with this Region's tags. Filter.N (EC2 API
+        reference): local-owner-id, remote-owner-id, state, transit-gateway-attachment-id,
+        transit-gateway-id (either end: the reference does not say which), tag:<key>, tag-key,
+        the tags being this Region's. As moto: unknown ids are left out (EC2 answers
+        InvalidTransitGatewayAttachmentID.NotFound)."""
+        wanted = set(params.get("TransitGatewayAttachmentIds") or [])
+        seen = [
+            RegionalTags(attachment, backend)
+            for attachment in backend.describe_transit_gateway_peering_attachments()
+            if not wanted or attachment.id in wanted
+        ]
+        found = filters.apply(seen, params.get("Filters") or [], filters.TGW_PEERING_ATTACHMENTS)
+        return self._render(
+            "DescribeTransitGatewayPeeringAttachments",
+            {"TransitGatewayPeeringAttachments": found},
+        )
+
+    def accept_transit_gateway_peering_attachment(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """AcceptTransitGatewayPeeringAttachment, done by moto (refused in the requester's
+        Region of an inter-Region request); the answer carries the accepter Region's tags."""
+        attachment_id = params["TransitGatewayAttachmentId"]
+        if attachment_id not in backend.transit_gateway_attachments:
+            raise Ec2Error(
+                "InvalidTransitGatewayAttachmentID.NotFound",
+                f"Transit Gateway Attachment {attachment_id} was deleted or does not exist.",
+            )
+        attachment = backend.accept_transit_gateway_peering_attachment(attachment_id)
+        return self._render(
+            "AcceptTransitGatewayPeeringAttachment",
+            {"TransitGatewayPeeringAttachment": RegionalTags(attachment, backend)},
+        )
+
+    def describe_transit_gateway_attachments(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """DescribeTransitGatewayAttachments, done by moto (its filters: resource-id,
+        resource-type, transit-gateway-id), each attachment with this Region's tags (the same
+        as before for every attachment but an inter-Region peering one seen from the accepter's
+        Region)."""
+        moto_filters: dict[str, list[str]] = {}
+        tag_filters = []
+        for spec in params.get("Filters") or []:
+            name = spec.get("Name") or ""
+            if name.startswith("tag:") or name == "tag-key":
+                tag_filters.append(spec)
+            else:
+                moto_filters[name] = list(spec.get("Values") or [])
+        found = backend.describe_transit_gateway_attachments(
+            transit_gateways_attachment_ids=params.get("TransitGatewayAttachmentIds") or None,
+            filters=moto_filters or None,
+        )
+        seen = [RegionalTags(attachment, backend) for attachment in found]
+        return self._render(
+            "DescribeTransitGatewayAttachments",
+            {"TransitGatewayAttachments": filters.apply(seen, tag_filters, {})},
+        )
+
+
+class RegionalTags:
+    """A moto Transit Gateway attachment as seen from ``backend``'s Region: every attribute is
+    the attachment's, the tags are those that Region's backend holds for its id."""
+
+    def __init__(self, attachment: Any, backend: Any) -> None:
+        self._attachment, self._backend = attachment, backend
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._attachment, name)
+
+    def _tags(self) -> dict[str, str]:
+        return dict(self._backend.tags.get(self._attachment.id) or {})
+
+    def get_tags(self) -> list[dict[str, str]]:
+        """As moto's TaggedEC2Resource.get_tags (what filters.tags_of reads)."""
+        return [{"key": key, "value": value} for key, value in self._tags().items()]
+
+    @property
+    def tag_list(self) -> list[dict[str, str]]:
+        """What the serializer renders as Tags (it looks for the shape's name, TagList, first;
+        then Tags, tags, tag_set)."""
+        return [{"Key": key, "Value": value} for key, value in self._tags().items()]
+
+    TagList = Tags = tags = tag_set = tag_list
 
 
 class Front:

@@ -1,7 +1,8 @@
 """Unit tests of plugins/module_utils/_aws_tgw_peering.py with an in-memory EC2 of two
 regions (the lifecycle of the EC2 API reference: initiatingRequest in the requester's
 Region, pendingAcceptance where the accepter accepts, then pending and available; tags kept
-per Region) and one TGW route table per Region."""
+per Region, each Region's view its own, as EC2 tags are Regional) and one TGW route table per
+Region."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ OWNED = [
     {"Key": "crosscluster.link/managed", "Value": "true"},
     {"Key": "crosscluster.link/name", "Value": "a--b"},
 ]
+OWNED_TAGS = {t["Key"]: t["Value"] for t in OWNED}
 
 
 class World:
@@ -104,6 +106,23 @@ class Ec2:
         self.world.tags[(resource, self.region)] = [{"Key": k, "Value": v} for k, v in tags.items()]
         return {}
 
+    def delete_tags(self, **kwargs: Any) -> dict[str, Any]:
+        self._send("untag", kwargs)
+        (resource,) = kwargs["Resources"]
+        gone = {t["Key"] for t in kwargs["Tags"]}
+        kept = self.world.tags.get((resource, self.region), [])
+        self.world.tags[(resource, self.region)] = [t for t in kept if t["Key"] not in gone]
+        return {}
+
+    def view(self, attachment_id: str) -> dict[str, str]:
+        """This Region's tags of the attachment, as a dict (a copy)."""
+        return {t["Key"]: t["Value"] for t in self.world.tags.get((attachment_id, self.region), [])}
+
+    def set_view(self, attachment_id: str, tags: dict[str, str]) -> None:
+        self.world.tags[(attachment_id, self.region)] = [
+            {"Key": k, "Value": v} for k, v in tags.items()
+        ]
+
     def describe_transit_gateway_attachments(self, **kwargs: Any) -> dict[str, Any]:
         (attachment_id,) = kwargs["TransitGatewayAttachmentIds"]
         table = self.world.associations.get(f"{attachment_id}@{self.region}")
@@ -178,9 +197,10 @@ def no_sleep(seconds: float) -> None:
 
 def test_create_accepts_in_the_accepter_region_tags_it_there_and_a_rerun_sends_nothing(world):
     client = Ec2("eu-west-1", world)
-    result = tgw.ensure(client, params(), False, sleep=no_sleep)
+    result = tgw.ensure(client, params(tags={"env": "it"}), False, sleep=no_sleep)
     assert result["changed"]
-    assert result["transit_gateway_peering_attachment"]["state"] == "available"
+    attachment = result["transit_gateway_peering_attachment"]
+    assert attachment["state"] == "available"
     assert [sent[:2] for sent in world.sent] == [
         ("create", "eu-west-1"),
         ("accept", "us-east-1"),
@@ -189,16 +209,78 @@ def test_create_accepts_in_the_accepter_region_tags_it_there_and_a_rerun_sends_n
     create = world.sent[0][2]
     assert (create["PeerRegion"], create["PeerAccountId"]) == ("us-east-1", "123456789012")
     assert create["TagSpecifications"][0]["ResourceType"] == "transit-gateway-attachment"
+    # the accepter's view gets the Name, ownership and user tags, not only the ownership ones
+    wanted = {**OWNED_TAGS, "env": "it"}
+    assert Ec2("us-east-1", world).view(attachment["transit_gateway_attachment_id"]) == wanted
+    assert attachment["tags"] == attachment["accepter_tags"] == wanted
     accepter = tgw.info(Ec2("us-east-1", world), info_params(transit_gateway_id=B), False)
-    assert [a["managed"] for a in accepter["transit_gateway_peering_attachments"]] == [True]
-    again = tgw.ensure(client, params(), False, sleep=no_sleep)
+    (seen,) = accepter["transit_gateway_peering_attachments"]
+    assert (seen["name"], seen["managed"], seen["tags"]) == ("a--b", True, wanted)
+    again = tgw.ensure(client, params(tags={"env": "it"}), False, sleep=no_sleep)
     assert not again["changed"] and len(world.sent) == 3
+    assert again["transit_gateway_peering_attachment"]["accepter_tags"] == wanted
+
+
+def test_the_accepter_view_is_kept_in_place(world):
+    client, accepter = Ec2("eu-west-1", world), Ec2("us-east-1", world)
+    over = {"tags": {"env": "it"}}
+    attachment_id = tgw.ensure(client, params(**over), False, sleep=no_sleep)[
+        "transit_gateway_peering_attachment"
+    ]["transit_gateway_attachment_id"]
+    broken = accepter.view(attachment_id)
+    del broken["crosscluster.link/managed"]
+    accepter.set_view(attachment_id, {**broken, "env": "other"})
+    world.sent.clear()
+    # check mode: the diff shows the accepter's tags change, and nothing is sent
+    check = tgw.ensure(client, params(**over), True)
+    assert check["changed"] and world.sent == []
+    assert check["before"]["accepter_tags"]["env"] == "other"
+    assert check["after"]["accepter_tags"] == {**OWNED_TAGS, "env": "it"}
+    assert check["before"]["tags"] == check["after"]["tags"]  # the requester's view is right
+    fixed = tgw.ensure(client, params(**over), False, sleep=no_sleep)
+    assert fixed["changed"]
+    assert [(what, region) for what, region, _kwargs in world.sent] == [("tag", "us-east-1")]
+    assert accepter.view(attachment_id) == {**OWNED_TAGS, "env": "it"}
+    world.sent.clear()
+    assert not tgw.ensure(client, params(**over), False, sleep=no_sleep)["changed"]
+    assert not tgw.ensure(client, params(**over), True)["changed"]
+    assert world.sent == []
+    # purge_tags removes a user tag from both views, never the ownership tags
+    accepter.set_view(attachment_id, {**accepter.view(attachment_id), "extra": "x"})
+    client.set_view(attachment_id, {**client.view(attachment_id), "extra": "y"})
+    tgw.ensure(client, params(**over, purge_tags=True), False, sleep=no_sleep)
+    assert sorted((what, region) for what, region, _kwargs in world.sent) == [
+        ("untag", "eu-west-1"),
+        ("untag", "us-east-1"),
+    ]
+    assert accepter.view(attachment_id) == client.view(attachment_id) == {**OWNED_TAGS, "env": "it"}
+
+
+def test_one_region_has_one_view_and_accept_false_leaves_the_accepter_alone(world):
+    client = Ec2("eu-west-1", world)
+    result = tgw.ensure(client, params(peer_region=None), False, sleep=no_sleep)
+    assert [(what, region) for what, region, _kwargs in world.sent] == [
+        ("create", "eu-west-1"),
+        ("accept", "eu-west-1"),
+    ]
+    attachment = result["transit_gateway_peering_attachment"]
+    assert attachment["accepter_tags"] == attachment["tags"] == OWNED_TAGS
+    world.sent.clear()
+    other = params(transit_gateway_id="tgw-0c0c0c0c0c0c0c0c0", accept=False, wait=False)
+    pending = tgw.ensure(client, other, False)
+    assert [(what, region) for what, region, _kwargs in world.sent] == [("create", "eu-west-1")]
+    assert pending["transit_gateway_peering_attachment"]["accepter_tags"] is None
+    assert "accepter_tags" not in pending["after"]
+    assert not tgw.ensure(client, other, False)["changed"]
 
 
 def test_check_mode_plans_without_a_call(world):
-    result = tgw.ensure(Ec2("eu-west-1", world), params(), True)
+    result = tgw.ensure(Ec2("eu-west-1", world), params(tags={"env": "it"}), True)
     assert result["changed"] and result["after"]["state"] == "available"
+    assert result["after"]["accepter_tags"] == {**OWNED_TAGS, "env": "it"}
     assert result["transit_gateway_peering_attachment"] is None and world.sent == []
+    one = tgw.ensure(Ec2("eu-west-1", world), params(peer_region=None), True)
+    assert "accepter_tags" not in one["after"] and world.sent == []  # one Region, one view
 
 
 def test_an_attachment_the_task_does_not_own_is_refused_and_never_deleted(world):
