@@ -85,7 +85,8 @@ def _tgw_peerings(
     the same ranges (``vpc_route_cidrs``: not those of a cluster still in the plan). ``delete``:
     whether this cluster deletes the attachment - the requester's cluster does, the accepter's
     only when the requester's cluster (the link's other end) is not one of the plan on that
-    Transit Gateway, so two prunes of one link do not both delete it."""
+    Transit Gateway, so two prunes of one link do not both delete it (Transit Gateway guide,
+    "Delete a peering attachment": the owner of either transit gateway can delete it)."""
     clusters = plan.get("clusters") or {}
     tgw = clusters[cluster].get("aws_transit_gateway_id")
     if not tgw:
