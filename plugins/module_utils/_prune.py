@@ -8,11 +8,11 @@ return.
 An object is an orphan of cluster C when it carries the collection's mark (AWS: the
 ``crosscluster.link/managed`` tag, or a security-group rule described
 ``crosscluster.link:<link>``; GCP: the ``xcl-`` name prefix), it is attached to C's own VPC,
-network, Transit Gateway or Cloud Router, its link id names C as one end (``C--X`` or ``X--C``: the plan's
-link ids, docs/plan.md "Names"), and that link is not in the plan. So objects of other
-inventories sharing an account or project are never orphans of this one, and neither is
-anything the collection did not create. Routes have no mark: a route is an orphan when its
-target is one (a VPC peering connection, a TGW peering attachment).
+network, Transit Gateway or Cloud Router, its link id names C as one end (``C--X`` or
+``X--C``: the plan's link ids, docs/plan.md "Names"), and that link is not in the plan. So
+objects of other inventories sharing an account or project are never orphans of this one, and
+neither is anything the collection did not create. Routes have no mark: a route is an
+orphan when its target is one (a VPC peering connection, a TGW peering attachment).
 """
 
 from __future__ import annotations
