@@ -81,7 +81,8 @@ unit: setup components
 # multi-cluster meshes and prune (cloud emulators alone); and the rest.
 E2E := tests/integration/test_link_clusters.py
 CLOUD_TARGETS := tests/integration/test_targets.py::test_cloud_target
-MESHES := $(wildcard tests/integration/test_link_mesh*.py) tests/integration/test_link_prune.py
+MESHES := $(wildcard tests/integration/test_link_mesh*.py) tests/integration/test_link_prune.py \
+	tests/integration/test_link_tgw_prune.py
 integration: setup components
 	mkdir -p $(BUILD)
 	$(BIN)/python -m pytest -q --durations=8 $(E2E) > $(BUILD)/integration-e2e.log 2>&1 & e2e=$$!; \

@@ -19,7 +19,8 @@ options:
   _input:
     description:
       - What was found. AWS - C(vpn_connections), C(customer_gateways), C(vpc_peering_connections)
-        (with routes) and C(security_groups). GCP - C(tunnels), C(routers), C(external_vpn_gateways),
+        (with routes), C(tgw_peering_attachments) (M(crosscluster.link.aws_tgw_peering_info) of the
+        cluster's Transit Gateway, with routes) and C(security_groups). GCP - C(tunnels), C(routers), C(external_vpn_gateways),
         C(firewall_rules) and C(peerings).
     type: dict
     required: true
@@ -50,7 +51,11 @@ _value:
     - C(links), the orphan link ids, sorted; then per kind of object a list of the orphans, each
       with its C(link) and C(name). AWS - C(vpn_connections), C(customer_gateways) (with
       C(ip_address), C(bgp_asn)), C(vpc_peerings) (with the connection id, both VPCs,
-      C(requester), C(live) and the C(route_cidrs) routed to it), C(security_group_rules). GCP -
+      C(requester), C(live) and the C(route_cidrs) routed to it), C(tgw_peerings) (with the
+      attachment id, both Transit Gateways, C(requester), C(live), C(delete) - whether this end
+      deletes it -, the C(route_cidrs) the TGW routes to it and the C(vpc_route_cidrs) the VPC
+      routes to the TGW for them, never a range of a cluster of the plan),
+      C(security_group_rules). GCP -
       C(bgp_peers) (with C(interface)), C(vpn_tunnels), C(external_vpn_gateways),
       C(firewall_rules), C(peerings).
   type: dict

@@ -8,14 +8,16 @@ return.
 An object is an orphan of cluster C when it carries the collection's mark (AWS: the
 ``crosscluster.link/managed`` tag, or a security-group rule described
 ``crosscluster.link:<link>``; GCP: the ``xcl-`` name prefix), it is attached to C's own VPC,
-network or Cloud Router, its link id names C as one end (``C--X`` or ``X--C``: the plan's
-link ids, docs/plan.md "Names"), and that link is not in the plan. So objects of other
-inventories sharing an account or project are never orphans of this one, and neither is
-anything the collection did not create.
+network, Transit Gateway or Cloud Router, its link id names C as one end (``C--X`` or
+``X--C``: the plan's link ids, docs/plan.md "Names"), and that link is not in the plan. So
+objects of other inventories sharing an account or project are never orphans of this one, and
+neither is anything the collection did not create. Routes have no mark: a route is an
+orphan when its target is one (a VPC peering connection, a TGW peering attachment).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -56,13 +58,79 @@ def _links(items: Iterable[Mapping[str, Any]]) -> list[str]:
     return sorted({str(i["link"]) for i in items})
 
 
+def _planned_ranges(plan: Mapping[str, Any], cluster: str) -> set[str]:
+    """Every range of the plan's other clusters: routes for them may be needed by a planned
+    link (a dropped cluster's range may be reused by a new one), so they are never pruned."""
+    return {
+        _network(cidr)
+        for name, spec in (plan.get("clusters") or {}).items()
+        if name != cluster
+        for key in ("node_cidrs", "pod_cidrs", "service_cidrs")
+        for cidr in spec.get(key) or []
+    }
+
+
+def _network(cidr: str) -> str:
+    return str(ipaddress.ip_network(cidr, strict=False))
+
+
+def _tgw_peerings(
+    plan: Mapping[str, Any], cluster: str, attachments: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The orphan TGW peering attachments of ``cluster``'s Transit Gateway (aws_tgw_peering_info
+    of it with include_routes, managed_only, deleted ones too). The link id is the Name tag (the
+    accepter's Region carries only the ownership tags, the Name among them). Each has the static
+    routes of the TGW's route table to it (``route_cidrs``: a TGW route has no tags, so a route
+    is ours when its target is our attachment) and the VPC routes to the TGW the role added for
+    the same ranges (``vpc_route_cidrs``: not those of a cluster still in the plan). ``delete``:
+    whether this cluster deletes the attachment - the requester's cluster does, the accepter's
+    only when the requester's cluster (the link's other end) is not one of the plan on that
+    Transit Gateway, so two prunes of one link do not both delete it (Transit Gateway guide,
+    "Delete a peering attachment": the owner of either transit gateway can delete it)."""
+    clusters = plan.get("clusters") or {}
+    tgw = clusters[cluster].get("aws_transit_gateway_id")
+    if not tgw:
+        return []
+    planned = _planned_ranges(plan, cluster)
+    orphans = []
+    for a in attachments:
+        link = a.get("name")
+        requester, accepter = a.get("transit_gateway_id"), a.get("peer_transit_gateway_id")
+        if not (a.get("managed") and tgw in (requester, accepter)):
+            continue
+        if not orphan_link(link, plan, cluster):
+            continue
+        other = next(e for e in str(link).split(LINK_SEPARATOR) if e != cluster)
+        other_tgw = (clusters.get(other) or {}).get("aws_transit_gateway_id")
+        live = a.get("state") not in ("deleting", "deleted")
+        routes = sorted({_network(r["destination"]) for r in a.get("routes") or []})
+        orphans.append(
+            {
+                "link": link,
+                "name": link,
+                "transit_gateway_attachment_id": a["transit_gateway_attachment_id"],
+                "transit_gateway_id": tgw,
+                "peer_transit_gateway_id": accepter if requester == tgw else requester,
+                "requester": requester == tgw,
+                "live": live,
+                "delete": live and (requester == tgw or other_tgw != requester),
+                "route_cidrs": routes,
+                "vpc_route_cidrs": [c for c in routes if c not in planned],
+            }
+        )
+    # a deleted attachment with routes left still has them removed; one without is done
+    return [p for p in orphans if p["live"] or p["route_cidrs"]]
+
+
 def aws_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any]) -> dict[str, Any]:
     """``found``: ``vpn_connections`` (aws_vpn_connection_info, managed_only),
     ``customer_gateways`` (aws_customer_gateway_info, managed_only), ``vpc_peering_connections``
-    (aws_vpc_peering_info of the VPC with include_routes, managed_only) and ``security_groups``
-    (amazon.aws.ec2_security_group_info of the groups the role admits ranges into). Each orphan
-    carries its ``link``; a peering its routes (every route to the collection's own connection
-    is the collection's)."""
+    (aws_vpc_peering_info of the VPC with include_routes, managed_only),
+    ``tgw_peering_attachments`` (aws_tgw_peering_info of the cluster's Transit Gateway with
+    include_routes, managed_only) and ``security_groups`` (amazon.aws.ec2_security_group_info of
+    the groups the role admits ranges into). Each orphan carries its ``link``; a peering its
+    routes (every route to the collection's own connection or attachment is the
+    collection's)."""
     vpc = plan["clusters"][cluster].get("network")
 
     def link_tag(item: Mapping[str, Any]) -> str | None:
@@ -114,11 +182,13 @@ def aws_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
     # a peering with routes left in this VPC but deleted by the other side is still an orphan
     # to clean: its routes; only a live one is deleted
     peerings = [p for p in peerings if p["live"] or p["route_cidrs"]]
+    tgw_peerings = _tgw_peerings(plan, cluster, found.get("tgw_peering_attachments") or [])
     return {
-        "links": _links([*connections, *gateways, *peerings, *rules]),
+        "links": _links([*connections, *gateways, *peerings, *tgw_peerings, *rules]),
         "vpn_connections": connections,
         "customer_gateways": gateways,
         "vpc_peerings": peerings,
+        "tgw_peerings": tgw_peerings,
         "security_group_rules": rules,
     }
 

@@ -94,6 +94,160 @@ def test_aws_orphans_are_found_by_the_link_tag_the_rule_marker_and_the_peering_n
     assert orphans["security_group_rules"] == [{"link": "aws1--gcp2", "name": "aws1--gcp2"}]
 
 
+# Three AWS clusters on Transit Gateways in two Regions: eks-a and eks-b are still linked,
+# eks-c was dropped (its links eks-a--eks-c and eks-b--eks-c are orphans).
+TGW_PLAN: dict[str, Any] = {
+    "clusters": {
+        "eks-a": {
+            "network": "vpc-a",
+            "names": {},
+            "aws_transit_gateway_id": "tgw-a",
+            "node_cidrs": ["10.1.0.0/16"],
+            "pod_cidrs": ["10.11.0.0/16"],
+            "service_cidrs": ["172.21.0.0/16"],
+        },
+        "eks-b": {
+            "network": "vpc-b",
+            "names": {},
+            "aws_transit_gateway_id": "tgw-b",
+            "node_cidrs": ["10.2.0.0/16"],
+            "pod_cidrs": ["10.12.0.0/16"],
+            "service_cidrs": ["172.22.0.0/16"],
+        },
+    },
+    "links": [{"id": "eks-a--eks-b", "clusters": ["eks-a", "eks-b"]}],
+}
+
+
+def attachment(name: str, requester: str, accepter: str, *routes: str, **more: Any) -> dict:
+    """One attachment as aws_tgw_peering_info returns it (include_routes)."""
+    return {
+        "transit_gateway_attachment_id": f"tgw-attach-{name}",
+        "name": name,
+        "managed": True,
+        "state": "available",
+        "transit_gateway_id": requester,
+        "peer_transit_gateway_id": accepter,
+        "routes": [{"destination": r, "state": "active"} for r in routes],
+        **more,
+    }
+
+
+C_RANGES = ("10.3.0.0/16", "10.13.0.0/16", "172.23.0.0/16")
+
+
+def test_an_orphan_tgw_peering_comes_with_its_routes_and_the_vpc_routes_of_its_ranges() -> None:
+    found = {
+        "tgw_peering_attachments": [
+            attachment("eks-a--eks-b", "tgw-a", "tgw-b", "10.2.0.0/16", "10.12.0.0/16"),
+            attachment("eks-a--eks-c", "tgw-a", "tgw-c", *C_RANGES),
+        ]
+    }
+    orphans = link_orphans(found, TGW_PLAN, "eks-a", "aws")
+    assert orphans["links"] == ["eks-a--eks-c"]
+    assert orphans["tgw_peerings"] == [
+        {
+            "link": "eks-a--eks-c",
+            "name": "eks-a--eks-c",
+            "transit_gateway_attachment_id": "tgw-attach-eks-a--eks-c",
+            "transit_gateway_id": "tgw-a",
+            "peer_transit_gateway_id": "tgw-c",
+            "requester": True,
+            "live": True,
+            "delete": True,
+            "route_cidrs": sorted(C_RANGES),
+            "vpc_route_cidrs": sorted(C_RANGES),
+        }
+    ]
+
+
+def test_a_planned_tgw_peering_is_no_orphan() -> None:
+    found = {
+        "tgw_peering_attachments": [attachment("eks-a--eks-b", "tgw-a", "tgw-b", "10.2.0.0/16")]
+    }
+    for cluster in ("eks-a", "eks-b"):
+        orphans = link_orphans(found, TGW_PLAN, cluster, "aws")
+        assert (orphans["links"], orphans["tgw_peerings"]) == ([], [])
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        # not created by the collection (no ownership tags), though named like a link of eks-a
+        attachment("eks-a--eks-c", "tgw-a", "tgw-c", *C_RANGES, managed=False),
+        # unnamed
+        attachment("", "tgw-a", "tgw-c", *C_RANGES) | {"name": None},
+        # another cluster's Transit Gateways (another inventory's link naming eks-a)
+        attachment("eks-a--eks-c", "tgw-x", "tgw-y", *C_RANGES),
+        # another inventory's link, on our TGW
+        attachment("eks-x--eks-y", "tgw-a", "tgw-y", *C_RANGES),
+    ],
+)
+def test_a_foreign_or_other_clusters_tgw_peering_is_never_an_orphan(foreign: dict) -> None:
+    orphans = link_orphans({"tgw_peering_attachments": [foreign]}, TGW_PLAN, "eks-a", "aws")
+    assert (orphans["links"], orphans["tgw_peerings"]) == ([], [])
+
+
+def test_a_cluster_without_a_transit_gateway_has_no_tgw_peering_orphans() -> None:
+    plan = {**TGW_PLAN, "clusters": {**TGW_PLAN["clusters"], "eks-a": {"network": "vpc-a"}}}
+    found = {"tgw_peering_attachments": [attachment("eks-a--eks-c", "tgw-a", "tgw-c", *C_RANGES)]}
+    assert link_orphans(found, plan, "eks-a", "aws")["tgw_peerings"] == []
+
+
+def test_one_end_deletes_an_orphan_tgw_peering_and_deleted_ones_keep_only_their_routes() -> None:
+    plan = {
+        **TGW_PLAN,
+        "clusters": {
+            **TGW_PLAN["clusters"],
+            "eks-c": {"network": "vpc-c", "aws_transit_gateway_id": "tgw-c"},
+        },
+        "links": [],  # all three still in the inventory, no pair left
+    }
+    pair = attachment("eks-a--eks-b", "tgw-a", "tgw-b", "10.2.0.0/16")
+    # eks-a requested it: eks-a deletes it, eks-b (accepter) only removes its routes
+    (on_a,) = link_orphans({"tgw_peering_attachments": [pair]}, plan, "eks-a", "aws")[
+        "tgw_peerings"
+    ]
+    (on_b,) = link_orphans({"tgw_peering_attachments": [pair]}, plan, "eks-b", "aws")[
+        "tgw_peerings"
+    ]
+    assert (on_a["delete"], on_b["delete"]) == (True, False)
+    assert (on_b["requester"], on_b["peer_transit_gateway_id"]) == (False, "tgw-a")
+    # requested by eks-c, which left the inventory: the accepter eks-a deletes it
+    dropped = attachment("eks-c--eks-a", "tgw-c", "tgw-a", "10.3.0.0/16")
+    (left,) = link_orphans({"tgw_peering_attachments": [dropped]}, TGW_PLAN, "eks-a", "aws")[
+        "tgw_peerings"
+    ]
+    assert left["delete"] and not left["requester"]
+    # deleted (by the other end): its routes still go, the attachment is not deleted again;
+    # without routes it is done
+    gone = [
+        attachment("eks-a--eks-c", "tgw-a", "tgw-c", *C_RANGES, state="deleted"),
+        attachment("eks-a--eks-d", "tgw-a", "tgw-d", state="deleting"),
+    ]
+    (deleted,) = link_orphans({"tgw_peering_attachments": gone}, TGW_PLAN, "eks-a", "aws")[
+        "tgw_peerings"
+    ]
+    assert (deleted["live"], deleted["delete"], deleted["route_cidrs"]) == (
+        False,
+        False,
+        sorted(C_RANGES),
+    )
+
+
+def test_vpc_routes_for_a_range_of_a_planned_cluster_are_never_pruned() -> None:
+    # eks-c's node range was reused by eks-b (linked): the TGW route to the orphan attachment
+    # goes, the VPC route to the TGW for that range stays (eks-b's link needs it)
+    found = {
+        "tgw_peering_attachments": [
+            attachment("eks-a--eks-c", "tgw-a", "tgw-c", "10.2.0.0/16", "10.13.0.0/16")
+        ]
+    }
+    (orphan,) = link_orphans(found, TGW_PLAN, "eks-a", "aws")["tgw_peerings"]
+    assert orphan["route_cidrs"] == ["10.13.0.0/16", "10.2.0.0/16"]
+    assert orphan["vpc_route_cidrs"] == ["10.13.0.0/16"]
+
+
 def test_gcp_orphans_are_on_the_cluster_router_or_network_only() -> None:
     found = {
         "tunnels": [
