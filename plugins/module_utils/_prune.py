@@ -78,8 +78,8 @@ def _tgw_peerings(
     plan: Mapping[str, Any], cluster: str, attachments: Iterable[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """The orphan TGW peering attachments of ``cluster``'s Transit Gateway (aws_tgw_peering_info
-    of it with include_routes, managed_only, deleted ones too). The link id is the Name tag (the
-    accepter's Region carries only the ownership tags, the Name among them). Each has the static
+    of it with include_routes, managed_only, deleted ones too). The link id is the Name tag, one
+    of the ownership tags both Regions' views carry (aws_tgw_peering tags each). Each has the static
     routes of the TGW's route table to it (``route_cidrs``: a TGW route has no tags, so a route
     is ours when its target is our attachment) and the VPC routes to the TGW the role added for
     the same ranges (``vpc_route_cidrs``: not those of a cluster still in the plan). ``delete``:
