@@ -40,6 +40,26 @@ def pods_of(kube: Kube, namespace: str, dep: dict[str, Any]) -> list[dict[str, A
     return kube.items(f"/api/v1/namespaces/{namespace}/pods?labelSelector={selector(dep)}")
 
 
+# The deployment controller numbers each pod template it rolls out in this annotation, on the
+# Deployment and on the ReplicaSet of that template (Kubernetes "Deployments": rollout
+# history); the ReplicaSet labels its pods with the template's pod-template-hash.
+REVISION = "deployment.kubernetes.io/revision"
+
+
+def current_template_hash(kube: Kube, namespace: str, dep: dict[str, Any]) -> str | None:
+    """The pod-template-hash of the Deployment's current ReplicaSet (the one of its revision);
+    None when no ReplicaSet carries that revision yet."""
+    revision = ((dep.get("metadata") or {}).get("annotations") or {}).get(REVISION)
+    if revision is None:
+        return None
+    path = f"/apis/apps/v1/namespaces/{namespace}/replicasets?labelSelector={selector(dep)}"
+    for rs in kube.items(path):
+        meta = rs.get("metadata") or {}
+        if (meta.get("annotations") or {}).get(REVISION) == revision:
+            return (meta.get("labels") or {}).get("pod-template-hash")
+    return None
+
+
 def last_error(kube: Kube, namespace: str, pod: str, container: str) -> str:
     """The crashed container's own last words: the last line of its previous log (a kubelet
     keeps it for ``pods/log?previous=true``; ``lastState.terminated.message`` has it only
@@ -61,8 +81,11 @@ def health(kube: Kube, namespace: str, name: str) -> Health:
         return Health(False, True, f"Deployment {namespace}/{name} does not exist")
     spec, status = dep.get("spec") or {}, dep.get("status") or {}
     want = spec.get("replicas", 1)
+    observed = status.get("observedGeneration", 0) >= (dep.get("metadata") or {}).get(
+        "generation", 0
+    )
     rolled = (
-        status.get("observedGeneration", 0) >= (dep.get("metadata") or {}).get("generation", 0)
+        observed
         and status.get("replicas", 0) <= want  # no pod of the previous template left
         and status.get("updatedReplicas", 0) >= want
         and status.get("readyReplicas", 0) >= want
@@ -71,14 +94,20 @@ def health(kube: Kube, namespace: str, name: str) -> Health:
     )
     messages: list[str] = []
     crashing = False
+    # A crash is a verdict on the template being rolled out only once the controller has seen
+    # it, and only for that template's pods: a pod of a template being replaced may still
+    # crash (after a rollback, the broken one) until the controller scales its ReplicaSet down.
+    current = current_template_hash(kube, namespace, dep) if observed else None
     for pod in pods_of(kube, namespace, dep):
+        template = ((pod.get("metadata") or {}).get("labels") or {}).get("pod-template-hash")
+        verdict = observed and (current is None or template == current)
         for cs in (pod.get("status") or {}).get("containerStatuses") or []:
             if cs.get("ready"):
                 continue
             waiting = (cs.get("state") or {}).get("waiting") or {}
             last = (cs.get("lastState") or {}).get("terminated") or {}
             reason = waiting.get("reason") or last.get("reason") or "NotReady"
-            crashing = crashing or reason in CRASH_REASONS
+            crashing = crashing or (verdict and reason in CRASH_REASONS)
             text = last.get("message") or ""
             if not text and reason in CRASH_REASONS:
                 text = last_error(kube, namespace, pod["metadata"]["name"], cs.get("name", ""))

@@ -67,6 +67,7 @@ class FakeKube:
         self.objects = copy.deepcopy(objects)
         self.calls: list[tuple[str, str]] = []
         self.pods: list[dict[str, Any]] = []
+        self.replicasets: list[dict[str, Any]] = []
         self.logs: dict[str, str] = {}
 
     def get(self, path: str) -> dict[str, Any] | None:
@@ -90,7 +91,7 @@ class FakeKube:
 
     def items(self, path: str) -> list[dict[str, Any]]:
         self.calls.append(("GET", path))
-        return copy.deepcopy(self.pods)
+        return copy.deepcopy(self.replicasets if "/replicasets?" in path else self.pods)
 
     def text(self, path: str) -> str:
         """``.../pods/NAME/log?container=C``: the log kept under ``NAME/C``."""
@@ -350,6 +351,46 @@ def test_health(
     result = dns.health(kube, NS, "coredns")  # type: ignore[arg-type]
     assert (result.ready, result.crashing) == (ready, crashing)
     assert reason in result.reason
+
+
+def with_template(pod_obj: dict[str, Any], template: str) -> dict[str, Any]:
+    pod_obj["metadata"]["labels"] = {"pod-template-hash": template}
+    return pod_obj
+
+
+def replicaset(template: str, revision: str) -> dict[str, Any]:
+    return {
+        "metadata": {
+            "labels": {"pod-template-hash": template},
+            "annotations": {"deployment.kubernetes.io/revision": revision},
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("generation", "revision", "crashing"),
+    [
+        (1, "3", False),  # rolled back to revision 3: the crash is the replaced template's
+        (1, "2", True),  # revision 2 is current: its pod's crash is the verdict
+        (2, "3", False),  # the controller has not seen the new generation yet
+    ],
+)
+def test_only_the_current_templates_crash_is_a_verdict(
+    generation: int, revision: str, crashing: bool
+) -> None:
+    kube = cluster("kubeadm")
+    obj = kube.objects[f"/apis/apps/v1/namespaces/{NS}/deployments/coredns"]
+    obj["metadata"]["generation"] = generation
+    obj["metadata"]["annotations"] = {"deployment.kubernetes.io/revision": revision}
+    obj["status"].update({"observedGeneration": 1, "replicas": 3})
+    kube.replicasets = [replicaset("good", "3"), replicaset("broken", "2")]
+    kube.pods = [
+        with_template(pod("p1", True), "good"),
+        with_template(pod("p2", False, {"reason": "CrashLoopBackOff", "message": "m"}), "broken"),
+    ]
+    result = dns.health(kube, NS, "coredns")  # type: ignore[arg-type]
+    assert (result.ready, result.crashing) == (False, crashing)
+    assert "pod p2: CrashLoopBackOff" in result.reason  # still named while it is there
 
 
 def test_reload_errors_only_counts_new_lines() -> None:
