@@ -206,8 +206,11 @@ def ec2_client(
         raise AwsError(type(exc).__name__, str(exc)) from exc
 
 
-def client_from_params(params: dict[str, Any]) -> Any:
-    return ec2_client(**{name: params.get(name) for name in AWS_AUTH_ARGSPEC})
+def client_from_params(params: dict[str, Any], region: str | None = None) -> Any:
+    """An EC2 client with the module's credentials, in ``region`` when given (the accepter's
+    Region of a peering), else in the module's."""
+    client_args = {name: params.get(name) for name in AWS_AUTH_ARGSPEC}
+    return ec2_client(**{**client_args, "region": region or client_args.get("region")})
 
 
 def resolved_region(params: dict[str, Any]) -> str | None:
@@ -231,6 +234,12 @@ def dict_to_tags(tags: dict[str, str]) -> list[dict[str, str]]:
 def owner_tags(name: str) -> dict[str, str]:
     """The tags that mark a resource as created by this collection under ``name``."""
     return {MANAGED_TAG: "true", NAME_TAG: name, "Name": name}
+
+
+def owned_by(resource: dict[str, Any], name: str) -> bool:
+    """Whether an EC2 resource (its ``Tags`` list) carries the ownership tags of ``name``."""
+    tags = tags_to_dict(resource.get("Tags"))
+    return all(tags.get(k) == v for k, v in owner_tags(name).items())
 
 
 def is_owned(tags: dict[str, str]) -> bool:
@@ -258,6 +267,21 @@ def apply_tags(client: Any, resource_id: str, to_set: dict[str, str], to_delete:
         call(client, "create_tags", Resources=[resource_id], Tags=dict_to_tags(to_set))
     if to_delete:
         call(client, "delete_tags", Resources=[resource_id], Tags=[{"Key": k} for k in to_delete])
+
+
+def reconcile_tags(
+    client: Any, resource_id: str, current: dict[str, str], params: dict[str, Any], check_mode: bool
+) -> tuple[bool, dict[str, str]]:
+    """Give ``resource_id`` (tagged ``current`` now) the ownership tags of ``params["name"]``
+    and the user ``tags`` (``purge_tags`` removing the others); nothing is sent in check mode.
+    Returns (changed, the tags after)."""
+    to_set, to_delete = plan_tags(
+        current, params.get("tags"), params.get("purge_tags", False), owner_tags(params["name"])
+    )
+    if (to_set or to_delete) and not check_mode:
+        apply_tags(client, resource_id, to_set, to_delete)
+    after = {k: v for k, v in {**current, **to_set}.items() if k not in to_delete}
+    return bool(to_set or to_delete), after
 
 
 def run(

@@ -12,13 +12,12 @@ from typing import Any
 from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
     MANAGED_TAG,
     AwsError,
-    apply_tags,
     call,
     call_all,
     dict_to_tags,
     is_owned,
     owner_tags,
-    plan_tags,
+    reconcile_tags,
     resolved_region,
     tags_to_dict,
 )
@@ -179,14 +178,9 @@ def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, A
             "after": wanted,
         }
 
-    current_tags = tags_to_dict(current.get("Tags"))
-    to_set, to_delete = plan_tags(
-        current_tags, params.get("tags"), params.get("purge_tags", False), keep
+    changed, after_tags = reconcile_tags(
+        client, current["CustomerGatewayId"], tags_to_dict(current.get("Tags")), params, check_mode
     )
-    after_tags = {k: v for k, v in {**current_tags, **to_set}.items() if k not in to_delete}
-    changed = bool(to_set or to_delete)
-    if changed and not check_mode:
-        apply_tags(client, current["CustomerGatewayId"], to_set, to_delete)
     result_gateway = describe({**current, "Tags": dict_to_tags(after_tags)})
     return {
         "changed": changed,

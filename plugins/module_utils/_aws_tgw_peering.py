@@ -40,16 +40,15 @@ from typing import Any
 
 from ansible_collections.crosscluster.link.plugins.module_utils import _wait
 from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
-    AWS_AUTH_ARGSPEC,
     AwsError,
-    apply_tags,
     call,
     call_all,
+    client_from_params,
     dict_to_tags,
-    ec2_client,
     is_owned,
+    owned_by,
     owner_tags,
-    plan_tags,
+    reconcile_tags,
     resolved_region,
     tags_to_dict,
 )
@@ -173,22 +172,12 @@ def _list(client: Any, states: tuple[str, ...], tgw: str) -> list[dict[str, Any]
     return [a for a in found if a.get("State") in states and tgw in _tgws(a)]
 
 
-def _owned_by(attachment: dict[str, Any], name: str) -> bool:
-    tags = tags_to_dict(attachment.get("Tags"))
-    return all(tags.get(k) == v for k, v in owner_tags(name).items())
-
-
 def _view(attachment: dict[str, Any] | None) -> dict[str, Any]:
     if attachment is None:
         return {}
     view = describe(attachment)
     keys = ("transit_gateway_id", "peer_transit_gateway_id", "peer_region", "state", "tags")
     return {k: view[k] for k in keys}
-
-
-def _peer_client(params: dict[str, Any], region: str | None) -> Any:
-    """An EC2 client of the accepter's Region, with the module's credentials."""
-    return ec2_client(**{**{n: params.get(n) for n in AWS_AUTH_ARGSPEC}, "region": region})
 
 
 def _read(client: Any, attachment_id: str) -> dict[str, Any] | None:
@@ -248,7 +237,7 @@ def _accepter_side(
     if not (pending or two_views):
         return False, None, None
     peer_region = params.get("peer_region") or resolved_region(params)
-    accepter = _peer_client(params, peer_region)
+    accepter = client_from_params(params, peer_region)
     if check_mode:
         seen = _read(accepter, attachment_id) if two_views else None
     else:
@@ -265,13 +254,8 @@ def _accepter_side(
     if not two_views:
         return pending, None, None
     seen_tags = tags_to_dict((seen or {}).get("Tags"))
-    to_set, to_delete = plan_tags(
-        seen_tags, params.get("tags"), params.get("purge_tags", False), owner_tags(params["name"])
-    )
-    if (to_set or to_delete) and not check_mode:
-        apply_tags(accepter, attachment_id, to_set, to_delete)
-    after = {k: v for k, v in {**seen_tags, **to_set}.items() if k not in to_delete}
-    return pending or bool(to_set or to_delete), seen_tags, after
+    tagged, after = reconcile_tags(accepter, attachment_id, seen_tags, params, check_mode)
+    return pending or tagged, seen_tags, after
 
 
 def ensure(
@@ -283,7 +267,7 @@ def ensure(
     sleep = sleep or time.sleep
     tgw, peer = params["transit_gateway_id"], params.get("peer_transit_gateway_id")
     between = [a for a in _list(client, LIVE, tgw) if peer is None or set(_tgws(a)) == {tgw, peer}]
-    owned = [a for a in between if _owned_by(a, params["name"])]
+    owned = [a for a in between if owned_by(a, params["name"])]
     current = owned[0] if owned else None
     nothing = {
         "changed": False,
@@ -344,16 +328,16 @@ def ensure(
         before: dict[str, Any] = {}
     else:
         before = _view(current)
-        current_tags = tags_to_dict(current.get("Tags"))
-        to_set, to_delete = plan_tags(
-            current_tags, params.get("tags"), params.get("purge_tags", False), keep
+        tagged, after_tags = reconcile_tags(
+            client,
+            current["TransitGatewayAttachmentId"],
+            tags_to_dict(current.get("Tags")),
+            params,
+            check_mode,
         )
-        if to_set or to_delete:
+        if tagged:
             changed = True
-            if not check_mode:
-                apply_tags(client, current["TransitGatewayAttachmentId"], to_set, to_delete)
-            kept = {k: v for k, v in {**current_tags, **to_set}.items() if k not in to_delete}
-            current = {**current, "Tags": dict_to_tags(kept)}
+            current = {**current, "Tags": dict_to_tags(after_tags)}
 
     attachment_id = current["TransitGatewayAttachmentId"]
     timeout = float(params.get("wait_timeout") or 600)

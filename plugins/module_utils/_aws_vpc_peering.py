@@ -28,16 +28,15 @@ from typing import Any
 
 from ansible_collections.crosscluster.link.plugins.module_utils import _wait
 from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
-    AWS_AUTH_ARGSPEC,
     AwsError,
-    apply_tags,
     call,
     call_all,
+    client_from_params,
     dict_to_tags,
-    ec2_client,
     is_owned,
+    owned_by,
     owner_tags,
-    plan_tags,
+    reconcile_tags,
     resolved_region,
     tags_to_dict,
 )
@@ -115,22 +114,11 @@ def find(client: Any, vpc_id: str, peer_vpc_id: str | None) -> list[dict[str, An
     return [p for p in found if _code(p) in LIVE and between(p)]
 
 
-def _owned_by(pcx: dict[str, Any], name: str) -> bool:
-    """Whether the connection carries the ownership tags of ``name``."""
-    tags = tags_to_dict(pcx.get("Tags"))
-    return all(tags.get(k) == v for k, v in owner_tags(name).items())
-
-
 def _view(pcx: dict[str, Any] | None) -> dict[str, Any]:
     if pcx is None:
         return {}
     view = describe(pcx)
     return {k: view[k] for k in ("vpc_id", "peer_vpc_id", "peer_region", "status", "tags")}
-
-
-def _peer_client(params: dict[str, Any], region: str | None) -> Any:
-    """An EC2 client of the accepter's region, with the module's credentials."""
-    return ec2_client(**{**{n: params.get(n) for n in AWS_AUTH_ARGSPEC}, "region": region})
 
 
 def _read(client: Any, pcx_id: str) -> dict[str, Any] | None:
@@ -183,7 +171,7 @@ def _accepter_side(
     if not (pending or two_views):
         return False, None, None
     peer_region = params.get("peer_region") or resolved_region(params)
-    accepter = _peer_client(params, peer_region)
+    accepter = client_from_params(params, peer_region)
     if check_mode:
         seen = _read(accepter, pcx_id) if two_views else None
     else:
@@ -196,13 +184,8 @@ def _accepter_side(
     if not two_views:
         return pending, None, None
     seen_tags = tags_to_dict((seen or {}).get("Tags"))
-    to_set, to_delete = plan_tags(
-        seen_tags, params.get("tags"), params.get("purge_tags", False), owner_tags(params["name"])
-    )
-    if (to_set or to_delete) and not check_mode:
-        apply_tags(accepter, pcx_id, to_set, to_delete)
-    after = {k: v for k, v in {**seen_tags, **to_set}.items() if k not in to_delete}
-    return pending or bool(to_set or to_delete), seen_tags, after
+    tagged, after = reconcile_tags(accepter, pcx_id, seen_tags, params, check_mode)
+    return pending or tagged, seen_tags, after
 
 
 def ensure(
@@ -214,7 +197,7 @@ def ensure(
     vpc_id, peer = params["vpc_id"], params.get("peer_vpc_id")
     matches = find(client, vpc_id, peer)
     # this task's connection: the ownership tags under its Name
-    owned = [p for p in matches if _owned_by(p, params["name"])]
+    owned = [p for p in matches if owned_by(p, params["name"])]
     current = owned[0] if owned else None
     nothing = {"changed": False, "vpc_peering_connection": None, "before": {}, "after": {}}
 
@@ -268,15 +251,15 @@ def ensure(
         before: dict[str, Any] = {}
     else:
         before = _view(current)
-        current_tags = tags_to_dict(current.get("Tags"))
-        to_set, to_delete = plan_tags(
-            current_tags, params.get("tags"), params.get("purge_tags", False), keep
+        tagged, after_tags = reconcile_tags(
+            client,
+            current["VpcPeeringConnectionId"],
+            tags_to_dict(current.get("Tags")),
+            params,
+            check_mode,
         )
-        if to_set or to_delete:
+        if tagged:
             changed = True
-            if not check_mode:
-                apply_tags(client, current["VpcPeeringConnectionId"], to_set, to_delete)
-            after_tags = {k: v for k, v in {**current_tags, **to_set}.items() if k not in to_delete}
             current = {**current, "Tags": dict_to_tags(after_tags)}
 
     pcx_id = current["VpcPeeringConnectionId"]

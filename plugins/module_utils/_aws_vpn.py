@@ -18,12 +18,11 @@ from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
     MANAGED_TAG,
     NAME_TAG,
     AwsError,
-    apply_tags,
     call,
     call_all,
     dict_to_tags,
     owner_tags,
-    plan_tags,
+    reconcile_tags,
     tags_to_dict,
 )
 from ansible_collections.crosscluster.link.plugins.module_utils._cloud_facts import (
@@ -699,17 +698,15 @@ def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, A
         }
 
     tunnel_plan = plan_tunnels(current, wanted)
-    current_tags = tags_to_dict(current.get("Tags"))
-    to_set, to_delete = plan_tags(
-        current_tags, params.get("tags"), params.get("purge_tags", False), keep
+    if tunnel_plan and not check_mode:
+        modify_tunnels(client, current, tunnel_plan, params["wait_timeout"])
+    tagged, after_tags = reconcile_tags(
+        client, current["VpnConnectionId"], tags_to_dict(current.get("Tags")), params, check_mode
     )
-    after_tags = {k: v for k, v in {**current_tags, **to_set}.items() if k not in to_delete}
     after = _desired_view(params, current, after_tags)
-    changed = bool(tunnel_plan or to_set or to_delete)
+    changed = bool(tunnel_plan) or tagged
     connection = current
     if changed and not check_mode:
-        modify_tunnels(client, current, tunnel_plan, params["wait_timeout"])
-        apply_tags(client, current["VpnConnectionId"], to_set, to_delete)
         connection = _get(client, current["VpnConnectionId"]) or current
     if params["wait"] and not check_mode:
         connection = wait_available(client, current["VpnConnectionId"], params["wait_timeout"])

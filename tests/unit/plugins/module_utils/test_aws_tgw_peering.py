@@ -168,7 +168,7 @@ class Ec2:
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> World:
     w = World()
-    monkeypatch.setattr(tgw, "_peer_client", lambda params, region: Ec2(region, w))
+    monkeypatch.setattr(tgw, "client_from_params", lambda params, region: Ec2(region, w))
     return w
 
 

@@ -97,7 +97,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> tuple[Ec2, list]:
     sent: list = []
     tags: dict[str, dict[str, dict[str, str]]] = {}
     monkeypatch.setattr(
-        pcx, "_peer_client", lambda params, region: Ec2(region, connections, sent, tags)
+        pcx, "client_from_params", lambda params, region: Ec2(region, connections, sent, tags)
     )
     return Ec2("eu-west-1", connections, sent, tags), sent
 

@@ -6,7 +6,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from ansible_collections.crosscluster.link.plugins.module_utils import _aws_vpn
+from ansible_collections.crosscluster.link.plugins.module_utils import _aws, _aws_vpn
 from ansible_collections.crosscluster.link.plugins.module_utils._aws import AwsError
 from botocore.exceptions import ClientError
 
@@ -285,7 +285,7 @@ def api():
     with (
         mock.patch.object(_aws_vpn, "call") as call,
         mock.patch.object(_aws_vpn, "call_all") as call_all,
-        mock.patch.object(_aws_vpn, "apply_tags") as apply_tags,
+        mock.patch.object(_aws, "apply_tags") as apply_tags,
         mock.patch.object(_aws_vpn, "gateway_asn", return_value=64512),
     ):
         yield call, call_all, apply_tags
