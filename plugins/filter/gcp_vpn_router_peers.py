@@ -46,17 +46,14 @@ _value:
 from collections.abc import Mapping
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
 from ansible_collections.crosscluster.link.plugins.module_utils._link_wiring import (
     gcp_router_peers,
 )
+from ansible_collections.crosscluster.link.plugins.plugin_utils._plan_input import check_plan
 
 
 def gcp_vpn_router_peers(plan: Mapping[str, Any], cluster: str) -> list[dict[str, Any]]:
-    if not isinstance(plan, Mapping) or "links" not in plan or "clusters" not in plan:
-        raise AnsibleFilterError("gcp_vpn_router_peers: the input must be the link plan")
-    if cluster not in plan["clusters"]:
-        raise AnsibleFilterError(f"gcp_vpn_router_peers: {cluster!r} is not a cluster of the plan")
+    check_plan("gcp_vpn_router_peers", plan, cluster)
     return gcp_router_peers(dict(plan), cluster)
 
 

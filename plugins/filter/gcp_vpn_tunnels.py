@@ -57,9 +57,9 @@ _value:
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
 from ansible_collections.crosscluster.link.plugins.filter.tunnel_psk import tunnel_psk
 from ansible_collections.crosscluster.link.plugins.module_utils._link_wiring import gcp_tunnels
+from ansible_collections.crosscluster.link.plugins.plugin_utils._plan_input import check_plan
 
 
 def gcp_vpn_tunnels(
@@ -68,10 +68,7 @@ def gcp_vpn_tunnels(
     secret: str | None = None,
     skip_links: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
-    if not isinstance(plan, Mapping) or "links" not in plan or "clusters" not in plan:
-        raise AnsibleFilterError("gcp_vpn_tunnels: the input must be the link plan")
-    if cluster not in plan["clusters"]:
-        raise AnsibleFilterError(f"gcp_vpn_tunnels: {cluster!r} is not a cluster of the plan")
+    check_plan("gcp_vpn_tunnels", plan, cluster)
     skipped = set(skip_links or ())
     return [
         {

@@ -12,6 +12,7 @@ from ansible_collections.crosscluster.link.plugins.module_utils._link_checks imp
     aws_tgw_peering_checks,
     gcp_checks,
 )
+from ansible_collections.crosscluster.link.plugins.plugin_utils._plan_input import check_plan
 
 DOCUMENTATION = r"""
 name: link_checks
@@ -82,8 +83,7 @@ SIDES = {
 def link_checks(status: dict[str, Any], plan: dict[str, Any], cluster: str, side: str) -> list:
     if side not in SIDES:
         raise AnsibleFilterError(f"link_checks: side must be one of {sorted(SIDES)}, not {side!r}")
-    if not isinstance(plan, dict) or "links" not in plan:
-        raise AnsibleFilterError("link_checks: plan must be the plan of link_plan (with links)")
+    check_plan("link_checks", plan, cluster)
     return SIDES[side](plan, cluster, status if isinstance(status, dict) else {})
 
 

@@ -68,6 +68,7 @@ from ansible_collections.crosscluster.link.plugins.module_utils._prune import (
     aws_orphans,
     gcp_orphans,
 )
+from ansible_collections.crosscluster.link.plugins.plugin_utils._plan_input import check_plan
 
 PROVIDERS = {"aws": aws_orphans, "gcp": gcp_orphans}
 
@@ -75,8 +76,7 @@ PROVIDERS = {"aws": aws_orphans, "gcp": gcp_orphans}
 def link_orphans(found: Any, plan: Any, cluster: str, provider: str) -> dict[str, Any]:
     if provider not in PROVIDERS:
         raise AnsibleFilterError(f"link_orphans: provider must be aws or gcp, not {provider!r}")
-    if not isinstance(plan, dict) or cluster not in (plan.get("clusters") or {}):
-        raise AnsibleFilterError(f"link_orphans: {cluster!r} is not a cluster of the plan")
+    check_plan("link_orphans", plan, cluster)
     return PROVIDERS[provider](plan, cluster, found if isinstance(found, dict) else {})
 
 

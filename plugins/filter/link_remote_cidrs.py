@@ -41,17 +41,14 @@ _value:
 from collections.abc import Mapping
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
 from ansible_collections.crosscluster.link.plugins.module_utils._link_wiring import remote_cidrs
+from ansible_collections.crosscluster.link.plugins.plugin_utils._plan_input import check_plan
 
 
 def link_remote_cidrs(
     plan: Mapping[str, Any], cluster: str, side: str | None = None
 ) -> dict[str, list[str]]:
-    if not isinstance(plan, Mapping) or "links" not in plan or "clusters" not in plan:
-        raise AnsibleFilterError("link_remote_cidrs: the input must be the link plan")
-    if cluster not in plan["clusters"]:
-        raise AnsibleFilterError(f"link_remote_cidrs: {cluster!r} is not a cluster of the plan")
+    check_plan("link_remote_cidrs", plan, cluster)
     return remote_cidrs(dict(plan), cluster, side)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
 from ansible_collections.crosscluster.link.plugins.module_utils._link_checks import route_checks
+from ansible_collections.crosscluster.link.plugins.plugin_utils._plan_input import check_plan
 
 DOCUMENTATION = r"""
 name: link_route_checks
@@ -56,10 +56,7 @@ _value:
 
 
 def link_route_checks(hostvars: Mapping[str, Any], plan: dict[str, Any], cluster: str) -> list:
-    if not isinstance(plan, Mapping) or "clusters" not in plan or "links" not in plan:
-        raise AnsibleFilterError("link_route_checks: plan must be the plan of link_plan")
-    if cluster not in plan["clusters"]:
-        raise AnsibleFilterError(f"link_route_checks: cluster {cluster!r} is not in the plan")
+    check_plan("link_route_checks", plan, cluster)
     return route_checks(plan, cluster, hostvars)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
 from ansible_collections.crosscluster.link.plugins.module_utils._link_wiring import wiring
+from ansible_collections.crosscluster.link.plugins.plugin_utils._plan_input import check_plan
 
 DOCUMENTATION = r"""
 name: link_wiring
@@ -58,10 +58,7 @@ _value:
 
 
 def link_wiring(hostvars: Mapping[str, Any], plan: dict[str, Any], cluster: str) -> dict[str, Any]:
-    if not isinstance(plan, Mapping) or "clusters" not in plan or "links" not in plan:
-        raise AnsibleFilterError("link_wiring: plan must be the plan of link_plan")
-    if cluster not in plan["clusters"]:
-        raise AnsibleFilterError(f"link_wiring: cluster {cluster!r} is not in the plan")
+    check_plan("link_wiring", plan, cluster)
     return wiring(plan, hostvars, cluster)
 
 

@@ -26,6 +26,7 @@ def tunnel(index: int, letter: str, aws_tunnel: int) -> dict:
 
 # the resource names as the plan gives them (name_link)
 PLAN = {
+    "clusters": {"aws-euw1": {}, "gcp-euw1": {}, "onprem-lab": {}},
     "links": [
         name_link(
             {
@@ -118,8 +119,10 @@ def test_a_cluster_on_neither_side_has_no_checks_and_bad_arguments_are_refused()
     assert link_checks({}, PLAN, "onprem-lab", "gcp") == []
     with pytest.raises(AnsibleFilterError, match="side must be one of"):
         link_checks({}, PLAN, "aws-euw1", "azure")
-    with pytest.raises(AnsibleFilterError, match="plan must be the plan"):
+    with pytest.raises(AnsibleFilterError, match="must be the link plan"):
         link_checks({}, {}, "aws-euw1", "aws")
+    with pytest.raises(AnsibleFilterError, match="'nope' is not a cluster of the plan"):
+        link_checks({}, PLAN, "nope", "aws")
 
 
 # -- likely causes
@@ -223,6 +226,7 @@ def test_gcp_causes_follow_the_tunnel_and_peer_status(
 # -- links to an on-prem gateway: what the cloud says about its tunnels to it
 
 ONPREM_PLAN = {
+    "clusters": {"aws-euw1": {}, "gcp-euw1": {}, "dc1": {}, "onprem-lab": {}},
     "links": [
         name_link(
             {
@@ -388,7 +392,7 @@ def aws_peering_plan() -> dict:
         "route_cidrs": ["10.50.0.0/16", "10.51.0.0/16"],
     }
     return {
-        "clusters": {},
+        "clusters": {"aws1": {}, "aws2": {}},
         "links": [
             {
                 "id": "aws1--aws2",
@@ -483,7 +487,7 @@ def tgw_peering_plan(requester: bool = True) -> dict:
         "route_cidrs": ["10.50.0.0/16", "10.52.0.0/16"],
     }
     return {
-        "clusters": {},
+        "clusters": {"aws1": {}, "aws2": {}},
         "links": [
             {
                 "id": "aws1--aws2",

@@ -155,7 +155,7 @@ def test_a_side_not_read_fails_every_route_check(cluster: str) -> None:
 
 
 def test_bad_arguments_are_refused() -> None:
-    with pytest.raises(AnsibleFilterError, match="plan must be the plan"):
+    with pytest.raises(AnsibleFilterError, match="must be the link plan"):
         link_route_checks({}, {"links": []}, "aws-euw1")
-    with pytest.raises(AnsibleFilterError, match="is not in the plan"):
+    with pytest.raises(AnsibleFilterError, match="is not a cluster of the plan"):
         link_route_checks({}, plan(), "azure-1")

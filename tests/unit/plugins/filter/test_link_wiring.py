@@ -85,9 +85,9 @@ def test_a_tunnel_without_outside_ip_is_not_ready_and_an_unlinked_cluster_has_no
 
 
 def test_bad_arguments_are_refused() -> None:
-    with pytest.raises(AnsibleFilterError, match="not in the plan"):
+    with pytest.raises(AnsibleFilterError, match="is not a cluster of the plan"):
         link_wiring({}, PLAN, "azure-1")
-    with pytest.raises(AnsibleFilterError, match="must be the plan"):
+    with pytest.raises(AnsibleFilterError, match="must be the link plan"):
         link_wiring({}, {}, "aws-euw1")
 
 
