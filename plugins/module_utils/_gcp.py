@@ -546,13 +546,27 @@ def changed(
     return Outcome(True, current, after, {"operation": snake(op)}, op)
 
 
-def ensure(
+@dataclass(frozen=True)
+class Change:
+    """What :func:`plan` found to do to one resource: ``method`` (POST, PATCH or DELETE; None
+    when it already matches), the request's ``target`` and ``body``, whether the existing
+    resource is deleted first (``replace``), and the resource ``before`` and as ``planned``."""
+
+    path: str
+    method: str | None
+    target: str
+    body: dict[str, Any] | None
+    before: dict[str, Any] | None
+    planned: dict[str, Any] | None
+    replace: bool = False
+
+
+def plan(
     api: Api,
     collection: str,
     name: str,
     desired: dict[str, Any],
     state: str,
-    check_mode: bool,
     *,
     kind: str,
     mutable: tuple[str, ...] = (),
@@ -560,49 +574,37 @@ def ensure(
     existing: dict[str, Any] | None = None,
     fetched: bool = False,
     write_only: dict[str, Any] | None = None,
-) -> Outcome:
-    """Plan, then apply: create, patch (``mutable`` fields only), replace, or delete the
-    resource ``collection/name`` so it matches ``desired`` (the fields the user set).
+    fix: str = "",
+) -> Change:
+    """The change that makes ``collection/name`` match ``desired`` (the fields the user set):
+    create, patch (``mutable`` fields only), replace, or delete; reads the resource unless
+    ``fetched`` (then ``existing`` is it). A foreign resource or a field that cannot change in
+    place fails here, before any change (``fix`` adds a way out to that message).
 
-    ``write_only`` fields (secrets) are sent on create only and never compared;
-    ``replace`` deletes and recreates an existing resource on every run.
-
-    With ``api.wait`` false the change's operation is not polled: the result carries it
-    under ``operation``, and ``after`` is the planned resource until the operation is DONE
-    (the API shows the change only then)."""
+    ``write_only`` fields (secrets) are sent on create only and never compared; ``replace``
+    deletes and recreates an existing resource on every run."""
     path = f"{collection}/{name}"
     current = existing if fetched else get(api, path)
     if current is not None:
         check_owned(kind, name, current)
-
-    def applied(method: str, target: str, body: dict[str, Any] | None, planned: Any) -> Outcome:
-        op = mutate(api, method, target, body, wait=api.wait)
-        return changed(api, op, current, planned, lambda: get(api, path))
-
     if state == "absent":
         if current is None:
-            return Outcome(False, None, None)
-        if check_mode:
-            return Outcome(True, current, None)
-        return applied("DELETE", path, None, None)
+            return Change(path, None, path, None, None, None)
+        return Change(path, "DELETE", path, None, current, None)
 
     body = {"name": name, **desired}
     if current is None or replace:
-        if check_mode:
-            return Outcome(True, current, body)
-        if current is not None:
-            mutate(api, "DELETE", path)  # always waited: the insert needs the name free
-        return applied("POST", collection, {**body, **(write_only or {})}, body)
+        create = {**body, **(write_only or {})}
+        return Change(path, "POST", collection, create, current, body, current is not None)
 
     fields = changed_fields(desired, current)
     if not fields:
-        return Outcome(False, current, current)
+        return Change(path, None, path, None, current, current)
     fixed = [f for f in fields if f not in mutable]
     if fixed:
         raise ValueError(
             f"{kind} {name} exists with different {', '.join(fixed)}, which cannot be "
-            "changed in place: delete it (state: absent) and create it again"
-            + (" or set replace: true" if kind == "VPN tunnel" else "")
+            "changed in place: delete it (state: absent) and create it again" + fix
         )
     patch = {
         f: merged(current[f], desired[f])
@@ -610,10 +612,35 @@ def ensure(
         else desired[f]
         for f in fields
     }
-    if check_mode:
-        return Outcome(True, current, merged(current, patch))
     # The resource name rides along: firewalls.patch requires it in the body.
-    return applied("PATCH", path, {"name": name, **patch}, merged(current, patch))
+    return Change(path, "PATCH", path, {"name": name, **patch}, current, merged(current, patch))
+
+
+def apply(api: Api, change: Change, check_mode: bool) -> Outcome:
+    """Carry out ``change`` (nothing in check mode: the planned state is reported)."""
+    if change.method is None:
+        return Outcome(False, change.before, change.planned)
+    if check_mode:
+        return Outcome(True, change.before, change.planned)
+    if change.replace:
+        mutate(api, "DELETE", change.path)  # always waited: the insert needs the name free
+    op = mutate(api, change.method, change.target, change.body, wait=api.wait)
+    return changed(api, op, change.before, change.planned, lambda: get(api, change.path))
+
+
+def ensure(
+    api: Api,
+    collection: str,
+    name: str,
+    desired: dict[str, Any],
+    state: str,
+    check_mode: bool,
+    **options: Any,
+) -> Outcome:
+    """Plan, then apply (see :func:`plan` for ``options``). With ``api.wait`` false the
+    change's operation is not polled: the result carries it under ``operation``, and ``after``
+    is the planned resource until the operation is DONE (the API shows the change only then)."""
+    return apply(api, plan(api, collection, name, desired, state, **options), check_mode)
 
 
 def network_link(api: Api, network: str) -> str:

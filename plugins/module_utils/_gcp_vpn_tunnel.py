@@ -15,10 +15,12 @@ from ansible_collections.crosscluster.link.plugins.module_utils import _gcp
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     REDUNDANCY_INTERFACES,
     Api,
+    Change,
     Outcome,
+    apply,
     check_name,
-    ensure,
     owned_description,
+    plan,
     relative_link,
 )
 
@@ -33,7 +35,9 @@ def vpn_tunnel(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
     applied only with replace: true."""
     if p.get("tunnels") is not None:
         return _vpn_tunnels(api, p, check_mode)
-    return _ensure(api, p, _desired(api, p), check_mode)
+    desired = _desired(api, p)
+    current = _gcp.get(api, f"{api.regional('vpnTunnels')}/{p['name']}")
+    return apply(api, _plan(api, p, desired, current), check_mode)
 
 
 def _vpn_tunnels(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
@@ -58,25 +62,20 @@ def _vpn_tunnels(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
             gateways[path] = _gcp.get(api, path)
         return gateways[path]
 
-    entries = []
+    changes = []
     for position, entry in enumerate(p["tunnels"]):
         params = {**shared, **{k: v for k, v in entry.items() if v is not None}}
         try:
             desired = _desired(api, params, read_gateway)
         except ValueError as error:  # its message starts with the option
             raise ValueError(f"tunnels[{position}].{error}") from None
-        current = existing.get(params["name"])
         try:
-            _ensure(api, params, desired, True, current, fetched=True)
+            changes.append(_plan(api, params, desired, existing.get(params["name"])))
         except ValueError as error:
             raise ValueError(f"tunnels[{position}] ({params['name']}): {error}") from None
-        entries.append((params, desired, current))
-    names = [params["name"] for params, _desired_fields, _current in entries]
+    names = [entry["name"] for entry in p["tunnels"]]
     nowait = dataclasses.replace(api, wait=False)
-    started = [
-        _ensure(nowait, params, desired, check_mode, current, fetched=True)
-        for params, desired, current in entries
-    ]
+    started = [apply(nowait, change, check_mode) for change in changes]
     values: dict[str, Any] = {}
     if api.wait:
         for outcome in started:
@@ -97,27 +96,22 @@ def _vpn_tunnels(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
     return Outcome(any(o.changed for o in started), before, after, values)
 
 
-def _ensure(
-    api: Api,
-    p: dict[str, Any],
-    desired: dict[str, Any],
-    check_mode: bool,
-    current: dict[str, Any] | None = None,
-    fetched: bool = False,
-) -> Outcome:
-    """Create, replace or delete the tunnel; ``current`` when ``fetched`` (read already)."""
-    return ensure(
+def _plan(
+    api: Api, p: dict[str, Any], desired: dict[str, Any], current: dict[str, Any] | None
+) -> Change:
+    """The change that creates, replaces or deletes the tunnel; ``current`` read already."""
+    return plan(
         api,
         api.regional("vpnTunnels"),
         p["name"],
         desired,
         p["state"],
-        check_mode,
         kind="VPN tunnel",
         replace=bool(p.get("replace")),
         existing=current,
-        fetched=fetched,
+        fetched=True,
         write_only={"sharedSecret": p.get("shared_secret")},
+        fix=" or set replace: true",
     )
 
 

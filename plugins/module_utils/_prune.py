@@ -206,23 +206,22 @@ def gcp_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
     def on_network(url: Any) -> bool:
         return str(url or "").rsplit("/", 1)[-1] == network
 
+    # Tunnels and BGP peers as gcp_vpn_tunnel ``tunnels`` and gcp_router_peer ``peers`` take
+    # them (all removed in one call each); their links come from their names.
     tunnels = [
-        {"link": _match(GCP_TUNNEL, t["name"]), "name": t["name"]}
+        {"name": t["name"]}
         for t in found.get("tunnels") or []
         if str(t.get("router") or "").rsplit("/", 1)[-1] == router
         and orphan_link(_match(GCP_TUNNEL, t["name"]), plan, cluster)
     ]
     peers = [
-        {
-            "link": _match(GCP_TUNNEL, p["name"]),
-            "name": p["name"],
-            "interface": p.get("interface_name"),
-        }
+        {"name": p["name"], "interface_name": p.get("interface_name")}
         for r in found.get("routers") or []
         if r.get("name") == router
         for p in r.get("bgp_peers") or []
         if orphan_link(_match(GCP_TUNNEL, p.get("name")), plan, cluster)
     ]
+    removed_by_name = [{**i, "link": _match(GCP_TUNNEL, i["name"])} for i in [*tunnels, *peers]]
     gateways = [
         {"link": _match(GCP_LINK, g["name"]), "name": g["name"]}
         for g in found.get("external_vpn_gateways") or []
@@ -244,7 +243,7 @@ def gcp_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
         if orphan_link(_match(GCP_LINK, p["name"]), plan, cluster)
     ]
     return {
-        "links": _links([*tunnels, *peers, *gateways, *rules, *peerings]),
+        "links": _links([*removed_by_name, *gateways, *rules, *peerings]),
         "bgp_peers": peers,
         "vpn_tunnels": tunnels,
         "external_vpn_gateways": gateways,
