@@ -78,8 +78,10 @@ options:
       - Wait for the change's long-running operation to be DONE (up to O(wait_timeout)).
       - With V(false), return as soon as the API accepted the insert, patch or delete; the
         operation, still PENDING or RUNNING, is returned as RV(operation), and the
-        resource in the result is the planned one. Wait for it with the C(_info) module and
-        C(until:), so several independent resources can be created at the same time.
+        resource in the result is the planned one. Wait for it where the resource is needed
+        with the C(_info) module's O(ignore:operation) option (one wait, up to its
+        O(ignore:wait_timeout)), so several independent resources can be created at the same
+        time.
       - With V(false), an operation that fails later is not reported by this module.
       - The deletion that O(ignore:replace=true) does first is always waited for.
     type: bool
@@ -87,6 +89,20 @@ options:
 """
 
     # The name filter of the _info modules.
+    OPERATION = r"""
+options:
+  operation:
+    description:
+      - The RV(ignore:operation) a resource module returned when run with V(wait=false). The
+        module waits until it is DONE (the operations C(wait) method, up to O(wait_timeout))
+        before listing, so the listing shows the change. An operation that ended in an error
+        fails the task with the API's message.
+      - Omit it (or leave it undefined in check mode, where no change was started) to list at
+        once.
+    type: dict
+    version_added: 0.6.0
+"""
+
     NAME_FILTER = r"""
 options:
   name:

@@ -112,6 +112,9 @@ NAME_FILTER_ARGSPEC: dict[str, Any] = {
     "name": {"type": "str"},
     "name_prefix": {"type": "str"},
 }
+# An info module's wait for the operation of a change started with wait: false (doc fragment
+# crosscluster.link.gcp.OPERATION).
+OPERATION_ARGSPEC: dict[str, Any] = {"operation": {"type": "dict"}}
 
 
 class GcpError(Exception):
@@ -635,12 +638,16 @@ def ensure(
     desired: dict[str, Any],
     state: str,
     check_mode: bool,
+    *,
+    kind: str,
     **options: Any,
 ) -> Outcome:
-    """Plan, then apply (see :func:`plan` for ``options``). With ``api.wait`` false the
-    change's operation is not polled: the result carries it under ``operation``, and ``after``
-    is the planned resource until the operation is DONE (the API shows the change only then)."""
-    return apply(api, plan(api, collection, name, desired, state, **options), check_mode)
+    """Plan, then apply (see :func:`plan` for ``kind`` and ``options``). With ``api.wait``
+    false the change's operation is not polled: the result carries it under ``operation``, and
+    ``after`` is the planned resource until the operation is DONE (the API shows the change
+    only then)."""
+    change = plan(api, collection, name, desired, state, kind=kind, **options)
+    return apply(api, change, check_mode)
 
 
 def network_link(api: Api, network: str) -> str:

@@ -36,9 +36,12 @@ def find(
 
 def listing(key: str, collection: str) -> Operation:
     """The operation of a ``*_info`` module: the resources of ``collection`` (``global/...``,
-    else in the region) that match the name or name_prefix option, under ``key``."""
+    else in the region) that match the name or name_prefix option, under ``key``; with the
+    ``operation`` option (OPERATION_ARGSPEC), once that operation is DONE."""
 
     def operation(api: Api, p: dict[str, Any], check_mode: bool) -> Outcome:
+        if p.get("operation"):  # a change started with wait: false, waited for here once
+            _gcp.wait_operation(api, p["operation"])
         path = collection if collection.startswith("global/") else api.regional(collection)
         items = find(api, path, p.get("name"), p.get("name_prefix"))
         return Outcome(False, None, None, {key: [snake(item) for item in items]})

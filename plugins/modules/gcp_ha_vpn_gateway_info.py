@@ -15,6 +15,7 @@ description:
 extends_documentation_fragment:
   - crosscluster.link.gcp
   - crosscluster.link.gcp.NAME_FILTER
+  - crosscluster.link.gcp.OPERATION
   - crosscluster.link._attributes
   - crosscluster.link._attributes.INFO_MODULE
 author:
@@ -28,6 +29,24 @@ EXAMPLES = r"""
     region: europe-west1
     name_prefix: xcl-
   register: found
+
+- name: Start the HA VPN gateway without waiting
+  crosscluster.link.gcp_ha_vpn_gateway:
+    name: xcl-gke-a-gw
+    project: my-project
+    region: europe-west1
+    network: gke-a-net
+    wait: false
+  register: started
+
+- name: Other independent work runs here; then wait once, where the gateway's IPs are needed
+  crosscluster.link.gcp_ha_vpn_gateway_info:
+    name: xcl-gke-a-gw
+    project: my-project
+    region: europe-west1
+    operation: "{{ started.operation }}"
+  register: gateway
+  when: started.operation is defined
 """
 
 RETURN = r"""
@@ -44,6 +63,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp import (
     GCP_ARGSPEC,
     NAME_FILTER_ARGSPEC,
+    OPERATION_ARGSPEC,
     run,
 )
 from ansible_collections.crosscluster.link.plugins.module_utils._gcp_info import listing
@@ -51,7 +71,7 @@ from ansible_collections.crosscluster.link.plugins.module_utils._gcp_info import
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec={**GCP_ARGSPEC, **NAME_FILTER_ARGSPEC},
+        argument_spec={**GCP_ARGSPEC, **NAME_FILTER_ARGSPEC, **OPERATION_ARGSPEC},
         mutually_exclusive=[("name", "name_prefix")],
         supports_check_mode=True,
     )

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from ansible_collections.crosscluster.link.plugins.module_utils import _gcp as g
 from ansible_collections.crosscluster.link.plugins.module_utils import _gcp_firewall as gf
+from ansible_collections.crosscluster.link.plugins.module_utils import _gcp_info as gi
 from ansible_collections.crosscluster.link.plugins.module_utils import _gcp_router as gr
 from ansible_collections.crosscluster.link.plugins.module_utils import _gcp_vpn_gateway as gvg
 from ansible_collections.crosscluster.link.plugins.module_utils import _gcp_vpn_tunnel as gt
@@ -324,6 +325,42 @@ def test_waiting_is_the_default() -> None:
     outcome = gvg.ha_vpn_gateway(make_api(session), gateway_params(), check_mode=False)
     assert [c[1].rsplit("/", 1)[-1] for c in session.calls] == ["gw", "vpnGateways", "wait", "gw"]
     assert "operation" not in outcome.values
+
+
+def test_info_waits_once_for_the_operation_of_a_change_started_without_waiting() -> None:
+    """gcp_ha_vpn_gateway with wait: false, then gcp_ha_vpn_gateway_info with its operation:
+    the insert, then one operations.wait chain and one read, no read before the DONE."""
+    region = f"{BASE}regions/{REGION}"
+    accepted = op("PENDING", region=region)
+    created = {"name": "gw", "vpnInterfaces": [{"id": 0, "ipAddress": "203.0.113.1"}]}
+    session = FakeSession(
+        [
+            NOT_FOUND,
+            FakeResponse(200, accepted),
+            FakeResponse(200, op("RUNNING", region=region)),
+            FakeResponse(200, op("DONE", region=region)),
+            FakeResponse(200, created),
+        ]
+    )
+    api = no_wait_api(session)
+    started = gvg.ha_vpn_gateway(api, gateway_params(), check_mode=False)
+    listing = gi.listing("vpn_gateways", "vpnGateways")
+    found = listing(
+        make_api(session), {"name": "gw", "operation": started.values["operation"]}, False
+    )
+    wait_url = f"{region}/operations/operation-1/wait"
+    assert [(c[0], c[1]) for c in session.calls] == [
+        ("GET", f"{GATEWAYS}/gw"),
+        ("POST", GATEWAYS),
+        ("POST", wait_url),
+        ("POST", wait_url),
+        ("GET", f"{GATEWAYS}/gw"),
+    ]
+    assert found.values["vpn_gateways"][0]["vpn_interfaces"][0]["ip_address"] == "203.0.113.1"
+    failed = op("DONE", region=region, error={"errors": [{"code": "X", "message": "quota"}]})
+    session = FakeSession([FakeResponse(200, failed)])
+    with pytest.raises(g.GcpError, match="quota"):
+        listing(make_api(session), {"name": "gw", "operation": g.snake(accepted)}, False)
 
 
 # ----------------------------------------------------------------------------- credentials
