@@ -16,7 +16,10 @@ failing), CreateTransitGatewayRoute / DeleteTransitGatewayRoute / SearchTransitG
 (TransitGatewayRoute: Type static | propagated, State active | blackhole,
 TransitGatewayAttachments), AssociateTransitGatewayRouteTable. Transit Gateway guide, "Add a
 route to a transit gateway route table": both owners add a static route to the peering
-attachment, and the attachment is associated with the route table.
+attachment, and the attachment is associated with the route table. A deleted attachment is
+deleting, then deleted (State): with ``wait`` an absent run returns once it is deleted, as
+Terraform's aws provider waits for it (waitTransitGatewayPeeringAttachmentDeleted); until then,
+for example, its Transit Gateway still has an attachment.
 
 Tags are Regional. The VPC Peering Guide says it of peering connections ("Any tags that you
 create for your VPC peering connection are only applied in the account or region in which you
@@ -64,6 +67,7 @@ ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 POLL_INTERVAL, POLL_MAX_INTERVAL = 2.0, 15.0
 
 Sleep = Callable[[float], None]
+Clock = Callable[[], float]
 
 
 # ---------------------------------------------------------------------------- validation
@@ -213,6 +217,27 @@ def _settle(
     return found
 
 
+def _wait_deleted(
+    client: Any, attachment_id: str, timeout: float, sleep: Sleep, clock: Clock = time.monotonic
+) -> None:
+    """Read the attachment until it is deleted; one no longer listed counts as deleted."""
+    found = _wait.poll(
+        lambda: _read(client, attachment_id),
+        lambda a: a is None or a.get("State") == "deleted",
+        timeout,
+        POLL_INTERVAL,
+        sleep=sleep,
+        clock=clock,
+        max_interval=POLL_MAX_INTERVAL,
+    )
+    if found is not None and found.get("State") != "deleted":
+        raise AwsError(
+            "TransitGatewayPeeringNotDeleted",
+            f"Transit Gateway peering attachment {attachment_id} is {found.get('State')} after "
+            f"{timeout:.0f}s, not deleted: raise wait_timeout, or use wait: false",
+        )
+
+
 def _own_account(client: Any, tgw: str) -> str:
     """The account that owns ``tgw`` (one account peers its own TGWs)."""
     found = call(client, "describe_transit_gateways", TransitGatewayIds=[tgw])
@@ -266,9 +291,15 @@ def ensure(
     Regions, the accepter's view."""
     sleep = sleep or time.sleep
     tgw, peer = params["transit_gateway_id"], params.get("peer_transit_gateway_id")
-    between = [a for a in _list(client, LIVE, tgw) if peer is None or set(_tgws(a)) == {tgw, peer}]
+    absent = params["state"] == "absent"
+    # state=absent also sees an attachment an earlier run left deleting, to wait for it
+    states = (*LIVE, "deleting") if absent else LIVE
+    between = [
+        a for a in _list(client, states, tgw) if peer is None or set(_tgws(a)) == {tgw, peer}
+    ]
     owned = [a for a in between if owned_by(a, params["name"])]
-    current = owned[0] if owned else None
+    live = [a for a in owned if a.get("State") in LIVE]
+    current = live[0] if live else None
     nothing = {
         "changed": False,
         "transit_gateway_peering_attachment": None,
@@ -276,16 +307,22 @@ def ensure(
         "after": {},
     }
 
-    if params["state"] == "absent":
+    if absent:
+        if not check_mode:
+            if current is not None:
+                # one delete ends the attachment, so both Regions' views
+                call(
+                    client,
+                    "delete_transit_gateway_peering_attachment",
+                    TransitGatewayAttachmentId=current["TransitGatewayAttachmentId"],
+                )
+            if params["wait"]:
+                timeout = float(params.get("wait_timeout") or 600)
+                for attachment in owned:
+                    attachment_id = attachment["TransitGatewayAttachmentId"]
+                    _wait_deleted(client, attachment_id, timeout, sleep)
         if current is None:
             return nothing
-        if not check_mode:
-            # one delete ends the attachment, so both Regions' views
-            call(
-                client,
-                "delete_transit_gateway_peering_attachment",
-                TransitGatewayAttachmentId=current["TransitGatewayAttachmentId"],
-            )
         return {**nothing, "changed": True, "before": _view(current)}
 
     region = resolved_region(params)

@@ -11,7 +11,11 @@ activate the peering connection"), AcceptVpcPeeringConnection ("For an inter-Reg
 peering connection request, you must accept the VPC peering connection in the Region of
 the accepter VPC"), DescribeVpcPeeringConnections, DeleteVpcPeeringConnection, and
 VpcPeeringConnectionStateReason.Code: initiating-request | pending-acceptance | active |
-deleted | rejected | failed | expired | provisioning | deleting.
+deleted | rejected | failed | expired | provisioning | deleting. A deleted connection is
+deleting, then deleted ("When you delete a peering connection, the status is set to Deleting
+and then Deleted", VPC Peering Guide, "Delete a VPC peering connection"): with ``wait`` an
+absent run returns once it is deleted, as Terraform's aws provider waits for it
+(WaitVPCPeeringConnectionDeleted).
 
 Tags are Regional: "Any tags that you create for your VPC peering connection are only applied
 in the account or region in which you create them" (VPC Peering Guide, "VPC peering basics",
@@ -50,6 +54,7 @@ VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
 POLL_INTERVAL, POLL_MAX_INTERVAL = 2.0, 15.0
 
 Sleep = Callable[[float], None]
+Clock = Callable[[], float]
 
 
 def validate(params: dict[str, Any]) -> list[str]:
@@ -93,14 +98,16 @@ def describe(pcx: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def find(client: Any, vpc_id: str, peer_vpc_id: str | None) -> list[dict[str, Any]]:
-    """Live connections between the two VPCs, in either direction (the filters are applied
-    again here: some EC2 implementations ignore them)."""
+def find(
+    client: Any, vpc_id: str, peer_vpc_id: str | None, states: tuple[str, ...] = LIVE
+) -> list[dict[str, Any]]:
+    """Connections between the two VPCs in ``states`` (the live ones by default), in either
+    direction (the filters are applied again here: some EC2 implementations ignore them)."""
     found = call_all(
         client,
         "describe_vpc_peering_connections",
         "VpcPeeringConnections",
-        Filters=[{"Name": "status-code", "Values": list(LIVE)}],
+        Filters=[{"Name": "status-code", "Values": list(states)}],
     )
     ends = {vpc_id, peer_vpc_id} if peer_vpc_id else None
 
@@ -111,7 +118,7 @@ def find(client: Any, vpc_id: str, peer_vpc_id: str | None) -> list[dict[str, An
         }
         return pair == ends if ends else vpc_id in pair
 
-    return [p for p in found if _code(p) in LIVE and between(p)]
+    return [p for p in found if _code(p) in states and between(p)]
 
 
 def _view(pcx: dict[str, Any] | None) -> dict[str, Any]:
@@ -156,6 +163,28 @@ def _settle(
     return pcx
 
 
+def _wait_deleted(
+    client: Any, pcx_id: str, timeout: float, sleep: Sleep, clock: Clock = time.monotonic
+) -> None:
+    """Read the connection until it is deleted; one no longer listed counts as deleted (a
+    deleted connection stays visible for a while only: VPC peering connection lifecycle)."""
+    pcx = _wait.poll(
+        lambda: _read(client, pcx_id),
+        lambda p: p is None or _code(p) == "deleted",
+        timeout,
+        POLL_INTERVAL,
+        sleep=sleep,
+        clock=clock,
+        max_interval=POLL_MAX_INTERVAL,
+    )
+    if pcx is not None and _code(pcx) != "deleted":
+        raise AwsError(
+            "VpcPeeringNotDeleted",
+            f"VPC peering connection {pcx_id} is {_code(pcx)} after {timeout:.0f}s, not "
+            "deleted: raise wait_timeout, or use wait: false",
+        )
+
+
 def _accepter_side(
     params: dict[str, Any],
     pcx_id: str,
@@ -195,22 +224,30 @@ def ensure(
     view (``client``'s Region) and, with ``accept`` across Regions, the accepter's view."""
     sleep = sleep or time.sleep
     vpc_id, peer = params["vpc_id"], params.get("peer_vpc_id")
-    matches = find(client, vpc_id, peer)
+    absent = params["state"] == "absent"
+    # state=absent also sees a connection an earlier run left deleting, to wait for it
+    matches = find(client, vpc_id, peer, (*LIVE, "deleting") if absent else LIVE)
     # this task's connection: the ownership tags under its Name
     owned = [p for p in matches if owned_by(p, params["name"])]
-    current = owned[0] if owned else None
+    live = [p for p in owned if _code(p) in LIVE]
+    current = live[0] if live else None
     nothing = {"changed": False, "vpc_peering_connection": None, "before": {}, "after": {}}
 
-    if params["state"] == "absent":
+    if absent:
+        if not check_mode:
+            if current is not None:
+                # one delete ends the connection, so both Regions' views
+                call(
+                    client,
+                    "delete_vpc_peering_connection",
+                    VpcPeeringConnectionId=current["VpcPeeringConnectionId"],
+                )
+            if params["wait"]:
+                timeout = float(params.get("wait_timeout") or 300)
+                for pcx in owned:
+                    _wait_deleted(client, pcx["VpcPeeringConnectionId"], timeout, sleep)
         if current is None:
             return nothing
-        if not check_mode:
-            # one delete ends the connection, so both Regions' views
-            call(
-                client,
-                "delete_vpc_peering_connection",
-                VpcPeeringConnectionId=current["VpcPeeringConnectionId"],
-            )
         return {**nothing, "changed": True, "before": _view(current)}
 
     foreign = [p for p in matches if p not in owned]

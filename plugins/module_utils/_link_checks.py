@@ -243,8 +243,9 @@ def aws_peering_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any
     routing the other VPC's planned ranges to it (``active`` routes). ``status`` is the
     result of aws_vpc_peering_info with include_routes; its ``route_table_ids`` are the
     tables that must route (the VPC's, or aws_vpn_route_table_ids). A connection is active
-    only once accepted (VpcPeeringConnectionStateReason); a route to a connection that is
-    not active is a ``blackhole`` (EC2 API reference, "Route")."""
+    only once accepted and provisioned (VpcPeeringConnectionStateReason: ... -> provisioning ->
+    active); a route to a connection that is not active is a ``blackhole`` (EC2 API reference,
+    "Route")."""
     reported = {
         c.get("name"): c
         for c in status.get("vpc_peering_connections") or []
@@ -266,6 +267,8 @@ def aws_peering_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any
             cause = (
                 f"not accepted in {side['peer_region'] if side['requester'] else side['region']}"
             )
+        elif state == "provisioning":
+            cause = "accepted, still provisioning"
         else:
             cause = f"request {state}: {mine.get('status_message') or 'no message'}"
         checks.append(check(link["id"], cluster, label, "active", state, cause))

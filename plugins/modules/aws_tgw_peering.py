@@ -54,11 +54,14 @@ options:
     type: bool
     default: true
   wait:
-    description: Wait until the accepted attachment is C(available).
+    description:
+      - Wait until the accepted attachment is C(available).
+      - With O(state=absent), wait until the attachment is C(deleted) (it is C(deleting)
+        first), also one an earlier run left C(deleting).
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait for the request to reach the accepter and for C(available).
+    description: Seconds to wait for the request to reach the accepter and for C(available), or for C(deleted).
     type: int
     default: 600
   tags:

@@ -49,11 +49,14 @@ options:
     type: bool
     default: true
   wait:
-    description: Wait until the accepted connection is C(active).
+    description:
+      - Wait until the accepted connection is C(active).
+      - With O(state=absent), wait until the connection is C(deleted) (it is C(deleting)
+        first), also one an earlier run left C(deleting).
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait for the request to reach the accepter and for C(active).
+    description: Seconds to wait for the request to reach the accepter and for C(active), or for C(deleted).
     type: int
     default: 300
   tags:

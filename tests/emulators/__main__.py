@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
             command.add_argument("--aws-modifying-seconds", type=float, default=0.0)
             command.add_argument("--aws-shuffle-tunnel-options", type=int, metavar="SEED")
             command.add_argument("--aws-notfound-seconds", type=float, default=0.0)
+            command.add_argument("--aws-peering-seconds", type=float, default=0.0)
             command.add_argument("--gcp-operation-seconds", type=float)
             command.add_argument("--kube-clusters", help="JSON list of {name, flavour, ...}")
             command.add_argument(
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
                 aws_modifying_seconds=args.aws_modifying_seconds,
                 aws_shuffle_tunnel_options=args.aws_shuffle_tunnel_options,
                 aws_notfound_seconds=args.aws_notfound_seconds,
+                aws_peering_seconds=args.aws_peering_seconds,
                 gcp_operation_seconds=args.gcp_operation_seconds,
                 kube_clusters=args.kube_clusters,
                 timeout=args.timeout,

@@ -315,6 +315,7 @@ def up(
     aws_modifying_seconds: float = 0.0,
     aws_shuffle_tunnel_options: int | None = None,
     aws_notfound_seconds: float = 0.0,
+    aws_peering_seconds: float = 0.0,
     gcp_operation_seconds: float | None = None,
     gcp_operation_seconds_by_kind: dict[str, float] | None = None,
     kube_clusters: str | os.PathLike[str] | None = None,
@@ -322,8 +323,9 @@ def up(
 ) -> Endpoints:
     """Start the emulators (all, or those named in ``only``) and return endpoints.json.
 
-    ``aws_*`` are the AWS emulator's VPN lifecycle options (``python -m tests.emulators.aws
-    --help``); they can also be changed at run time with ``PUT /_emulator/aws/lifecycle``.
+    ``aws_*`` are the AWS emulator's VPN and peering lifecycle options (``python -m
+    tests.emulators.aws --help``); they can also be changed at run time with
+    ``PUT /_emulator/aws/lifecycle``.
     ``gcp_operation_seconds_by_kind`` gives some kinds of GCP operation their own time
     (``python -m tests.emulators.gcp --help``), the others take ``gcp_operation_seconds``."""
     state = Path(state_dir).resolve()
@@ -348,6 +350,7 @@ def up(
             "modifying_seconds": aws_modifying_seconds or None,
             "shuffle_tunnel_options": aws_shuffle_tunnel_options,
             "notfound_seconds": aws_notfound_seconds or None,
+            "peering_seconds": aws_peering_seconds or None,
         },
         gcp_operation_seconds_by_kind,
     )

@@ -416,6 +416,7 @@ def lifecycle(aws_emulator: Any) -> Iterator[Any]:
         pending_seconds=0,
         shuffle_seed=None,
         notfound_seconds=0,
+        peering_seconds=0,
     )
 
 
@@ -600,9 +601,11 @@ def test_lifecycle_admin_endpoint_validates(aws_emulator, lifecycle):
         "modifying_seconds": 0.0,
         "shuffle_seed": None,
         "notfound_seconds": 0.0,
+        "peering_seconds": 0.0,
     }
     bodies = ({"deleting_seconds": -1}, {"shuffle_seed": "x"}, {"unknown": 1})
-    for body in (*bodies, {"notfound_seconds": "soon"}, {"notfound_seconds": -0.5}):
+    more = ({"notfound_seconds": "soon"}, {"notfound_seconds": -0.5}, {"peering_seconds": -1})
+    for body in (*bodies, *more, {"peering_seconds": True}):
         with pytest.raises(urllib.error.HTTPError) as caught:
             put_lifecycle(aws_emulator, **body)
         assert caught.value.code == 400
@@ -1042,7 +1045,7 @@ def _peer(ec2: Any, tgw_pair: dict[str, Any], **tags: str) -> dict[str, Any]:
 def test_tgw_peering_is_accepted_only_in_the_accepter_region(ec2, tgw_pair):
     attachment = _peer(ec2, tgw_pair, Name="pair")
     attachment_id = attachment["TransitGatewayAttachmentId"]
-    assert attachment["State"] == "pendingAcceptance"  # EC2: initiatingRequest first
+    assert attachment["State"] == "pendingAcceptance"  # peering_seconds 0: initiatingRequest ended
     assert attachment["Tags"] == [{"Key": "Name", "Value": "pair"}]
     peer = tgw_pair["peer"]
     (seen,) = peer.describe_transit_gateway_peering_attachments(
@@ -1054,7 +1057,7 @@ def test_tgw_peering_is_accepted_only_in_the_accepter_region(ec2, tgw_pair):
     accepted = peer.accept_transit_gateway_peering_attachment(
         TransitGatewayAttachmentId=attachment_id
     )["TransitGatewayPeeringAttachment"]
-    assert accepted["State"] == "available"  # EC2: pending first
+    assert accepted["State"] == "available"  # peering_seconds 0: pending ended
     ec2.delete_transit_gateway_peering_attachment(TransitGatewayAttachmentId=attachment_id)
     states = [
         a["State"]
@@ -1062,7 +1065,7 @@ def test_tgw_peering_is_accepted_only_in_the_accepter_region(ec2, tgw_pair):
             TransitGatewayAttachmentIds=[attachment_id]
         )["TransitGatewayPeeringAttachments"]
     ]
-    assert states == ["deleted"]  # EC2: deleting first; still visible as deleted
+    assert states == ["deleted"]  # deleting ended at once; still visible as deleted
 
 
 def test_tgw_routes_keep_their_target_and_refuse_duplicates_and_unknowns(ec2, tgw_pair):
@@ -1281,3 +1284,211 @@ def test_tgw_peering_attachment_tags_are_kept_per_region(ec2, tgw_pair):
             TransitGatewayAttachmentId="tgw-attach-00000000000000000"
         )
     ec2.delete_transit_gateway_peering_attachment(TransitGatewayAttachmentId=attachment_id)
+
+
+# ------------------------------------------------------------------- peering lifecycles
+# EC2 API reference and guides (tests/emulators/aws/peering.py): a TGW peering attachment is
+# initiatingRequest, then pendingAcceptance; accepted only there (IncorrectState otherwise), then
+# pending, then available; deleted, deleting then deleted. A VPC peering connection is
+# initiating-request, then pending-acceptance (failed at once for overlapping IPv4 blocks);
+# accepted, provisioning then active; deleted, deleting then deleted. Each transitional state
+# lasts peering_seconds (0: the next read sees the settled state).
+
+
+def tgw_state(client: Any, attachment_id: str) -> str:
+    (seen,) = client.describe_transit_gateway_peering_attachments(
+        TransitGatewayAttachmentIds=[attachment_id]
+    )["TransitGatewayPeeringAttachments"]
+    return str(seen["State"])
+
+
+def pcx_status(client: Any, pcx_id: str) -> dict[str, str]:
+    (seen,) = client.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])[
+        "VpcPeeringConnections"
+    ]
+    status: dict[str, str] = seen["Status"]
+    return status
+
+
+def test_tgw_peering_passes_through_each_documented_state(ec2, tgw_pair, lifecycle, aws_emulator):
+    lifecycle(peering_seconds=FOREVER)
+    peer = tgw_pair["peer"]
+    created = _peer(ec2, tgw_pair, Name="slow")
+    attachment_id = created["TransitGatewayAttachmentId"]
+    assert created["State"] == "initiatingRequest"
+    assert created["Tags"] == [{"Key": "Name", "Value": "slow"}]
+    assert [tgw_state(c, attachment_id) for c in (ec2, peer)] == ["initiatingRequest"] * 2
+    # "The peering attachment must be in the pendingAcceptance state."
+    code, message = error_of(
+        peer.accept_transit_gateway_peering_attachment, TransitGatewayAttachmentId=attachment_id
+    )
+    assert code == "IncorrectState" and attachment_id in message and "initiatingRequest" in message
+    assert settle(aws_emulator)["peering"] == 1
+    assert tgw_state(peer, attachment_id) == "pendingAcceptance"
+
+    accepted = peer.accept_transit_gateway_peering_attachment(
+        TransitGatewayAttachmentId=attachment_id
+    )["TransitGatewayPeeringAttachment"]
+    assert accepted["State"] == "pending"
+    assert accepted["Status"] == {"Code": "pending", "Message": "Pending"}
+    assert [tgw_state(c, attachment_id) for c in (ec2, peer)] == ["pending"] * 2
+    assert error_of(
+        peer.accept_transit_gateway_peering_attachment, TransitGatewayAttachmentId=attachment_id
+    )[0] == ("IncorrectState")
+    settle(aws_emulator)
+    assert tgw_state(ec2, attachment_id) == "available"
+
+    deleted = ec2.delete_transit_gateway_peering_attachment(
+        TransitGatewayAttachmentId=attachment_id
+    )["TransitGatewayPeeringAttachment"]
+    assert deleted["State"] == "deleting"
+    ec2.delete_transit_gateway_peering_attachment(TransitGatewayAttachmentId=attachment_id)
+    assert [tgw_state(c, attachment_id) for c in (ec2, peer)] == ["deleting"] * 2
+    live = ec2.describe_transit_gateway_peering_attachments(
+        Filters=[{"Name": "state", "Values": ["pendingAcceptance", "pending", "available"]}]
+    )["TransitGatewayPeeringAttachments"]
+    assert attachment_id not in [a["TransitGatewayAttachmentId"] for a in live]
+    assert settle(aws_emulator)["peering"] == 1
+    assert [tgw_state(c, attachment_id) for c in (ec2, peer)] == ["deleted"] * 2
+    assert settle(aws_emulator)["peering"] == 0
+
+
+def test_tgw_peering_delete_ends_an_open_window(ec2, tgw_pair, lifecycle, aws_emulator):
+    """A delete while the request is initiatingRequest replaces that window: once settled the
+    attachment is deleted, never pendingAcceptance."""
+    lifecycle(peering_seconds=FOREVER)
+    attachment_id = _peer(ec2, tgw_pair)["TransitGatewayAttachmentId"]
+    ec2.delete_transit_gateway_peering_attachment(TransitGatewayAttachmentId=attachment_id)
+    assert tgw_state(ec2, attachment_id) == "deleting"
+    assert settle(aws_emulator)["peering"] == 1
+    assert tgw_state(ec2, attachment_id) == "deleted"
+    assert error_of(
+        tgw_pair["peer"].accept_transit_gateway_peering_attachment,
+        TransitGatewayAttachmentId=attachment_id,
+    )[0] == ("IncorrectState")
+
+
+def test_tgw_peering_accept_is_refused_once_accepted_and_unknown_ids_are_not_found(ec2, tgw_pair):
+    """peering_seconds 0: each step is over before its call answers; accepting an available or
+    deleted attachment answers IncorrectState (moto accepted any state)."""
+    peer = tgw_pair["peer"]
+    attachment_id = _peer(ec2, tgw_pair)["TransitGatewayAttachmentId"]
+    peer.accept_transit_gateway_peering_attachment(TransitGatewayAttachmentId=attachment_id)
+    assert tgw_state(ec2, attachment_id) == "available"
+    call = peer.accept_transit_gateway_peering_attachment
+    assert error_of(call, TransitGatewayAttachmentId=attachment_id)[0] == "IncorrectState"
+    ec2.delete_transit_gateway_peering_attachment(TransitGatewayAttachmentId=attachment_id)
+    assert tgw_state(peer, attachment_id) == "deleted"
+    assert error_of(call, TransitGatewayAttachmentId=attachment_id)[0] == "IncorrectState"
+    unknown = "tgw-attach-00000000000000000"
+    assert error_of(
+        ec2.delete_transit_gateway_peering_attachment, TransitGatewayAttachmentId=unknown
+    )[0] == ("InvalidTransitGatewayAttachmentID.NotFound")
+
+
+def test_a_peering_window_ends_by_itself_when_its_seconds_pass(ec2, tgw_pair, lifecycle):
+    lifecycle(peering_seconds=0.5)
+    attachment_id = _peer(ec2, tgw_pair)["TransitGatewayAttachmentId"]
+    deadline = time.monotonic() + 60.0
+    while tgw_state(ec2, attachment_id) != "pendingAcceptance":
+        assert time.monotonic() < deadline, tgw_state(ec2, attachment_id)
+        time.sleep(0.1)
+    lifecycle(peering_seconds=0)
+    ec2.delete_transit_gateway_peering_attachment(TransitGatewayAttachmentId=attachment_id)
+
+
+@pytest.fixture(scope="module")
+def pcx_vpcs(aws_emulator: Any, ec2: Any) -> dict[str, Any]:
+    """Requester VPCs in the emulator's Region, accepter VPCs in us-east-1 (an inter-Region
+    request, accepted there); no two of them overlap."""
+    peer = regional(aws_emulator, "us-east-1")
+    return {
+        "peer": peer,
+        "a": ec2.create_vpc(CidrBlock="10.84.0.0/16")["Vpc"]["VpcId"],
+        "b": peer.create_vpc(CidrBlock="10.85.0.0/16")["Vpc"]["VpcId"],
+    }
+
+
+def _request(ec2: Any, vpcs: dict[str, Any]) -> str:
+    created = ec2.create_vpc_peering_connection(
+        VpcId=vpcs["a"], PeerVpcId=vpcs["b"], PeerRegion="us-east-1"
+    )["VpcPeeringConnection"]
+    # CreateVpcPeeringConnection answers initiating-request, whatever the window (as EC2)
+    assert created["Status"]["Code"] == "initiating-request"
+    return str(created["VpcPeeringConnectionId"])
+
+
+def test_vpc_peering_passes_through_each_documented_state(ec2, pcx_vpcs, lifecycle, aws_emulator):
+    lifecycle(peering_seconds=FOREVER)
+    peer = pcx_vpcs["peer"]
+    pcx_id = _request(ec2, pcx_vpcs)
+    assert [pcx_status(c, pcx_id)["Code"] for c in (ec2, peer)] == ["initiating-request"] * 2
+    # moto's refusal of any state but pending-acceptance
+    code, message = error_of(peer.accept_vpc_peering_connection, VpcPeeringConnectionId=pcx_id)
+    assert code == "InvalidStateTransition" and pcx_id in message
+    assert settle(aws_emulator)["peering"] == 1
+    assert pcx_status(peer, pcx_id)["Code"] == "pending-acceptance"
+
+    accepted = peer.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    assert accepted["VpcPeeringConnection"]["Status"] == {
+        "Code": "provisioning",
+        "Message": "Provisioning",
+    }
+    assert [pcx_status(c, pcx_id)["Code"] for c in (ec2, peer)] == ["provisioning"] * 2
+    code = error_of(peer.accept_vpc_peering_connection, VpcPeeringConnectionId=pcx_id)[0]
+    assert code == "InvalidStateTransition"
+    settle(aws_emulator)
+    assert pcx_status(ec2, pcx_id) == {"Code": "active", "Message": "Active"}
+
+    assert ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)["Return"] is True
+    ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)  # again: nothing changes
+    assert [pcx_status(c, pcx_id)["Code"] for c in (ec2, peer)] == ["deleting"] * 2
+    assert settle(aws_emulator)["peering"] == 1
+    assert [pcx_status(c, pcx_id)["Code"] for c in (ec2, peer)] == ["deleted"] * 2
+    with pytest.raises(ClientError, match=r"InvalidVpcPeeringConnectionId\.NotFound"):
+        ec2.delete_vpc_peering_connection(VpcPeeringConnectionId="pcx-00000000000000000")
+
+
+def test_vpc_peering_with_no_window_settles_before_the_next_read(ec2, pcx_vpcs):
+    peer = pcx_vpcs["peer"]
+    pcx_id = _request(ec2, pcx_vpcs)
+    assert pcx_status(peer, pcx_id)["Code"] == "pending-acceptance"
+    accepted = peer.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    assert accepted["VpcPeeringConnection"]["Status"]["Code"] == "active"
+    ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    assert pcx_status(peer, pcx_id)["Code"] == "deleted"
+
+
+@pytest.mark.parametrize("window", [0.0, FOREVER])
+def test_vpc_peering_of_overlapping_cidr_blocks_fails(aws_emulator, ec2, lifecycle, window):
+    """CreateVpcPeeringConnection: overlapping CIDR blocks make the request failed - at once
+    ("Create a VPC peering connection", prerequisites), whatever the window - with a message
+    naming the blocks; any associated IPv4 block counts, the secondary ones too."""
+    lifecycle(peering_seconds=window)
+    base = 86 if window == 0 else 88  # each run its own VPCs
+    a = ec2.create_vpc(CidrBlock=f"10.{base}.0.0/16")["Vpc"]["VpcId"]
+    b = ec2.create_vpc(CidrBlock=f"10.{base + 1}.0.0/16")["Vpc"]["VpcId"]
+    ec2.associate_vpc_cidr_block(VpcId=b, CidrBlock=f"10.{base}.128.0/20")
+    created = ec2.create_vpc_peering_connection(VpcId=a, PeerVpcId=b)["VpcPeeringConnection"]
+    pcx_id = created["VpcPeeringConnectionId"]
+    status = pcx_status(ec2, pcx_id)
+    assert status["Code"] == "failed"
+    assert f"10.{base}.0.0/16 ({a})" in status["Message"]
+    assert f"10.{base}.128.0/20 ({b})" in status["Message"]
+    code = error_of(ec2.accept_vpc_peering_connection, VpcPeeringConnectionId=pcx_id)[0]
+    assert code == "InvalidStateTransition"
+    assert settle(aws_emulator)["peering"] == 0  # no window: failed is where it stays
+    assert pcx_status(ec2, pcx_id)["Code"] == "failed"
+
+
+def test_vpc_peering_overlap_ignores_disassociated_blocks(ec2):
+    a = ec2.create_vpc(CidrBlock="10.90.0.0/16")["Vpc"]["VpcId"]
+    b = ec2.create_vpc(CidrBlock="10.91.0.0/16")["Vpc"]["VpcId"]
+    association = ec2.associate_vpc_cidr_block(VpcId=b, CidrBlock="10.90.64.0/20")
+    ec2.disassociate_vpc_cidr_block(
+        AssociationId=association["CidrBlockAssociation"]["AssociationId"]
+    )
+    pcx_id = ec2.create_vpc_peering_connection(VpcId=a, PeerVpcId=b)["VpcPeeringConnection"][
+        "VpcPeeringConnectionId"
+    ]
+    assert pcx_status(ec2, pcx_id)["Code"] == "pending-acceptance"

@@ -121,13 +121,14 @@ def test_pending_connection_becomes_available_after_the_delay(tmp_path):
 
 def test_aws_lifecycle_options_reach_the_emulator(tmp_path):
     """up --aws-deleting-seconds / --aws-modifying-seconds / --aws-shuffle-tunnel-options /
-    --aws-notfound-seconds start the AWS emulator with them (python -m tests.emulators.aws
-    --deleting-seconds ...)."""
+    --aws-notfound-seconds / --aws-peering-seconds start the AWS emulator with them
+    (python -m tests.emulators.aws --deleting-seconds ...)."""
     state = tmp_path / "state"
     started = cli(
         *("up", "--state-dir", str(state), "--only", "aws", "--aws-pending-seconds", "0.5"),
         *("--aws-deleting-seconds", "2.5", "--aws-modifying-seconds", "1.5"),
         *("--aws-shuffle-tunnel-options", "4", "--aws-notfound-seconds", "3"),
+        *("--aws-peering-seconds", "4.5"),
     )
     try:
         assert started.returncode == 0, started.stderr
@@ -139,6 +140,7 @@ def test_aws_lifecycle_options_reach_the_emulator(tmp_path):
                 "modifying_seconds": 1.5,
                 "shuffle_seed": 4,
                 "notfound_seconds": 3.0,
+                "peering_seconds": 4.5,
             }
     finally:
         cli("down", "--state-dir", str(state))

@@ -9,6 +9,9 @@ Each target's ``aliases`` file names what it needs, as ansible-test's ``cloud/<n
 a target that needs only ``cloud/aws`` and ``cloud/gcp`` runs on the cloud emulators alone
 (``test_cloud_target``, which ``make integration`` runs beside the rest); one that also needs
 ``cloud/kubernetes`` (or says nothing) gets every emulator and the clusters (``test_target``).
+
+The peering targets run once more on an AWS emulator of their own where each transitional
+state of a peering lasts PEERING_WINDOW seconds (``test_peering_target_with_a_window``).
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EmulatorRun
+from tests.conftest import EmulatorRun, _start
 
 TARGETS_DIR = Path(__file__).parent / "targets"
 TARGETS = sorted(
@@ -54,6 +58,37 @@ def test_cloud_target(target: str, cloud_emulators: EmulatorRun, tmp_path: Path)
 @pytest.mark.parametrize("target", [t for t in TARGETS if t not in CLOUD_TARGETS])
 def test_target(target: str, emulators: EmulatorRun, tmp_path: Path) -> None:
     run_target(target, emulators, tmp_path)
+
+
+# VPC peering connections and TGW peering attachments pass through initiating-request /
+# initiatingRequest, provisioning / pending and deleting, each for the AWS emulator's
+# peering_seconds (docs/emulators.md). The peering targets run again with a window, so the
+# modules' waits read those states instead of settled ones. Each run gets the window through
+# the admin endpoint and, at its end, the default back and every open window settled. The runs
+# have an AWS emulator of their own: a target leaves its foreign peering behind, so it cannot
+# run twice on one emulator.
+PEERING_TARGETS = ["aws_tgw_peering", "aws_vpc_peering"]
+PEERING_WINDOW = 2.0  # beyond the modules' first poll (2 s): the waits go round at least once
+
+
+@pytest.fixture(scope="module")
+def peering_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorRun]:
+    yield from _start(tmp_path_factory.mktemp("peering-aws"), only=["aws"])
+
+
+@pytest.mark.parametrize("target", PEERING_TARGETS)
+def test_peering_target_with_a_window(
+    target: str, peering_aws: EmulatorRun, tmp_path: Path
+) -> None:
+    aws = peering_aws.endpoints["aws"]["endpoint_url"]
+    peering_aws._admin("PUT", aws, "/_emulator/aws/lifecycle", {"peering_seconds": PEERING_WINDOW})
+    try:
+        run_target(target, peering_aws, tmp_path)
+    finally:
+        peering_aws._admin("PUT", aws, "/_emulator/aws/lifecycle", {"peering_seconds": 0})
+        ended = peering_aws._admin("POST", aws, "/_emulator/aws/settle")
+    # every module that created, accepted or deleted a peering waited its window out
+    assert ended["peering"] == 0
 
 
 def run_target(target: str, emulators: EmulatorRun, tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """``python -m tests.emulators.aws --port P --state-dir DIR [--faults FILE]
 [--pending-seconds S] [--deleting-seconds S] [--modifying-seconds S]
-[--shuffle-tunnel-options SEED] [--notfound-seconds S] [--region R]``: serve the AWS
-emulator on 127.0.0.1:P."""
+[--shuffle-tunnel-options SEED] [--notfound-seconds S] [--peering-seconds S] [--region R]``:
+serve the AWS emulator on 127.0.0.1:P."""
 
 from __future__ import annotations
 
@@ -44,6 +44,12 @@ def main(argv: list[str] | None = None) -> None:
         default=0.0,
         help="a new customer gateway, VPN gateway or VPN connection is not found by id that long",
     )
+    parser.add_argument(
+        "--peering-seconds",
+        type=float,
+        default=0.0,
+        help="VPC and TGW peerings stay initiating / provisioning (pending) / deleting that long",
+    )
     parser.add_argument("--region", default="eu-west-1")
     args = parser.parse_args(argv)
     args.state_dir.mkdir(parents=True, exist_ok=True)
@@ -56,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         modifying_seconds=args.modifying_seconds,
         shuffle_seed=args.shuffle_tunnel_options,
         notfound_seconds=args.notfound_seconds,
+        peering_seconds=args.peering_seconds,
     )
     wrapped = Instrumented(
         app,

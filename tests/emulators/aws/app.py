@@ -31,10 +31,11 @@ from moto.core.parse import EC2QueryParser
 from moto.core.serialize import EC2Serializer, SerializationContext, XFormedAttributePicker
 from moto.core.utils import get_service_model
 from moto.ec2.models import ec2_backends
+from moto.ec2.models.vpc_peering_connections import VPCPeeringConnection
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.datastructures import MultiDict
 
-from . import filters, vpn
+from . import filters, peering, vpn
 from .vpn import Ec2Error, invalid
 
 Environ = dict[str, Any]
@@ -131,12 +132,26 @@ class VpnRecord:
 
 
 @dataclass
+class PeeringWindow:
+    """An open window of a VPC peering connection or a Transit Gateway peering attachment
+    (moto's object ``resource``): it stays ``state`` until ``ends_at``, then becomes
+    ``settled``, unless another call (a delete, moto's reject) changed its state first."""
+
+    resource: Any
+    state: str
+    settled: str
+    ends_at: float
+
+
+@dataclass
 class Lifecycle:
     """How long the slow VPN transitions take (seconds; 0 = at once), the seed of the
-    Options.TunnelOptions shuffle (None = creation order), and how long a new customer
-    gateway, VPN gateway or VPN connection is not found by id (0 = found at once).
-    ``--pending-seconds``, ``--deleting-seconds``, ``--modifying-seconds``,
-    ``--shuffle-tunnel-options`` and ``--notfound-seconds`` set them at start,
+    Options.TunnelOptions shuffle (None = creation order), how long a new customer
+    gateway, VPN gateway or VPN connection is not found by id (0 = found at once), and how
+    long each transitional state of a VPC peering connection or Transit Gateway peering
+    attachment lasts (0 = the next read sees the settled state). ``--pending-seconds``,
+    ``--deleting-seconds``, ``--modifying-seconds``, ``--shuffle-tunnel-options``,
+    ``--notfound-seconds`` and ``--peering-seconds`` set them at start,
     ``PUT /_emulator/aws/lifecycle`` at run time."""
 
     pending_seconds: float = 0.0
@@ -144,9 +159,16 @@ class Lifecycle:
     modifying_seconds: float = 0.0
     shuffle_seed: int | None = None
     notfound_seconds: float = 0.0
+    peering_seconds: float = 0.0
 
     def __post_init__(self) -> None:
-        seconds = ("pending_seconds", "deleting_seconds", "modifying_seconds", "notfound_seconds")
+        seconds = (
+            "pending_seconds",
+            "deleting_seconds",
+            "modifying_seconds",
+            "notfound_seconds",
+            "peering_seconds",
+        )
         for name in seconds:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
@@ -168,6 +190,7 @@ class AwsEmulator:
         modifying_seconds: float = 0.0,
         shuffle_seed: int | None = None,
         notfound_seconds: float = 0.0,
+        peering_seconds: float = 0.0,
         seed: int | None = None,
     ):
         self.moto = DomainDispatcherApplication(create_backend_app)
@@ -183,9 +206,12 @@ class AwsEmulator:
                 "modifying_seconds": modifying_seconds,
                 "shuffle_seed": shuffle_seed,
                 "notfound_seconds": notfound_seconds,
+                "peering_seconds": peering_seconds,
             }
         )
         self.records: dict[str, VpnRecord] = {}
+        # Peering id -> its open window (peering_seconds > 0 only).
+        self.peering_windows: dict[str, PeeringWindow] = {}
         # Id -> when it becomes visible, for the ids created with a NotFound window.
         self.visible_at: dict[str, float] = {}
         self.model = get_service_model("ec2")
@@ -207,12 +233,20 @@ class AwsEmulator:
             "CreateTransitGatewayRoute": self.create_transit_gateway_route,
             "DeleteTransitGatewayRoute": self.delete_transit_gateway_route,
             "SearchTransitGatewayRoutes": self.search_transit_gateway_routes,
+            "CreateVpcPeeringConnection": self.create_vpc_peering_connection,
             "DescribeVpcPeeringConnections": self.describe_vpc_peering_connections,
             "AcceptVpcPeeringConnection": self.accept_vpc_peering_connection,
+            "DeleteVpcPeeringConnection": self.delete_vpc_peering_connection,
+            "CreateTransitGatewayPeeringAttachment": (
+                self.create_transit_gateway_peering_attachment
+            ),
             "DescribeTransitGatewayPeeringAttachments": (
                 self.describe_transit_gateway_peering_attachments
             ),
             "AcceptTransitGatewayPeeringAttachment": self.accept_transit_gateway_peering_attachment,
+            "DeleteTransitGatewayPeeringAttachment": (
+                self.delete_transit_gateway_peering_attachment
+            ),
             "DescribeTransitGatewayAttachments": self.describe_transit_gateway_attachments,
         }
 
@@ -308,12 +342,22 @@ class AwsEmulator:
 
     def settle(self) -> dict[str, int]:
         """End every open lifecycle window now, as if its seconds had passed: pending and
-        modifying connections become available, deleting ones deleted, new ids visible. A
-        test sets a window longer than any check and settles when it is done, so no check
-        races the clock on a loaded machine. Returns how many windows it ended."""
+        modifying connections become available, deleting ones deleted, new ids visible,
+        peerings take their next state. A test sets a window longer than any check and
+        settles when it is done, so no check races the clock on a loaded machine. Returns how
+        many windows it ended."""
         now = time.time()
-        ended = {"pending": 0, "modifying": 0, "deleting": 0, "notfound": len(self.visible_at)}
+        ended = {
+            "pending": 0,
+            "modifying": 0,
+            "deleting": 0,
+            "notfound": len(self.visible_at),
+            "peering": len(self.peering_windows),
+        }
         self.visible_at.clear()
+        for window in self.peering_windows.values():
+            window.ends_at = min(window.ends_at, now)
+        self._advance_peerings(now)
         for record in self.records.values():
             backend = ec2_backends[DEFAULT_ACCOUNT_ID][record.region]
             state = getattr(backend.vpn_connections.get(record.connection_id), "state", None)
@@ -369,9 +413,10 @@ class AwsEmulator:
 
     # -- state kept on moto's objects ---------------------------------------------------------
     def _refresh(self, backend: Any, region: str) -> None:
-        """Advance pending connections and write the extension's view onto moto's objects,
-        so moto's own Describe* answers carry it."""
+        """Advance pending connections and peerings, and write the extension's view onto
+        moto's objects, so moto's own Describe* answers carry it."""
         now = time.time()
+        self._advance_peerings(now)
         # DescribeCustomerGateways filter bgp-asn compares strings: moto keeps an int.
         for gateway in backend.customer_gateways.values():
             if gateway.bgp_asn is not None and not isinstance(gateway.bgp_asn, str):
@@ -987,6 +1032,59 @@ class AwsEmulator:
             "SearchTransitGatewayRoutes", {"Routes": routes, "AdditionalRoutesAvailable": more}
         )
 
+    # -- peering lifecycles ---------------------------------------------------------------------
+    # moto makes VPC peering connections and TGW peering attachments jump to their settled
+    # state; each call here puts the resource in the transitional state the references document
+    # (peering.py) for peering_seconds, then in the settled one. With peering_seconds 0 the
+    # window is over before the call answers: answers and reads are as before (moto's).
+    @staticmethod
+    def _peering_state(resource: Any) -> str:
+        if isinstance(resource, VPCPeeringConnection):
+            return str(resource._status.code)
+        return str(resource.state)
+
+    @staticmethod
+    def _set_peering_state(resource: Any, state: str, message: str | None = None) -> None:
+        """A VPC peering connection's Status (Code, Message: moto's messages for the states it
+        knows), or a TGW peering attachment's State and Status (Code = the state)."""
+        if isinstance(resource, VPCPeeringConnection):
+            status = resource._status
+            known = {
+                "initiating-request": status.initiating,
+                "pending-acceptance": status.pending,
+                "active": status.accept,
+            }
+            if message is None and state in known:
+                known[state]()
+            elif message is None and state == "deleted":
+                status.deleted(deleter_id=resource.ec2_backend.account_id)
+            else:
+                status.code, status.message = state, message or peering.MESSAGES[state]
+            return
+        resource.state = state
+        resource._peering_status.code = state
+        resource._peering_status.message = message or peering.MESSAGES[state]
+
+    def _peering_step(self, resource: Any, state: str, settled: str) -> None:
+        """``resource`` is ``state`` for peering_seconds, then ``settled`` (at once with 0).
+        A new step replaces the resource's open window."""
+        self.peering_windows.pop(resource.id, None)
+        seconds = self.lifecycle.peering_seconds
+        if seconds > 0:
+            self._set_peering_state(resource, state)
+            self.peering_windows[resource.id] = PeeringWindow(
+                resource, state, settled, time.time() + seconds
+            )
+        else:
+            self._set_peering_state(resource, settled)
+
+    def _advance_peerings(self, now: float) -> None:
+        for resource_id, window in list(self.peering_windows.items()):
+            if window.ends_at <= now:
+                del self.peering_windows[resource_id]
+                if self._peering_state(window.resource) == window.state:
+                    self._set_peering_state(window.resource, window.settled)
+
     # -- VPC peering connections: one view per Region -----------------------------------------
     # VPC Peering Guide, "VPC peering basics", VPC peering limitations: "Any tags that you
     # create for your VPC peering connection are only applied in the account or region in which
@@ -1023,16 +1121,60 @@ class AwsEmulator:
         ]
         return self._render("DescribeVpcPeeringConnections", {"VpcPeeringConnections": found})
 
+    def create_vpc_peering_connection(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """CreateVpcPeeringConnection, done by moto, whose answer says initiating-request as
+        EC2's does; then the request's lifecycle (VPC Peering Guide, "VPC peering connection
+        lifecycle": initiating-request, then pending-acceptance or failed):
+        initiating-request for peering_seconds, then pending-acceptance (moto: at once). VPCs
+        with overlapping IPv4 CIDR blocks fail it at once ("Create a VPC peering connection":
+        "If they overlap, the status of the VPC peering connection immediately goes to
+        failed"), the message naming the blocks; moto never failed it. AcceptVpcPeeringConnection
+        then refuses it as moto refuses any state but pending-acceptance."""
+        status, payload = self._delegate(environ, body)
+        if status != 200:
+            raise _MotoAnswer(status, payload)
+        match = re.search(rb"<vpcPeeringConnectionId>([^<]+)</vpcPeeringConnectionId>", payload)
+        assert match, payload
+        pcx = backend.vpc_pcxs[match.group(1).decode()]
+        pairs = peering.overlaps(
+            peering.ipv4_blocks(pcx.vpc.cidr_block_association_set),
+            peering.ipv4_blocks(pcx.peer_vpc.cidr_block_association_set),
+        )
+        if pairs:
+            message = peering.failed_message(pairs, pcx.vpc.id, pcx.peer_vpc.id)
+            self._set_peering_state(pcx, peering.PCX_FAILED, message)
+        else:
+            self._peering_step(pcx, *peering.PCX_CREATED)
+        return payload
+
     def accept_vpc_peering_connection(
         self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
     ) -> bytes:
         """AcceptVpcPeeringConnection, done by moto (refused in the requester's Region of an
-        inter-Region request, or when not pending-acceptance); the answer carries the accepter
-        Region's tags, which are not the requester's."""
+        inter-Region request, or when not pending-acceptance: InvalidStateTransition); then
+        provisioning for peering_seconds, then active (VPC Peering Guide, "VPC peering
+        connection lifecycle": an accepted request is provisioning, then active;
+        VpcPeeringConnectionStateReason.Code lists provisioning; moto: active at once). The
+        answer carries the accepter Region's tags, which are not the requester's."""
         pcx = backend.accept_vpc_peering_connection(params["VpcPeeringConnectionId"])
+        self._peering_step(pcx, *peering.PCX_ACCEPTED)
         return self._render(
             "AcceptVpcPeeringConnection", {"VpcPeeringConnection": self._pcx_view(backend, pcx)}
         )
+
+    def delete_vpc_peering_connection(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """DeleteVpcPeeringConnection (VPC Peering Guide, "Delete a VPC peering connection":
+        "When you delete a peering connection, the status is set to Deleting and then
+        Deleted"): deleting for peering_seconds, then deleted, still listed (moto: deleted at
+        once). Deleting a deleting or deleted connection changes nothing."""
+        pcx = backend.get_vpc_peering_connection(params["VpcPeeringConnectionId"])
+        if self._peering_state(pcx) not in peering.PCX_DELETED:
+            self._peering_step(pcx, *peering.PCX_DELETED)
+        return self._render("DeleteVpcPeeringConnection", {"Return": True})
 
     # -- Transit Gateway peering attachments: one view per Region -----------------------------
     # EC2 tags are Regional: the VPC Peering Guide says it of VPC peering connections ("Any tags
@@ -1066,20 +1208,73 @@ class AwsEmulator:
             {"TransitGatewayPeeringAttachments": found},
         )
 
-    def accept_transit_gateway_peering_attachment(
-        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
-    ) -> bytes:
-        """AcceptTransitGatewayPeeringAttachment, done by moto (refused in the requester's
-        Region of an inter-Region request); the answer carries the accepter Region's tags."""
-        attachment_id = params["TransitGatewayAttachmentId"]
-        if attachment_id not in backend.transit_gateway_attachments:
+    @staticmethod
+    def _tgw_peering(backend: Any, attachment_id: str) -> Any:
+        attachment = backend.transit_gateway_attachments.get(attachment_id)
+        if attachment is None or getattr(attachment, "resource_type", None) != "peering":
             raise Ec2Error(
                 "InvalidTransitGatewayAttachmentID.NotFound",
                 f"Transit Gateway Attachment {attachment_id} was deleted or does not exist.",
             )
+        return attachment
+
+    def create_transit_gateway_peering_attachment(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """CreateTransitGatewayPeeringAttachment, done by moto (TagSpecifications kept in this
+        Region's backend); then initiatingRequest for peering_seconds, then pendingAcceptance
+        (TransitGatewayPeeringAttachment.State: initiatingRequest | pendingAcceptance | ...;
+        Transit Gateway guide, "Accept or reject a peering attachment request": "automatically
+        created in a pendingAcceptance state and remains in this state indefinitely until it's
+        either accepted or rejected"; moto: pendingAcceptance at once)."""
+        status, payload = self._delegate(environ, body)
+        if status != 200:
+            raise _MotoAnswer(status, payload)
+        match = re.search(rb"<transitGatewayAttachmentId>([^<]+)</", payload)
+        assert match, payload
+        attachment = self._tgw_peering(backend, match.group(1).decode())
+        self._peering_step(attachment, *peering.TGW_CREATED)
+        return self._render(
+            "CreateTransitGatewayPeeringAttachment",
+            {"TransitGatewayPeeringAttachment": RegionalTags(attachment, backend)},
+        )
+
+    def accept_transit_gateway_peering_attachment(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """AcceptTransitGatewayPeeringAttachment: "The peering attachment must be in the
+        pendingAcceptance state", else IncorrectState ("Error codes for the Amazon EC2 API":
+        "The resource is in an incorrect state for the request"; moto accepted any state).
+        Then done by moto (refused in the requester's Region of an inter-Region request):
+        pending for peering_seconds, then available (moto: available at once). The answer
+        carries the accepter Region's tags."""
+        attachment_id = params["TransitGatewayAttachmentId"]
+        attachment = self._tgw_peering(backend, attachment_id)
+        if attachment.state != peering.TGW_ACCEPTABLE:
+            raise Ec2Error(
+                "IncorrectState",
+                f"Transit Gateway Attachment {attachment_id} is in state {attachment.state}: "
+                f"the peering attachment must be in the {peering.TGW_ACCEPTABLE} state.",
+            )
         attachment = backend.accept_transit_gateway_peering_attachment(attachment_id)
+        self._peering_step(attachment, *peering.TGW_ACCEPTED)
         return self._render(
             "AcceptTransitGatewayPeeringAttachment",
+            {"TransitGatewayPeeringAttachment": RegionalTags(attachment, backend)},
+        )
+
+    def delete_transit_gateway_peering_attachment(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """DeleteTransitGatewayPeeringAttachment: deleting for peering_seconds, then deleted,
+        still listed (TransitGatewayPeeringAttachment.State: ... | deleting | deleted; moto:
+        deleted at once). Deleting a deleting or deleted attachment changes nothing. An unknown
+        id answers InvalidTransitGatewayAttachmentID.NotFound (moto: 500)."""
+        attachment = self._tgw_peering(backend, params["TransitGatewayAttachmentId"])
+        if attachment.state not in peering.TGW_DELETED:
+            self._peering_step(attachment, *peering.TGW_DELETED)
+        return self._render(
+            "DeleteTransitGatewayPeeringAttachment",
             {"TransitGatewayPeeringAttachment": RegionalTags(attachment, backend)},
         )
 

@@ -449,6 +449,8 @@ def test_an_active_peering_routed_in_every_table_passes() -> None:
             "not accepted in us-east-1",
         ),
         ("failed", [], "failed", "request failed: Overlapping CIDR range"),
+        # accepted, not yet active (VPC peering connection lifecycle: provisioning)
+        ("provisioning", None, "provisioning", "accepted, still provisioning"),
     ],
 )
 def test_a_peering_not_active_or_not_routed_names_why(status, routes, failing, cause) -> None:

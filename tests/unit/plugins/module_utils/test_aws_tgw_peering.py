@@ -1,8 +1,10 @@
 """Unit tests of plugins/module_utils/_aws_tgw_peering.py with an in-memory EC2 of two
 regions (the lifecycle of the EC2 API reference: initiatingRequest in the requester's
-Region, pendingAcceptance where the accepter accepts, then pending and available; tags kept
-per Region, each Region's view its own, as EC2 tags are Regional) and one TGW route table per
-Region."""
+Region, pendingAcceptance where the accepter accepts, then pending and available; deleted,
+deleting then deleted; tags kept per Region, each Region's view its own, as EC2 tags are
+Regional) and one TGW route table per Region. With ``World.reads`` > 0 each transitional state
+lasts that many reads of the attachments, as the emulator's peering_seconds makes it last
+seconds."""
 
 from __future__ import annotations
 
@@ -32,6 +34,24 @@ class World:
         self.routes: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in RTB.values()}
         self.associations: dict[str, str] = {}
         self.sent: list[tuple[str, str, dict[str, Any]]] = []
+        # reads a transitional state lasts (0: none), and the open ones: id -> [left, next]
+        self.reads = 0
+        self.open: dict[str, list[Any]] = {}
+
+    def step(self, attachment_id: str, state: str, settled: str) -> None:
+        """``state`` for ``reads`` reads, then ``settled`` (at once with 0)."""
+        self.attachments[attachment_id]["State"] = state if self.reads else settled
+        if self.reads:
+            self.open[attachment_id] = [self.reads, settled]
+        else:
+            self.open.pop(attachment_id, None)
+
+    def read(self) -> None:
+        for attachment_id, window in list(self.open.items()):
+            window[0] -= 1
+            if window[0] <= 0:
+                del self.open[attachment_id]
+                self.attachments[attachment_id]["State"] = window[1]
 
 
 class Ec2:
@@ -62,6 +82,7 @@ class Ec2:
         }
 
     def describe_transit_gateway_peering_attachments(self, **kwargs: Any) -> dict[str, Any]:
+        self.world.read()
         ids = kwargs.get("TransitGatewayAttachmentIds")
         found = [self._view(a) for i, a in self.world.attachments.items() if not ids or i in ids]
         return {"TransitGatewayPeeringAttachments": found}
@@ -71,7 +92,6 @@ class Ec2:
         attachment_id = f"tgw-attach-{len(self.world.attachments):017x}"
         self.world.attachments[attachment_id] = {
             "TransitGatewayAttachmentId": attachment_id,
-            "State": "pendingAcceptance",
             "RequesterTgwInfo": {
                 "TransitGatewayId": kwargs["TransitGatewayId"],
                 "Region": self.region,
@@ -82,6 +102,7 @@ class Ec2:
                 "OwnerId": kwargs["PeerAccountId"],
             },
         }
+        self.world.step(attachment_id, "initiatingRequest", "pendingAcceptance")
         self.world.tags[(attachment_id, self.region)] = kwargs["TagSpecifications"][0]["Tags"]
         answer = self._view(self.world.attachments[attachment_id])
         return {"TransitGatewayPeeringAttachment": {**answer, "State": "initiatingRequest"}}
@@ -89,13 +110,14 @@ class Ec2:
     def accept_transit_gateway_peering_attachment(self, **kwargs: Any) -> dict[str, Any]:
         attachment = self.world.attachments[kwargs["TransitGatewayAttachmentId"]]
         assert attachment["AccepterTgwInfo"]["Region"] == self.region  # accepted where it must be
+        assert attachment["State"] == "pendingAcceptance"  # else EC2 answers IncorrectState
         self._send("accept", kwargs)
-        attachment["State"] = "available"
+        self.world.step(kwargs["TransitGatewayAttachmentId"], "pending", "available")
         return {"TransitGatewayPeeringAttachment": self._view(attachment)}
 
     def delete_transit_gateway_peering_attachment(self, **kwargs: Any) -> dict[str, Any]:
         self._send("delete", kwargs)
-        self.world.attachments[kwargs["TransitGatewayAttachmentId"]]["State"] = "deleted"
+        self.world.step(kwargs["TransitGatewayAttachmentId"], "deleting", "deleted")
         return {}
 
     def create_tags(self, **kwargs: Any) -> dict[str, Any]:
@@ -300,6 +322,60 @@ def test_absent_deletes_only_its_own_once(world):
     assert tgw.ensure(client, params(state="absent"), False)["changed"]
     assert not tgw.ensure(client, params(state="absent"), False)["changed"]
     assert [what for what, _r, _k in world.sent] == ["create", "accept", "tag", "delete"]
+
+
+def test_each_transitional_state_is_waited_out(world):
+    """Every state lasts three reads: the request is accepted only once pendingAcceptance (the
+    fake refuses it before, as EC2), and the module returns it available."""
+    client = Ec2("eu-west-1", world)
+    world.reads = 3
+    sleeps: list[float] = []
+    result = tgw.ensure(client, params(), False, sleep=sleeps.append)
+    assert result["transit_gateway_peering_attachment"]["state"] == "available" and sleeps
+    assert [what for what, _r, _k in world.sent] == ["create", "accept", "tag"]
+    # a re-run while pending does not accept again; it waits for available
+    world.step(next(iter(world.attachments)), "pending", "available")
+    again = tgw.ensure(client, params(), False, sleep=sleeps.append)
+    assert not again["changed"]
+    assert again["transit_gateway_peering_attachment"]["state"] == "available"
+    assert len(world.sent) == 3
+
+
+def test_absent_with_wait_returns_once_the_attachment_is_deleted(world):
+    """DeleteTransitGatewayPeeringAttachment: deleting, then deleted (State); with wait the
+    module returns when it is deleted, as Terraform's aws provider waits for it
+    (waitTransitGatewayPeeringAttachmentDeleted)."""
+    client = Ec2("eu-west-1", world)
+    tgw.ensure(client, params(), False, sleep=no_sleep)
+    world.reads = 3
+    sleeps: list[float] = []
+    result = tgw.ensure(client, params(state="absent"), False, sleep=sleeps.append)
+    (attachment,) = world.attachments.values()
+    assert result["changed"] and attachment["State"] == "deleted" and sleeps
+    assert [what for what, _r, _k in world.sent] == ["create", "accept", "tag", "delete"]
+
+
+def test_absent_waits_for_an_attachment_an_earlier_run_left_deleting(world):
+    client = Ec2("eu-west-1", world)
+    tgw.ensure(client, params(), False, sleep=no_sleep)
+    world.reads = 3
+    left = tgw.ensure(client, params(state="absent", wait=False), False)
+    (attachment,) = world.attachments.values()
+    assert left["changed"] and attachment["State"] == "deleting"
+    waited = tgw.ensure(client, params(state="absent"), False, sleep=no_sleep)
+    assert not waited["changed"] and attachment["State"] == "deleted"
+    assert [what for what, _r, _k in world.sent] == ["create", "accept", "tag", "delete"]
+
+
+def test_absent_gives_up_on_an_attachment_not_deleted_in_time(world):
+    client = Ec2("eu-west-1", world)
+    tgw.ensure(client, params(), False, sleep=no_sleep)
+    world.reads = 10_000
+    (attachment_id,) = world.attachments
+    client.delete_transit_gateway_peering_attachment(TransitGatewayAttachmentId=attachment_id)
+    clock = iter(range(0, 1000, 10))
+    with pytest.raises(AwsError, match=r"deleting after 30s, not deleted"):
+        tgw._wait_deleted(client, attachment_id, 30, no_sleep, lambda: next(clock))
 
 
 def test_a_rejected_attachment_stops_the_wait_at_once(world):

@@ -1,8 +1,10 @@
 """Unit tests of plugins/module_utils/_aws_vpc_peering.py with an in-memory EC2 of two
 regions (the lifecycle of the EC2 API reference: initiating-request in the requester's
-Region, pending-acceptance where the accepter accepts, then active; tags kept per Region:
-"Any tags that you create for your VPC peering connection are only applied in the account or
-region in which you create them", VPC Peering Guide, VPC peering limitations)."""
+Region, pending-acceptance where the accepter accepts, then provisioning and active; deleted,
+deleting then deleted; tags kept per Region: "Any tags that you create for your VPC peering
+connection are only applied in the account or region in which you create them", VPC Peering
+Guide, VPC peering limitations). With ``windows["reads"]`` > 0 each transitional state lasts
+that many reads, as the emulator's peering_seconds makes it last seconds."""
 
 from __future__ import annotations
 
@@ -30,9 +32,21 @@ class Ec2:
         connections: dict[str, dict[str, Any]],
         sent: list,
         tags: dict[str, dict[str, dict[str, str]]] | None = None,
+        windows: dict[str, Any] | None = None,
     ) -> None:
         self.region, self.connections, self.sent = region, connections, sent
         self.tags = tags if tags is not None else {}
+        # {"reads": N, "open": {id: [reads left, next code]}}, shared like the connections
+        self.windows = windows if windows is not None else {"reads": 0, "open": {}}
+
+    def step(self, pcx_id: str, state: str, settled: str) -> None:
+        """``state`` for windows["reads"] reads, then ``settled`` (at once with 0)."""
+        reads = self.windows["reads"]
+        self.connections[pcx_id]["Status"] = {"Code": state if reads else settled}
+        if reads:
+            self.windows["open"][pcx_id] = [reads, settled]
+        else:
+            self.windows["open"].pop(pcx_id, None)
 
     def view(self, pcx_id: str) -> dict[str, dict[str, str]]:
         return self.tags.setdefault(self.region, {}).setdefault(pcx_id, {})
@@ -42,6 +56,12 @@ class Ec2:
         return {**self.connections[pcx_id], "Tags": tags}
 
     def describe_vpc_peering_connections(self, **kwargs: Any) -> dict[str, Any]:
+        self.sent.append(("read", self.region, kwargs))
+        for pcx_id, window in list(self.windows["open"].items()):
+            window[0] -= 1
+            if window[0] <= 0:
+                del self.windows["open"][pcx_id]
+                self.connections[pcx_id]["Status"] = {"Code": window[1]}
         ids = kwargs.get("VpcPeeringConnectionIds")
         found = [self._seen(i) for i in self.connections if not ids or i in ids]
         return {"VpcPeeringConnections": found}
@@ -51,13 +71,13 @@ class Ec2:
         pcx_id = f"pcx-{len(self.connections):017x}"
         self.connections[pcx_id] = {
             "VpcPeeringConnectionId": pcx_id,
-            "Status": {"Code": "pending-acceptance"},
             "RequesterVpcInfo": {"VpcId": kwargs["VpcId"], "Region": self.region},
             "AccepterVpcInfo": {
                 "VpcId": kwargs["PeerVpcId"],
                 "Region": kwargs.get("PeerRegion", self.region),
             },
         }
+        self.step(pcx_id, "initiating-request", "pending-acceptance")
         self.view(pcx_id).update(
             {t["Key"]: t["Value"] for t in kwargs["TagSpecifications"][0]["Tags"]}
         )
@@ -68,13 +88,14 @@ class Ec2:
     def accept_vpc_peering_connection(self, **kwargs: Any) -> dict[str, Any]:
         connection = self.connections[kwargs["VpcPeeringConnectionId"]]
         assert connection["AccepterVpcInfo"]["Region"] == self.region  # accepted where it must be
+        assert connection["Status"]["Code"] == "pending-acceptance"  # else EC2 refuses it
         self.sent.append(("accept", self.region, kwargs))
-        connection["Status"] = {"Code": "active"}
+        self.step(kwargs["VpcPeeringConnectionId"], "provisioning", "active")
         return {"VpcPeeringConnection": self._seen(kwargs["VpcPeeringConnectionId"])}
 
     def delete_vpc_peering_connection(self, **kwargs: Any) -> dict[str, Any]:
         self.sent.append(("delete", self.region, kwargs))
-        self.connections[kwargs["VpcPeeringConnectionId"]]["Status"] = {"Code": "deleted"}
+        self.step(kwargs["VpcPeeringConnectionId"], "deleting", "deleted")
         return {"Return": True}
 
     def create_tags(self, **kwargs: Any) -> dict[str, Any]:
@@ -96,10 +117,18 @@ def world(monkeypatch: pytest.MonkeyPatch) -> tuple[Ec2, list]:
     connections: dict[str, dict[str, Any]] = {}
     sent: list = []
     tags: dict[str, dict[str, dict[str, str]]] = {}
+    windows: dict[str, Any] = {"reads": 0, "open": {}}
     monkeypatch.setattr(
-        pcx, "client_from_params", lambda params, region: Ec2(region, connections, sent, tags)
+        pcx,
+        "client_from_params",
+        lambda params, region: Ec2(region, connections, sent, tags, windows),
     )
-    return Ec2("eu-west-1", connections, sent, tags), sent
+    return Ec2("eu-west-1", connections, sent, tags, windows), sent
+
+
+def calls(sent: list) -> list[tuple[str, str]]:
+    """The mutating calls sent, (what, region), in order (the reads left out)."""
+    return [(what, region) for what, region, _kwargs in sent if what != "read"]
 
 
 def params(**over: Any) -> dict[str, Any]:
@@ -125,12 +154,13 @@ def test_create_accepts_and_tags_in_the_accepter_region_and_a_rerun_sends_nothin
     over = {"peer_region": "us-east-1", "tags": {"env": "it"}}
     result = pcx.ensure(client, params(**over), False, sleep=lambda s: None)
     assert result["changed"] and result["vpc_peering_connection"]["status"] == "active"
-    assert [(what, region) for what, region, _kwargs in sent] == [
+    assert calls(sent) == [
         ("create", "eu-west-1"),
         ("accept", "us-east-1"),
         ("tag", "us-east-1"),
     ]
-    assert sent[0][2]["PeerRegion"] == "us-east-1"
+    (create,) = [kwargs for what, _region, kwargs in sent if what == "create"]
+    assert create["PeerRegion"] == "us-east-1"
     pcx_id = result["vpc_peering_connection"]["vpc_peering_connection_id"]
     # the accepter Region's view carries the Name, ownership and user tags too
     accepter = Ec2("us-east-1", client.connections, sent, client.tags)
@@ -141,7 +171,7 @@ def test_create_accepts_and_tags_in_the_accepter_region_and_a_rerun_sends_nothin
     assert [c["vpc_peering_connection_id"] for c in found["vpc_peering_connections"]] == [pcx_id]
     # the re-run reads both views and sends nothing
     again = pcx.ensure(client, params(**over), False, sleep=lambda s: None)
-    assert not again["changed"] and len(sent) == 3
+    assert not again["changed"] and len(calls(sent)) == 3
     assert again["before"]["accepter_tags"] == again["after"]["accepter_tags"]
 
 
@@ -157,20 +187,20 @@ def test_the_accepter_view_is_kept_in_place(world) -> None:
     sent.clear()
     # check mode: the diff shows the accepter's tags change, and nothing is sent
     check = pcx.ensure(client, params(**over), True)
-    assert check["changed"] and sent == []
+    assert check["changed"] and calls(sent) == []
     assert check["before"]["accepter_tags"]["env"] == "other"
     assert check["after"]["accepter_tags"] == {**OWNED, "env": "it"}
     assert check["before"]["tags"] == check["after"]["tags"]  # the requester's view is right
     fixed = pcx.ensure(client, params(**over), False, lambda s: None)
     assert fixed["changed"]
-    assert [(what, region) for what, region, _kwargs in sent] == [("tag", "us-east-1")]
+    assert calls(sent) == [("tag", "us-east-1")]
     assert accepter.view(pcx_id) == {**OWNED, "env": "it"}
     # purge_tags removes a user tag from both views, never the ownership tags
     accepter.view(pcx_id)["extra"] = "x"
     client.view(pcx_id)["extra"] = "y"
     sent.clear()
     pcx.ensure(client, params(**over, purge_tags=True), False, lambda s: None)
-    assert sorted((what, region) for what, region, _kwargs in sent) == [
+    assert sorted(calls(sent)) == [
         ("untag", "eu-west-1"),
         ("untag", "us-east-1"),
     ]
@@ -180,7 +210,7 @@ def test_the_accepter_view_is_kept_in_place(world) -> None:
 def test_one_region_has_one_view_and_accept_false_leaves_the_accepter_alone(world) -> None:
     client, sent = world
     result = pcx.ensure(client, params(), False, sleep=lambda s: None)
-    assert [(what, region) for what, region, _kwargs in sent] == [
+    assert calls(sent) == [
         ("create", "eu-west-1"),
         ("accept", "eu-west-1"),
     ]
@@ -189,7 +219,7 @@ def test_one_region_has_one_view_and_accept_false_leaves_the_accepter_alone(worl
     sent.clear()
     other = params(vpc_id="vpc-0c0c0c0c", peer_region="us-east-1", accept=False)
     pending = pcx.ensure(client, other, False)
-    assert [(what, region) for what, region, _kwargs in sent] == [("create", "eu-west-1")]
+    assert calls(sent) == [("create", "eu-west-1")]
     assert pending["vpc_peering_connection"]["accepter_tags"] is None
     assert "accepter_tags" not in pending["after"]
 
@@ -197,10 +227,10 @@ def test_one_region_has_one_view_and_accept_false_leaves_the_accepter_alone(worl
 def test_check_mode_plans_without_a_call(world) -> None:
     client, sent = world
     result = pcx.ensure(client, params(), True)
-    assert result["changed"] and result["after"]["status"] == "active" and sent == []
+    assert result["changed"] and result["after"]["status"] == "active" and calls(sent) == []
     assert "accepter_tags" not in result["after"]  # one Region, one view
     across = pcx.ensure(client, params(peer_region="us-east-1", tags={"env": "it"}), True)
-    assert across["after"]["accepter_tags"] == {**OWNED, "env": "it"} and sent == []
+    assert across["after"]["accepter_tags"] == {**OWNED, "env": "it"} and calls(sent) == []
 
 
 def test_a_connection_the_task_does_not_own_is_refused(world) -> None:
@@ -212,7 +242,7 @@ def test_a_connection_the_task_does_not_own_is_refused(world) -> None:
     with pytest.raises(AwsError, match="two VPCs peer once"):
         pcx.ensure(client, params(vpc_id=B, peer_vpc_id=A), False)
     assert pcx.ensure(client, params(state="absent"), False)["changed"] is False
-    assert [what for what, _r, _k in sent] == ["create", "accept"]
+    assert [what for what, _r in calls(sent)] == ["create", "accept"]
 
 
 def test_a_failed_request_is_reported_with_its_message(world) -> None:
@@ -231,7 +261,63 @@ def test_absent_deletes_only_its_own_once(world) -> None:
     assert pcx.ensure(client, params(state="absent"), True)["changed"]  # check mode
     assert pcx.ensure(client, params(state="absent"), False)["changed"]
     assert not pcx.ensure(client, params(state="absent"), False)["changed"]
-    assert [what for what, _r, _k in sent] == ["create", "accept", "delete"]
+    assert [what for what, _r in calls(sent)] == ["create", "accept", "delete"]
+
+
+def test_each_transitional_state_is_waited_out(world) -> None:
+    """Every state lasts three reads: the request is accepted only once pending-acceptance
+    (the fake refuses it before, as EC2), and the module returns it active."""
+    client, sent = world
+    client.windows["reads"] = 3
+    sleeps: list[float] = []
+    result = pcx.ensure(client, params(peer_region="us-east-1"), False, sleep=sleeps.append)
+    assert result["vpc_peering_connection"]["status"] == "active" and sleeps
+    assert calls(sent) == [("create", "eu-west-1"), ("accept", "us-east-1"), ("tag", "us-east-1")]
+    # a re-run while provisioning does not accept again; it waits for active
+    client.step(
+        result["vpc_peering_connection"]["vpc_peering_connection_id"], "provisioning", "active"
+    )
+    again = pcx.ensure(client, params(peer_region="us-east-1"), False, sleep=sleeps.append)
+    assert not again["changed"] and again["vpc_peering_connection"]["status"] == "active"
+    assert len(calls(sent)) == 3
+
+
+def test_absent_with_wait_returns_once_the_connection_is_deleted(world) -> None:
+    """DeleteVpcPeeringConnection: deleting, then deleted (VPC Peering Guide, "Delete a VPC
+    peering connection"); with wait the module returns when it is deleted, as Terraform's
+    aws provider waits for it (WaitVPCPeeringConnectionDeleted)."""
+    client, sent = world
+    pcx.ensure(client, params(), False, sleep=lambda s: None)
+    client.windows["reads"] = 3
+    sleeps: list[float] = []
+    result = pcx.ensure(client, params(state="absent"), False, sleep=sleeps.append)
+    (connection,) = client.connections.values()
+    assert result["changed"] and connection["Status"]["Code"] == "deleted" and sleeps
+    assert [what for what, _r in calls(sent)] == ["create", "accept", "delete"]
+
+
+def test_absent_waits_for_a_connection_an_earlier_run_left_deleting(world) -> None:
+    client, sent = world
+    pcx.ensure(client, params(), False, sleep=lambda s: None)
+    client.windows["reads"] = 3
+    left = pcx.ensure(client, params(state="absent", wait=False), False)
+    (connection,) = client.connections.values()
+    assert left["changed"] and connection["Status"]["Code"] == "deleting"
+    waited = pcx.ensure(client, params(state="absent"), False, sleep=lambda s: None)
+    assert not waited["changed"] and connection["Status"]["Code"] == "deleted"
+    assert [what for what, _r in calls(sent)] == ["create", "accept", "delete"]  # deleted once
+
+
+def test_absent_gives_up_on_a_connection_not_deleted_in_time(world) -> None:
+    client, _sent = world
+    pcx_id = pcx.ensure(client, params(), False, sleep=lambda s: None)["vpc_peering_connection"][
+        "vpc_peering_connection_id"
+    ]
+    client.windows["reads"] = 10_000
+    client.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    clock = iter(range(0, 1000, 10))
+    with pytest.raises(AwsError, match=r"deleting after 30s, not deleted"):
+        pcx._wait_deleted(client, pcx_id, 30, lambda s: None, lambda: next(clock))
 
 
 @pytest.mark.parametrize(
