@@ -187,6 +187,8 @@ def ensure_all(client: Any, params: dict[str, Any], check_mode: bool) -> dict[st
     ``gateways[i]``), then each applied. ``customer_gateways``, ``before`` and ``after`` are
     keyed by name (absent gateways left out)."""
     wanted = entries(params)
+    if not wanted:
+        return {"changed": False, "customer_gateways": {}, "before": {}, "after": {}}
     addresses = sorted({entry["ip_address"] for entry in wanted})
     live = [
         g

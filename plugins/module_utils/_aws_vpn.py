@@ -852,6 +852,8 @@ def ensure_all(client: Any, params: dict[str, Any], check_mode: bool) -> dict[st
     deleted ones, and with ``wait`` for every connection to be ``available``.
     ``vpn_connections``, ``before`` and ``after`` are keyed by name."""
     wanted_entries = entries(params)
+    if not wanted_entries:
+        return {"changed": False, "vpn_connections": {}, "before": {}, "after": {}}
     names = [entry["name"] for entry in wanted_entries]
     absent = params["state"] == "absent"
     states = (*LIVE_STATES, "deleting") if absent else LIVE_STATES

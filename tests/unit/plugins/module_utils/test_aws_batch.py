@@ -412,3 +412,9 @@ def test_single_connection_behaviour_is_unchanged(ec2: FakeEc2) -> None:
         result = _aws_vpn.ensure(None, single, check_mode=False)
     ensure_all.assert_not_called()
     assert result["changed"] and result["vpn_connection"]["name"] == "solo"
+
+
+def test_empty_lists_make_no_call(ec2: FakeEc2) -> None:
+    assert not _aws_cgw.ensure(None, _gateways(), check_mode=False)["changed"]
+    assert not _aws_vpn.ensure(None, _connections(), check_mode=False)["changed"]
+    assert ec2.log == []
