@@ -926,7 +926,9 @@ def ensure_all(client: Any, params: dict[str, Any], check_mode: bool) -> dict[st
             if plan["action"] == "create":
                 made[name] = _create(client, plan["params"], after_tags[name])
                 created.add(name)
-            elif plan["action"] == "modify" and plan["tunnels"]:
+        # A connection still modifying (an earlier run) is waited for after every creation.
+        for plan in plans:
+            if plan["action"] == "modify" and plan["tunnels"]:
                 current = plan["current"]
                 if current.get("State") == "modifying":
                     wait_available(

@@ -418,3 +418,20 @@ def test_empty_lists_make_no_call(ec2: FakeEc2) -> None:
     assert not _aws_cgw.ensure(None, _gateways(), check_mode=False)["changed"]
     assert not _aws_vpn.ensure(None, _connections(), check_mode=False)["changed"]
     assert ec2.log == []
+
+
+def test_a_connection_still_modifying_is_waited_for_after_every_creation(ec2: FakeEc2) -> None:
+    _with_gateways(ec2)
+    _aws_vpn.ensure(None, _connections(CONN_A), check_mode=False)
+    ec2.connections[0]["State"] = "modifying"
+    ec2.log.clear()
+    new_a = {**CONN_A, "tunnel_options": _tunnels(10, "Key.two_456")[:1]}
+    _aws_vpn.ensure(None, _connections(new_a, CONN_B), check_mode=False)
+    ordered = [
+        e for e in ec2.log if e.startswith(("create_", "modify_", "describe_vpn_connections:"))
+    ]
+    assert ordered[:3] == [
+        "create_vpn_connection",
+        "describe_vpn_connections:vpn-3",
+        "modify_vpn_tunnel_options:vpn-3",
+    ]
