@@ -45,10 +45,26 @@ def validate_asn(asn: int, region: str | None, option: str = "bgp_asn") -> list[
     return []
 
 
+def entries(params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each entry of ``gateways`` over the shared options (an entry's unset options are the
+    module's own)."""
+    shared = {k: v for k, v in params.items() if k != "gateways"}
+    return [
+        {**shared, **{k: v for k, v in entry.items() if v is not None}}
+        for entry in params["gateways"]
+    ]
+
+
 def validate(params: dict[str, Any], region: str | None = None) -> list[str]:
-    """Error messages for bad input; ``region`` defaults to the one the client will use."""
+    """Error messages for bad input; ``region`` defaults to the one the client will use.
+    With ``gateways``, every entry is checked and its messages start with ``gateways[i].``."""
     region = region or resolved_region(params)
+    if params.get("gateways") is not None:
+        return _validate_entries(params, region)
     errors: list[str] = []
+    missing = [o for o in ("name", "ip_address", "bgp_asn") if params.get(o) is None]
+    if missing:
+        errors.append(f"missing required arguments: {', '.join(missing)}")
     if params.get("ip_address") is not None:
         try:
             address = ipaddress.ip_address(params["ip_address"])
@@ -64,6 +80,27 @@ def validate(params: dict[str, Any], region: str | None = None) -> list[str]:
             )
     if params.get("bgp_asn") is not None:
         errors.extend(validate_asn(params["bgp_asn"], region))
+    return errors
+
+
+def _validate_entries(params: dict[str, Any], region: str | None) -> list[str]:
+    errors: list[str] = []
+    identities: dict[tuple[str, int, str], int] = {}
+    names: dict[str, int] = {}
+    for index, entry in enumerate(entries(params)):
+        where = f"gateways[{index}]"
+        errors.extend(f"{where}.{e}" for e in validate({**entry, "gateways": None}, region))
+        if entry.get("name") in names:
+            errors.append(f"{where}.name={entry['name']} is also gateways[{names[entry['name']]}]")
+        names.setdefault(entry.get("name"), index)
+        identity = (entry.get("ip_address"), entry.get("bgp_asn"), entry.get("device_name") or "")
+        if identity in identities and None not in identity[:2]:
+            errors.append(
+                f"{where} has the ip_address, bgp_asn and device_name of "
+                f"gateways[{identities[identity]}]: AWS would return one gateway for both; "
+                "give each its own device_name"
+            )
+        identities.setdefault(identity, index)
     return errors
 
 
@@ -112,9 +149,9 @@ def _view(gateway: dict[str, Any] | None) -> dict[str, Any]:
     return {k: view[k] for k in ("ip_address", "bgp_asn", "device_name", "tags")}
 
 
-def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
-    """Make the customer gateway match ``params``; return changed, gateway, before, after."""
-    matches = find(client, params["ip_address"], params["bgp_asn"])
+def _select(params: dict[str, Any], matches: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The owned gateway among the live ``matches`` of the IP and ASN, or None; AwsError when
+    only a gateway this collection does not own has them (state present)."""
     device = params.get("device_name")
     if device is not None:
         # Gateways of one IP and ASN are told apart by their device name (CreateCustomerGateway:
@@ -123,8 +160,79 @@ def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, A
         matches = [g for g in matches if (g.get("DeviceName") or "") == device]
     owned = [g for g in matches if is_owned(tags_to_dict(g.get("Tags")))]
     foreign = [g for g in matches if g not in owned]
-    current = owned[0] if owned else None
+    if not owned and foreign and params["state"] == "present":
+        found = foreign[0]["CustomerGatewayId"]
+        raise AwsError(
+            "ForeignCustomerGateway",
+            f"customer gateway {found} already has ip_address={params['ip_address']} and "
+            f"bgp_asn={params['bgp_asn']} but is not managed by this collection; AWS would "
+            "return it for an identical create. Tag it "
+            f"'crosscluster.link/managed: \"true\"' to adopt it, or change ip_address/bgp_asn.",
+        )
+    return owned[0] if owned else None
 
+
+def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """Make the customer gateway match ``params``; return changed, gateway, before, after.
+    With ``gateways``, every entry (ensure_all)."""
+    if params.get("gateways") is not None:
+        return ensure_all(client, params, check_mode)
+    current = _select(params, find(client, params["ip_address"], params["bgp_asn"]))
+    return _apply(client, params, current, check_mode)
+
+
+def ensure_all(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """Every entry of ``gateways``: one DescribeCustomerGateways for all of them, every entry
+    matched and checked before any change (a foreign gateway in the way fails naming
+    ``gateways[i]``), then each applied. ``customer_gateways``, ``before`` and ``after`` are
+    keyed by name (absent gateways left out)."""
+    wanted = entries(params)
+    if not wanted:
+        return {"changed": False, "customer_gateways": {}, "before": {}, "after": {}}
+    addresses = sorted({entry["ip_address"] for entry in wanted})
+    live = [
+        g
+        for g in list_gateways(
+            client,
+            [
+                {"Name": "ip-address", "Values": addresses},
+                {"Name": "state", "Values": list(LIVE_STATES)},
+            ],
+        )
+        if g.get("State") in LIVE_STATES
+    ]
+    currents = []
+    for index, entry in enumerate(wanted):
+        matches = [
+            g
+            for g in live
+            if g.get("IpAddress") == entry["ip_address"] and gateway_asn(g) == entry["bgp_asn"]
+        ]
+        try:
+            currents.append(_select(entry, matches))
+        except AwsError as exc:
+            raise AwsError(
+                exc.code, f"gateways[{index}] ({entry['name']}): {exc.message}"
+            ) from None
+    results = [
+        _apply(client, entry, current, check_mode)
+        for entry, current in zip(wanted, currents, strict=True)
+    ]
+    names = [entry["name"] for entry in wanted]
+    return {
+        "changed": any(r["changed"] for r in results),
+        "customer_gateways": {
+            n: r["customer_gateway"] for n, r in zip(names, results, strict=True)
+        },
+        "before": {n: r["before"] for n, r in zip(names, results, strict=True) if r["before"]},
+        "after": {n: r["after"] for n, r in zip(names, results, strict=True) if r["after"]},
+    }
+
+
+def _apply(
+    client: Any, params: dict[str, Any], current: dict[str, Any] | None, check_mode: bool
+) -> dict[str, Any]:
+    """Create, delete or retag the gateway (``current``: the owned one, found already)."""
     if params["state"] == "absent":
         if current is None:
             return {"changed": False, "customer_gateway": None, "before": {}, "after": {}}
@@ -139,15 +247,6 @@ def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, A
 
     keep = owner_tags(params["name"])
     if current is None:
-        if foreign:
-            found = foreign[0]["CustomerGatewayId"]
-            raise AwsError(
-                "ForeignCustomerGateway",
-                f"customer gateway {found} already has ip_address={params['ip_address']} and "
-                f"bgp_asn={params['bgp_asn']} but is not managed by this collection; AWS would "
-                "return it for an identical create. Tag it "
-                f"'crosscluster.link/managed: \"true\"' to adopt it, or change ip_address/bgp_asn.",
-            )
         tags = {**(params.get("tags") or {}), **keep}
         wanted = {
             "ip_address": params["ip_address"],

@@ -192,7 +192,21 @@ def validate_tunnel_options(tunnels: list[dict[str, Any]] | None) -> list[str]:
     return errors
 
 
+def entries(params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each entry of ``connections`` over the shared options (an entry's unset options are
+    the module's own)."""
+    shared = {k: v for k, v in params.items() if k != "connections"}
+    return [
+        {**shared, **{k: v for k, v in entry.items() if v is not None}}
+        for entry in params["connections"]
+    ]
+
+
 def validate(params: dict[str, Any]) -> list[str]:
+    """Error messages for bad input. With ``connections``, every entry is checked and its
+    messages start with ``connections[i].``."""
+    if params.get("connections") is not None:
+        return _validate_entries(params)
     errors: list[str] = []
     if params["state"] == "present":
         vgw, tgw = params.get("vpn_gateway_id"), params.get("transit_gateway_id")
@@ -204,6 +218,24 @@ def validate(params: dict[str, Any]) -> list[str]:
         if not params.get("customer_gateway_id"):
             errors.append("customer_gateway_id is required when state=present")
     errors.extend(validate_tunnel_options(params.get("tunnel_options")))
+    return errors
+
+
+def _validate_entries(params: dict[str, Any]) -> list[str]:
+    errors: list[str] = []
+    names: dict[str, int] = {}
+    for index, entry in enumerate(entries(params)):
+        where = f"connections[{index}]"
+        if params["state"] == "present" and entry.get("customer_gateway_name"):
+            if entry.get("customer_gateway_id"):
+                errors.append(f"{where}: give one of customer_gateway_id and customer_gateway_name")
+            entry = {**entry, "customer_gateway_id": "(by name)"}
+        errors.extend(f"{where}.{e}" for e in validate({**entry, "connections": None}))
+        if entry["name"] in names:
+            errors.append(
+                f"{where}.name={entry['name']} is also connections[{names[entry['name']]}]"
+            )
+        names.setdefault(entry["name"], index)
     return errors
 
 
@@ -636,7 +668,10 @@ def modify_tunnels(
 
 
 def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
-    """Make the named connection match ``params``: changed, vpn_connection, before, after."""
+    """Make the named connection match ``params``: changed, vpn_connection, before, after.
+    With ``connections``, every entry (ensure_all)."""
+    if params.get("connections") is not None:
+        return ensure_all(client, params, check_mode)
     absent = params["state"] == "absent"
     # state=absent also sees a connection an earlier run left deleting, to wait for it.
     found = find(client, params["name"], (*LIVE_STATES, "deleting") if absent else LIVE_STATES)
@@ -713,6 +748,267 @@ def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, A
     return {
         "changed": changed,
         "vpn_connection": _result(client, connection, wanted),
+        "before": before,
+        "after": after,
+    }
+
+
+def _gateway_ids(client: Any, names: list[str]) -> dict[str, str]:
+    """Customer gateway id by Name, for the live gateways this collection owns with these
+    names (one DescribeCustomerGateways); AmbiguousName when a name has several."""
+    if not names:
+        return {}
+    found = call_all(
+        client,
+        "describe_customer_gateways",
+        "CustomerGateways",
+        Filters=[
+            {"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]},
+            {"Name": f"tag:{NAME_TAG}", "Values": sorted(set(names))},
+            {"Name": "state", "Values": ["pending", "available"]},
+        ],
+    )
+    ids: dict[str, list[str]] = {}
+    for gateway in found:
+        tags = tags_to_dict(gateway.get("Tags"))
+        if gateway.get("State") in ("pending", "available") and tags.get(NAME_TAG) in names:
+            ids.setdefault(tags[NAME_TAG], []).append(gateway["CustomerGatewayId"])
+    several = {n: i for n, i in ids.items() if len(i) > 1}
+    if several:
+        name, found_ids = sorted(several.items())[0]
+        raise AwsError(
+            "AmbiguousName",
+            f"several customer gateways are tagged {NAME_TAG}={name} ({', '.join(found_ids)}): "
+            "delete the extra ones",
+        )
+    return {n: i[0] for n, i in ids.items()}
+
+
+def _plan_entry(
+    params: dict[str, Any],
+    found: list[dict[str, Any]],
+    gateway_ids: dict[str, str],
+    check_mode: bool,
+) -> dict[str, Any]:
+    """What to do for one entry of ``connections`` (reads only; AwsError if it cannot be done):
+    ``action`` none | create | replace | modify | absent, with ``current`` and ``before``."""
+    absent = params["state"] == "absent"
+    live = [c for c in found if c.get("State") in LIVE_STATES]
+    if len(live) > 1:
+        ids = ", ".join(c["VpnConnectionId"] for c in live)
+        raise AwsError(
+            "AmbiguousName",
+            f"several VPN connections are tagged {NAME_TAG}={params['name']} ({ids}): "
+            "delete the extra ones",
+        )
+    wanted = params.get("tunnel_options") or []
+    current = in_tunnel_order(live[0], wanted) if live else None
+    plan: dict[str, Any] = {
+        "params": params,
+        "wanted": wanted,
+        "current": current,
+        "deleting": [c for c in found if c not in live],
+        "before": connection_view(current),
+        "tunnels": [],
+    }
+    if absent:
+        return {**plan, "action": "absent"}
+    gateway_name = params.get("customer_gateway_name")
+    if gateway_name:
+        gateway_id = gateway_ids.get(gateway_name)
+        if gateway_id is None and not check_mode:
+            raise AwsError(
+                "InvalidCustomerGatewayName.NotFound",
+                f"no customer gateway of this collection is named {gateway_name}: create it "
+                "first (crosscluster.link.aws_customer_gateway)",
+            )
+        # In check mode a gateway still to be created means a connection still to be created.
+        params = plan["params"] = {**params, "customer_gateway_id": gateway_id}
+        if gateway_id is None:
+            return {**plan, "action": "replace" if current is not None else "create"}
+    if current is None:
+        return {**plan, "action": "create"}
+    reasons = immutable_changes(current, params)
+    if reasons:
+        if not params["replace"]:
+            raise AwsError(
+                "ReplacementRequired",
+                f"VPN connection {current['VpnConnectionId']} differs in settings AWS cannot "
+                f"change in place ({'; '.join(reasons)}). Set replace: true to delete "
+                "and recreate it (the tunnels get new outside IPs), or keep the current values.",
+            )
+        return {**plan, "action": "replace"}
+    return {**plan, "action": "modify", "tunnels": plan_tunnels(current, wanted)}
+
+
+def ensure_all(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """Every entry of ``connections``. One DescribeVpnConnections for all of them (and one
+    DescribeCustomerGateways for the ``customer_gateway_name`` entries); every entry is
+    planned first, so a wrong one fails naming ``connections[i]`` before any change. Then
+    every deletion, creation and first tunnel modification is started without waiting (AWS
+    takes minutes from ``pending`` to ``available``); the waits come after: for a replaced
+    connection to be ``deleted`` before its successor is created (it may reuse the inside
+    CIDRs), before each further tunnel modification (one at a time per connection), for the
+    deleted ones, and with ``wait`` for every connection to be ``available``.
+    ``vpn_connections``, ``before`` and ``after`` are keyed by name."""
+    wanted_entries = entries(params)
+    if not wanted_entries:
+        return {"changed": False, "vpn_connections": {}, "before": {}, "after": {}}
+    names = [entry["name"] for entry in wanted_entries]
+    absent = params["state"] == "absent"
+    states = (*LIVE_STATES, "deleting") if absent else LIVE_STATES
+    found = call_all(
+        client,
+        "describe_vpn_connections",
+        "VpnConnections",
+        Filters=[
+            {"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]},
+            {"Name": f"tag:{NAME_TAG}", "Values": sorted(set(names))},
+            {"Name": "state", "Values": list(states)},
+        ],
+    )
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for connection in found:
+        if connection.get("State") in states:
+            name = tags_to_dict(connection.get("Tags")).get(NAME_TAG)
+            by_name.setdefault(name or "", []).append(connection)
+    gateway_names = (
+        []
+        if absent
+        else [e["customer_gateway_name"] for e in wanted_entries if e.get("customer_gateway_name")]
+    )
+    gateway_ids = _gateway_ids(client, gateway_names)
+    plans = []
+    for index, entry in enumerate(wanted_entries):
+        try:
+            plans.append(
+                _plan_entry(entry, by_name.get(entry["name"], []), gateway_ids, check_mode)
+            )
+        except AwsError as exc:
+            raise AwsError(
+                exc.code, f"connections[{index}] ({entry['name']}): {exc.message}"
+            ) from None
+
+    delete_timeout = params.get("delete_timeout", 0)
+    wait_timeout = params["wait_timeout"]
+    made: dict[str, dict[str, Any] | None] = {p["params"]["name"]: p["current"] for p in plans}
+    created: set[str] = set()
+    after_tags: dict[str, dict[str, str]] = {}
+    changed: dict[str, bool] = {}
+    for plan in plans:
+        name, action, current = plan["params"]["name"], plan["action"], plan["current"]
+        keep = owner_tags(name)
+        if action in ("create", "replace"):
+            after_tags[name] = {**(plan["params"].get("tags") or {}), **keep}
+            changed[name] = True
+        elif action == "absent":
+            changed[name] = current is not None
+        else:
+            tagged, after_tags[name] = reconcile_tags(
+                client,
+                current["VpnConnectionId"],
+                tags_to_dict(current.get("Tags")),
+                plan["params"],
+                check_mode,
+            )
+            changed[name] = tagged or bool(plan["tunnels"])
+    if not check_mode:
+        # Start: deletions, creations, first tunnel modifications; no waiting.
+        for plan in plans:
+            if plan["action"] in ("absent", "replace") and plan["current"] is not None:
+                call(
+                    client,
+                    "delete_vpn_connection",
+                    VpnConnectionId=plan["current"]["VpnConnectionId"],
+                )
+        for plan in plans:
+            name = plan["params"]["name"]
+            if plan["action"] == "create":
+                made[name] = _create(client, plan["params"], after_tags[name])
+                created.add(name)
+        # A connection still modifying (an earlier run) is waited for after every creation.
+        for plan in plans:
+            if plan["action"] == "modify" and plan["tunnels"]:
+                current = plan["current"]
+                if current.get("State") == "modifying":
+                    wait_available(
+                        client,
+                        current["VpnConnectionId"],
+                        wait_timeout,
+                        "raise wait_timeout: AWS applies one tunnel modification at a time",
+                    )
+                outside, tunnel, _names = plan["tunnels"][0]
+                call(
+                    client,
+                    "modify_vpn_tunnel_options",
+                    VpnConnectionId=current["VpnConnectionId"],
+                    VpnTunnelOutsideIpAddress=outside,
+                    TunnelOptions=tunnel_request(tunnel),
+                )
+        # Then the waits, each after everything that did not need it was started.
+        for plan in plans:
+            name = plan["params"]["name"]
+            if plan["action"] == "replace":
+                if plan["current"] is not None:
+                    wait_deleted(client, plan["current"]["VpnConnectionId"], delete_timeout)
+                made[name] = _create(client, plan["params"], after_tags[name])
+                created.add(name)
+        advice = "raise wait_timeout: AWS applies one tunnel modification at a time"
+        for plan in plans:
+            for outside, tunnel, _names in plan["tunnels"][1:]:
+                connection_id = plan["current"]["VpnConnectionId"]
+                wait_available(client, connection_id, wait_timeout, advice)
+                call(
+                    client,
+                    "modify_vpn_tunnel_options",
+                    VpnConnectionId=connection_id,
+                    VpnTunnelOutsideIpAddress=outside,
+                    TunnelOptions=tunnel_request(tunnel),
+                )
+        for plan in plans:
+            if plan["action"] == "absent":
+                if plan["current"] is not None:
+                    wait_deleted(client, plan["current"]["VpnConnectionId"], delete_timeout)
+                for deleting in plan["deleting"]:
+                    wait_deleted(client, deleting["VpnConnectionId"], delete_timeout)
+        for plan in plans:
+            name = plan["params"]["name"]
+            connection = made.get(name)
+            if plan["action"] == "absent" or connection is None:
+                continue
+            if params["wait"]:
+                made[name] = wait_available(client, connection["VpnConnectionId"], wait_timeout)
+            elif name in created:
+                made[name] = (
+                    _get(client, connection["VpnConnectionId"], just_created=True) or connection
+                )
+            elif changed[name]:
+                made[name] = _get(client, connection["VpnConnectionId"]) or connection
+
+    results: dict[str, Any] = {}
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    asns: dict[tuple[str | None, str | None], int | None] = {}
+    for plan in plans:
+        name, action = plan["params"]["name"], plan["action"]
+        if plan["before"]:
+            before[name] = plan["before"]
+        if action == "absent":
+            results[name] = None
+            continue
+        current = None if action in ("create", "replace") else plan["current"]
+        after[name] = _desired_view(plan["params"], current, after_tags[name])
+        connection = None if check_mode and current is None else made.get(name)
+        if connection is None:
+            results[name] = None
+            continue
+        key = (connection.get("VpnGatewayId"), connection.get("TransitGatewayId"))
+        if key not in asns:
+            asns[key] = gateway_asn(client, *key)
+        results[name] = describe(in_tunnel_order(connection, plan["wanted"]), asns[key])
+    return {
+        "changed": any(changed.values()),
+        "vpn_connections": results,
         "before": before,
         "after": after,
     }

@@ -246,6 +246,114 @@ def gcp_tunnels(plan: dict[str, Any], cluster: str) -> list[dict[str, Any]]:
     ]
 
 
+def aws_vpn_links(plan: dict[str, Any], cluster: str) -> list[dict[str, Any]]:
+    """The VPN links (to GCP HA VPN and on-prem gateways) whose AWS end is this cluster."""
+    return _links(plan, cluster, "aws", (AWS_GCP, AWS_ONPREM))
+
+
+def aws_customer_gateways(
+    plan: dict[str, Any], cluster: str, peer_gateways: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Every customer gateway of this AWS cluster's VPN links, in plan order: the entries of
+    crosscluster.link.aws_customer_gateway's ``gateways``. aws <-> gcp: one per HA VPN
+    interface, at its IP (``peer_gateways[link id].interface_ips``) with the GCP ASN;
+    aws <-> onprem: one at the plan's ``onprem_gateway_ip`` with the on-prem ASN. Each has
+    its own device name (another AWS cluster of the Region linked with the same peer has
+    gateways of the same IP and ASN); ValueError names a link without its peer's IPs."""
+    gateways = []
+    for link in aws_vpn_links(plan, cluster):
+        onprem = _transport(link) == AWS_ONPREM
+        if onprem:
+            ips = [plan["clusters"][link["onprem_cluster"]]["onprem_gateway_ip"]]
+            asn = link["tunnels"][0]["onprem_asn"]
+        else:
+            ips = list((peer_gateways.get(link["id"]) or {}).get("interface_ips") or [])
+            asn = link["tunnels"][0]["gcp_asn"]
+            if len(ips) != 2 or not all(ips):
+                raise ValueError(
+                    f"link {link['id']}: the GCP HA VPN gateway's two interface IPs are "
+                    "missing (aws_vpn_peer_gateways)"
+                )
+        for connection in link["aws_connections"]:
+            gateways.append(
+                {
+                    "name": connection["customer_gateway"],
+                    "ip_address": ips[0 if onprem else connection["peer_interface"]],
+                    "bgp_asn": int(asn),
+                    "device_name": connection["customer_gateway"],
+                    "tags": {"crosscluster.link/link": link["id"]},
+                }
+            )
+    return gateways
+
+
+def aws_vpn_connections(plan: dict[str, Any], cluster: str) -> list[dict[str, Any]]:
+    """Every VPN connection of this AWS cluster's VPN links, in plan order (link, then
+    connection a, b): the entries of crosscluster.link.aws_vpn_connection's ``connections``
+    without the tunnel options, with ``link``, and ``tunnels``: the plan tunnel ``id`` (its
+    key is derived from it) and ``inside_cidr`` of tunnel 1 and 2 of the connection."""
+    return [
+        {
+            "name": connection["name"],
+            "customer_gateway_name": connection["customer_gateway"],
+            "tags": {"crosscluster.link/link": link["id"]},
+            "link": link["id"],
+            "tunnels": [
+                {"id": t["id"], "inside_cidr": t["inside_cidr"]}
+                for t in sorted(
+                    (t for t in link["tunnels"] if t["aws_vpn_connection"] == connection["letter"]),
+                    key=lambda t: t["aws_tunnel"],
+                )
+            ],
+        }
+        for link in aws_vpn_links(plan, cluster)
+        for connection in link["aws_connections"]
+    ]
+
+
+def aws_link_problems(
+    plan: dict[str, Any],
+    cluster: str,
+    connections: Mapping[str, Any],
+    links: Mapping[str, Any],
+) -> list[str]:
+    """What is wrong with this AWS cluster's VPN links once their connections are made, one
+    message per link: a planned tunnel AWS does not report (``links``: the ``aws_vpn_links``
+    facts, by link id), or an Amazon-side ASN other than the cluster's (``connections``: the
+    aws_vpn_connection ``vpn_connections`` result, by name). A link with a connection still
+    to be created (null, check mode) is not checked."""
+    asn = int(plan["clusters"][cluster]["asn"])
+    problems = []
+    for link in aws_vpn_links(plan, cluster):
+        made = [connections.get(c["name"]) for c in link["aws_connections"]]
+        if any(c is None for c in made):
+            continue
+        reported = [
+            int(t["aws_asn"])
+            for c in made
+            for t in c.get("tunnels") or []
+            if t.get("aws_asn") is not None
+        ]
+        outside = [t.get("outside_ip") for t in (links.get(link["id"]) or {}).get("tunnels") or []]
+        if None not in outside and all(a == asn for a in reported):
+            continue
+        asns = ", ".join(str(a) for a in dict.fromkeys(reported))
+        if _transport(link) == AWS_ONPREM:
+            problems.append(
+                f"aws_vpn: link {link['id']}: both planned tunnels must exist with their planned "
+                f"inside CIDRs and the gateway's Amazon-side ASN must be {asn}: AWS reports "
+                f"ASN(s) {asns} and outside IPs {outside}."
+            )
+        else:
+            problems.append(
+                f"aws_vpn: link {link['id']}: every planned tunnel must exist with its planned "
+                f"inside CIDR and the gateway's Amazon-side ASN must be {asn} (cluster_asn of "
+                f"{cluster}; AWS cannot change it): AWS reports ASN(s) {asns} and outside IPs "
+                f"{outside}."
+            )
+    return problems
+
+
 def gcp_router_peers(plan: dict[str, Any], cluster: str) -> list[dict[str, Any]]:
     """Every router interface and BGP peer of this GCP cluster's VPN links (to AWS, on-prem and
     other GCP clusters), in plan order, as the ``peers`` of crosscluster.link.gcp_router_peer:

@@ -15,19 +15,48 @@ description:
     C(crosscluster.link/managed=true). An existing gateway with the same IP and ASN is
     returned unchanged, as AWS does for an identical CreateCustomerGateway.
   - O(state=absent) deletes only a gateway tagged as managed by this collection.
+  - With O(gateways), several gateways in one call - one C(DescribeCustomerGateways) for all of
+    them; every entry is checked and matched first, so a wrong entry changes nothing.
 author:
   - crosscluster.link contributors (@crosscluster)
 options:
   name:
     description:
       - Name of the gateway, set as the C(Name) and C(crosscluster.link/name) tags.
+      - Exactly one of O(name) and O(gateways) is given; with O(name), O(ip_address) and
+        O(bgp_asn) are required.
     type: str
-    required: true
+  gateways:
+    description:
+      - Several gateways, each with the options that differ per gateway; the other options
+        (O(tags), O(purge_tags), O(state), the AWS options) and any of these left unset in an
+        entry are the module's own.
+      - The diff and the return value are keyed by gateway name; a bad entry is named
+        C(gateways[i]) in the error, before any change.
+    type: list
+    elements: dict
+    version_added: 0.6.0
+    suboptions:
+      name:
+        description: Name of the gateway (see O(name)).
+        type: str
+        required: true
+      ip_address:
+        description: Public IPv4 address of the customer device.
+        type: str
+      bgp_asn:
+        description: BGP ASN of the customer device (see O(bgp_asn)).
+        type: int
+      device_name:
+        description: Device name (see O(device_name)).
+        type: str
+      tags:
+        description: Tags of this gateway, instead of O(tags).
+        type: dict
   ip_address:
     description:
       - Public IPv4 address of the customer device.
     type: str
-    required: true
   bgp_asn:
     description:
       - BGP ASN of the customer device, 1 to 4294967295.
@@ -35,7 +64,6 @@ options:
       - 7224 is reserved by AWS, and 9059, 10124 and 17943 in eu-west-1, ap-northeast-1
         and ap-southeast-1.
     type: int
-    required: true
   device_name:
     description:
       - Device name of the customer gateway. Set only at creation; AWS cannot change it.
@@ -79,12 +107,26 @@ EXAMPLES = r"""
     ip_address: 203.0.113.10
     bgp_asn: 65010
     state: absent
+
+- name: Both customer gateways of a link to a GCP HA VPN gateway, in one call
+  crosscluster.link.aws_customer_gateway:
+    region: eu-west-1
+    gateways:
+      - {name: link-gcp-if0, ip_address: 203.0.113.10, bgp_asn: 65010}
+      - {name: link-gcp-if1, ip_address: 203.0.113.11, bgp_asn: 65010}
 """
 
 RETURN = r"""
+customer_gateways:
+  description:
+    - With O(gateways), each gateway by name, shaped as RV(customer_gateway) (null when absent,
+      or when it would be created in check mode).
+  returned: when O(gateways) is given
+  type: dict
+  sample: {"link-gcp-if0": {"customer_gateway_id": "cgw-0123456789abcdef0"}}
 customer_gateway:
   description: The customer gateway (null when absent, or when it would be created in check mode).
-  returned: always
+  returned: when O(name) is given
   type: dict
   contains:
     customer_gateway_id:
@@ -131,15 +173,27 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             **AWS_AUTH_ARGSPEC,
-            "name": {"type": "str", "required": True},
-            "ip_address": {"type": "str", "required": True},
-            "bgp_asn": {"type": "int", "required": True},
+            "name": {"type": "str"},
+            "gateways": {
+                "type": "list",
+                "elements": "dict",
+                "options": {
+                    "name": {"type": "str", "required": True},
+                    "ip_address": {"type": "str"},
+                    "bgp_asn": {"type": "int"},
+                    "device_name": {"type": "str"},
+                    "tags": {"type": "dict"},
+                },
+            },
+            "ip_address": {"type": "str"},
+            "bgp_asn": {"type": "int"},
             "device_name": {"type": "str"},
             "tags": {"type": "dict"},
             "purge_tags": {"type": "bool", "default": False},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
-        mutually_exclusive=AWS_MUTUALLY_EXCLUSIVE,
+        mutually_exclusive=[*AWS_MUTUALLY_EXCLUSIVE, ("name", "gateways")],
+        required_one_of=[("name", "gateways")],
         supports_check_mode=True,
     )
     run(module, ensure, validate)

@@ -27,14 +27,126 @@ description:
   - O(state=absent) (and O(replace=true)) waits until the deleted connection is C(deleted), up
     to O(delete_timeout). AWS takes minutes, and until then its customer gateway and VGW cannot
     be deleted (C(IncorrectState) "is in use").
+  - With O(connections), several connections in one call. One C(DescribeVpnConnections) for all
+    of them; every entry is checked and planned first, so a wrong entry (named
+    C(connections[i]) in the error) changes nothing. Then every creation, deletion and first
+    tunnel modification is started without waiting, and the waits come after, side by side.
 author:
   - crosscluster.link contributors (@crosscluster)
 options:
   name:
     description:
       - Name of the connection (C(Name) and C(crosscluster.link/name) tags).
+      - Exactly one of O(name) and O(connections) is given.
     type: str
-    required: true
+  connections:
+    description:
+      - Several connections, each with the options that differ per connection; the other
+        options (O(vpn_gateway_id), O(transit_gateway_id), O(static_routes_only), O(tags) when
+        an entry has none, O(purge_tags), O(replace), O(wait), O(wait_timeout),
+        O(delete_timeout), O(state), the AWS options) are the module's own.
+      - The diff and the return value are keyed by connection name.
+    type: list
+    elements: dict
+    version_added: 0.6.0
+    suboptions:
+      name:
+        description: Name of the connection (see O(name)).
+        type: str
+        required: true
+      customer_gateway_id:
+        description: ID of the customer gateway.
+        type: str
+      customer_gateway_name:
+        description:
+          - Instead of O(connections[].customer_gateway_id), the name of a customer gateway
+            managed by this collection (its C(crosscluster.link/name) tag), resolved with one
+            C(DescribeCustomerGateways) for all entries.
+          - In check mode a gateway that does not exist yet means the connection would be
+            created.
+        type: str
+      tunnel_options:
+        description: Options of the two tunnels (see O(tunnel_options)).
+        type: list
+        elements: dict
+        suboptions:
+          inside_cidr:
+            description:
+              - A /30 inside 169.254.0.0/16; not 169.254.0.0/30 to 169.254.5.0/30 nor
+                169.254.169.252/30. AWS takes the first host, the customer the second.
+            type: str
+          pre_shared_key:
+            description:
+              - 8 to 64 letters, digits, C(.) or C(_), not starting with C(0). Never shown in diff
+                or results.
+            type: str
+          ike_versions:
+            description: Permitted IKE versions.
+            type: list
+            elements: str
+            choices: [ikev1, ikev2]
+          phase1_encryption_algorithms:
+            description: Phase 1 encryption algorithms.
+            type: list
+            elements: str
+            choices: [AES128, AES256, AES128-GCM-16, AES256-GCM-16]
+          phase2_encryption_algorithms:
+            description: Phase 2 encryption algorithms.
+            type: list
+            elements: str
+            choices: [AES128, AES256, AES128-GCM-16, AES256-GCM-16]
+          phase1_integrity_algorithms:
+            description: Phase 1 integrity algorithms.
+            type: list
+            elements: str
+            choices: [SHA1, SHA2-256, SHA2-384, SHA2-512]
+          phase2_integrity_algorithms:
+            description: Phase 2 integrity algorithms.
+            type: list
+            elements: str
+            choices: [SHA1, SHA2-256, SHA2-384, SHA2-512]
+          phase1_dh_group_numbers:
+            description: Phase 1 Diffie-Hellman groups.
+            type: list
+            elements: int
+            choices: [2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]
+          phase2_dh_group_numbers:
+            description: Phase 2 Diffie-Hellman groups.
+            type: list
+            elements: int
+            choices: [2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]
+          phase1_lifetime_seconds:
+            description: Phase 1 lifetime, 900 to 28800.
+            type: int
+          phase2_lifetime_seconds:
+            description: Phase 2 lifetime, 900 to 3600 and less than the phase 1 lifetime.
+            type: int
+          rekey_margin_time_seconds:
+            description: Rekey margin, 60 to half of the phase 2 lifetime.
+            type: int
+          rekey_fuzz_percentage:
+            description: Rekey fuzz, 0 to 100.
+            type: int
+          replay_window_size:
+            description: Replay window packets, 64 to 2048.
+            type: int
+          dpd_timeout_seconds:
+            description: Dead peer detection timeout, at least 30.
+            type: int
+          dpd_timeout_action:
+            description: Action after a DPD timeout.
+            type: str
+            choices: [clear, none, restart]
+          startup_action:
+            description: V(start) makes AWS initiate the IKE negotiation; V(add) waits for the peer.
+            type: str
+            choices: [add, start]
+          enable_tunnel_lifecycle_control:
+            description: Tunnel endpoint lifecycle control.
+            type: bool
+      tags:
+        description: Tags of this connection, instead of O(tags).
+        type: dict
   customer_gateway_id:
     description:
       - ID of the customer gateway. Required when O(state=present).
@@ -212,12 +324,37 @@ EXAMPLES = r"""
   crosscluster.link.aws_vpn_connection:
     name: link-aws-gcp-a
     state: absent
+
+- name: Both connections of a link, created together, waited for once
+  crosscluster.link.aws_vpn_connection:
+    vpn_gateway_id: "{{ vgw.vgw.id }}"
+    wait: true
+    connections:
+      - name: link-aws-gcp-a
+        customer_gateway_name: link-gcp-if0
+        tunnel_options:
+          - {inside_cidr: 169.254.10.0/30, pre_shared_key: "{{ psk_a1 }}"}
+          - {inside_cidr: 169.254.10.4/30, pre_shared_key: "{{ psk_a2 }}"}
+      - name: link-aws-gcp-b
+        customer_gateway_name: link-gcp-if1
+        tunnel_options:
+          - {inside_cidr: 169.254.10.8/30, pre_shared_key: "{{ psk_b1 }}"}
+          - {inside_cidr: 169.254.10.12/30, pre_shared_key: "{{ psk_b2 }}"}
+  no_log: true
+  register: vpn
 """
 
 RETURN = r"""
+vpn_connections:
+  description:
+    - With O(connections), each connection by name, shaped as RV(vpn_connection) (null when
+      absent, or when it would be created in check mode).
+  returned: when O(connections) is given
+  type: dict
+  sample: {"link-aws-gcp-a": {"vpn_connection_id": "vpn-0123456789abcdef0"}}
 vpn_connection:
   description: The connection (null when absent, or when it would be created in check mode).
-  returned: always
+  returned: when O(name) is given
   type: dict
   contains:
     vpn_connection_id:
@@ -359,7 +496,22 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             **AWS_AUTH_ARGSPEC,
-            "name": {"type": "str", "required": True},
+            "name": {"type": "str"},
+            "connections": {
+                "type": "list",
+                "elements": "dict",
+                "options": {
+                    "name": {"type": "str", "required": True},
+                    "customer_gateway_id": {"type": "str"},
+                    "customer_gateway_name": {"type": "str"},
+                    "tunnel_options": {
+                        "type": "list",
+                        "elements": "dict",
+                        "options": TUNNEL_SPEC,
+                    },
+                    "tags": {"type": "dict"},
+                },
+            },
             "customer_gateway_id": {"type": "str"},
             "vpn_gateway_id": {"type": "str"},
             "transit_gateway_id": {"type": "str"},
@@ -373,7 +525,8 @@ def main() -> None:
             "delete_timeout": {"type": "int", "default": 900},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
-        mutually_exclusive=AWS_MUTUALLY_EXCLUSIVE,
+        mutually_exclusive=[*AWS_MUTUALLY_EXCLUSIVE, ("name", "connections")],
+        required_one_of=[("name", "connections")],
         supports_check_mode=True,
     )
     run(module, ensure, validate)
