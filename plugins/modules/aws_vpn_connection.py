@@ -69,7 +69,7 @@ options:
         description: Options of the two tunnels (see O(tunnel_options)).
         type: list
         elements: dict
-        suboptions:
+        suboptions: &tunnel_suboptions
           inside_cidr:
             description:
               - A /30 inside 169.254.0.0/16; not 169.254.0.0/30 to 169.254.5.0/30 nor
@@ -176,81 +176,8 @@ options:
         before any API call.
     type: list
     elements: dict
-    suboptions:
-      inside_cidr:
-        description:
-          - A /30 inside 169.254.0.0/16; not 169.254.0.0/30 to 169.254.5.0/30 nor
-            169.254.169.252/30. AWS takes the first host, the customer the second.
-        type: str
-      pre_shared_key:
-        description:
-          - 8 to 64 letters, digits, C(.) or C(_), not starting with C(0). Never shown in diff
-            or results.
-        type: str
-      ike_versions:
-        description: Permitted IKE versions.
-        type: list
-        elements: str
-        choices: [ikev1, ikev2]
-      phase1_encryption_algorithms:
-        description: Phase 1 encryption algorithms.
-        type: list
-        elements: str
-        choices: [AES128, AES256, AES128-GCM-16, AES256-GCM-16]
-      phase2_encryption_algorithms:
-        description: Phase 2 encryption algorithms.
-        type: list
-        elements: str
-        choices: [AES128, AES256, AES128-GCM-16, AES256-GCM-16]
-      phase1_integrity_algorithms:
-        description: Phase 1 integrity algorithms.
-        type: list
-        elements: str
-        choices: [SHA1, SHA2-256, SHA2-384, SHA2-512]
-      phase2_integrity_algorithms:
-        description: Phase 2 integrity algorithms.
-        type: list
-        elements: str
-        choices: [SHA1, SHA2-256, SHA2-384, SHA2-512]
-      phase1_dh_group_numbers:
-        description: Phase 1 Diffie-Hellman groups.
-        type: list
-        elements: int
-        choices: [2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]
-      phase2_dh_group_numbers:
-        description: Phase 2 Diffie-Hellman groups.
-        type: list
-        elements: int
-        choices: [2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]
-      phase1_lifetime_seconds:
-        description: Phase 1 lifetime, 900 to 28800.
-        type: int
-      phase2_lifetime_seconds:
-        description: Phase 2 lifetime, 900 to 3600 and less than the phase 1 lifetime.
-        type: int
-      rekey_margin_time_seconds:
-        description: Rekey margin, 60 to half of the phase 2 lifetime.
-        type: int
-      rekey_fuzz_percentage:
-        description: Rekey fuzz, 0 to 100.
-        type: int
-      replay_window_size:
-        description: Replay window packets, 64 to 2048.
-        type: int
-      dpd_timeout_seconds:
-        description: Dead peer detection timeout, at least 30.
-        type: int
-      dpd_timeout_action:
-        description: Action after a DPD timeout.
-        type: str
-        choices: [clear, none, restart]
-      startup_action:
-        description: V(start) makes AWS initiate the IKE negotiation; V(add) waits for the peer.
-        type: str
-        choices: [add, start]
-      enable_tunnel_lifecycle_control:
-        description: Tunnel endpoint lifecycle control.
-        type: bool
+    # The same suboptions as O(connections[].tunnel_options).
+    suboptions: *tunnel_suboptions
   tags:
     description:
       - Tags to set. The ownership tags are always added. If not set, tags are left alone.
