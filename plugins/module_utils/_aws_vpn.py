@@ -194,8 +194,10 @@ def validate_tunnel_options(tunnels: list[dict[str, Any]] | None) -> list[str]:
 
 def entries(params: dict[str, Any]) -> list[dict[str, Any]]:
     """Each entry of ``connections`` over the shared options (an entry's unset options are
-    the module's own)."""
+    the module's own); without ``connections``, the one entry ``params``."""
     shared = {k: v for k, v in params.items() if k != "connections"}
+    if params.get("connections") is None:
+        return [shared]
     return [
         {**shared, **{k: v for k, v in entry.items() if v is not None}}
         for entry in params["connections"]
@@ -446,14 +448,15 @@ def gateway_asn(
     return int(asn) if asn is not None else None
 
 
-def find(client: Any, name: str, states: tuple[str, ...] = LIVE_STATES) -> list[dict[str, Any]]:
+def find(client: Any, names: list[str], states: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The connections of this collection named ``names`` in ``states`` (one Describe)."""
     found = call_all(
         client,
         "describe_vpn_connections",
         "VpnConnections",
         Filters=[
             {"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]},
-            {"Name": f"tag:{NAME_TAG}", "Values": [name]},
+            {"Name": f"tag:{NAME_TAG}", "Values": sorted(set(names))},
             {"Name": "state", "Values": list(states)},
         ],
     )
@@ -626,16 +629,10 @@ def wait_available(
     return wait_for(client, connection_id, "available", timeout, advice, sleep, clock)
 
 
-def delete(client: Any, connection_id: str, timeout: float) -> None:
-    """DeleteVpnConnection, then wait up to ``timeout`` seconds (0: not at all) for the
-    connection to be ``deleted``: AWS takes minutes, and until then its customer gateway and
-    VGW answer IncorrectState "is in use" (API_DeleteCustomerGateway: delete the VPN
-    connection first) and its inside CIDRs stay taken on the gateway."""
-    call(client, "delete_vpn_connection", VpnConnectionId=connection_id)
-    wait_deleted(client, connection_id, timeout)
-
-
 def wait_deleted(client: Any, connection_id: str, timeout: float) -> None:
+    """Wait up to ``timeout`` seconds (0: not at all) for a deleted connection to be
+    ``deleted``: AWS takes minutes, and until then its customer gateway and VGW answer
+    IncorrectState "is in use" and its inside CIDRs stay taken on the gateway."""
     if timeout > 0:
         advice = (
             "raise delete_timeout (AWS takes minutes to delete a VPN connection); its "
@@ -644,113 +641,88 @@ def wait_deleted(client: Any, connection_id: str, timeout: float) -> None:
         wait_for(client, connection_id, "deleted", timeout, advice)
 
 
-def modify_tunnels(
+def modify_tunnel(
     client: Any,
-    connection: dict[str, Any],
-    plan: list[tuple[str, dict[str, Any], list[str]]],
+    connection_id: str,
+    planned: tuple[str, dict[str, Any], list[str]],
     timeout: float,
+    wait: bool = True,
 ) -> None:
-    """ModifyVpnTunnelOptions for each planned tunnel, one at a time: AWS modifies one
-    tunnel at a time (API_ModifyVpnTunnelOptions) and the connection is ``modifying`` until
-    it is done, so each modification first waits for ``available`` (up to ``timeout``)."""
-    connection_id = connection["VpnConnectionId"]
-    advice = "raise wait_timeout: AWS applies one tunnel modification at a time"
-    for position, (outside, tunnel, _names) in enumerate(plan):
-        if position > 0 or connection.get("State") == "modifying":
-            wait_available(client, connection_id, timeout, advice)
-        call(
-            client,
-            "modify_vpn_tunnel_options",
-            VpnConnectionId=connection_id,
-            VpnTunnelOutsideIpAddress=outside,
-            TunnelOptions=tunnel_request(tunnel),
-        )
+    """ModifyVpnTunnelOptions for one tunnel of plan_tunnels, with ``wait`` once the
+    connection is ``available`` (up to ``timeout``): AWS modifies one tunnel at a time and
+    the connection is ``modifying`` until it is done (API_ModifyVpnTunnelOptions)."""
+    if wait:
+        advice = "raise wait_timeout: AWS applies one tunnel modification at a time"
+        wait_available(client, connection_id, timeout, advice)
+    outside, tunnel, _names = planned
+    call(
+        client,
+        "modify_vpn_tunnel_options",
+        VpnConnectionId=connection_id,
+        VpnTunnelOutsideIpAddress=outside,
+        TunnelOptions=tunnel_request(tunnel),
+    )
 
 
 def ensure(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     """Make the named connection match ``params``: changed, vpn_connection, before, after.
-    With ``connections``, every entry (ensure_all)."""
+    It is ensure_all over one entry; with ``connections``, ensure_all's result itself."""
+    result = ensure_all(client, params, check_mode)
     if params.get("connections") is not None:
-        return ensure_all(client, params, check_mode)
+        return result
+    name = params["name"]
+    return {
+        "changed": result["changed"],
+        "vpn_connection": result["vpn_connections"][name],
+        "before": result["before"].get(name, {}),
+        "after": result["after"].get(name, {}),
+    }
+
+
+def ensure_all(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """Every entry of ``connections`` (of the single form: ``params``). Every entry is planned
+    first (_plan), so a wrong one fails before any change; then every deletion, creation and
+    first tunnel modification is started without waiting (_start), and the waits come after
+    (_wait). ``vpn_connections``, ``before`` and ``after`` are keyed by name."""
+    wanted = entries(params)
+    if not wanted:
+        return {"changed": False, "vpn_connections": {}, "before": {}, "after": {}}
+    plans = [_tag(client, plan, check_mode) for plan in _plan(client, params, wanted, check_mode)]
+    made = {p["params"]["name"]: p["current"] for p in plans if p["action"] == "modify"}
+    if not check_mode:
+        made.update(_start(client, params, plans))
+        made.update(_wait(client, params, plans, made))
+    return _result(client, plans, made)
+
+
+def _plan(
+    client: Any, params: dict[str, Any], wanted: list[dict[str, Any]], check_mode: bool
+) -> list[dict[str, Any]]:
+    """_plan_entry for every entry (reads only): one DescribeVpnConnections for all of them
+    and one DescribeCustomerGateways for those with ``customer_gateway_name``. With
+    ``connections``, an entry's AwsError names it ``connections[i] (name)``."""
     absent = params["state"] == "absent"
     # state=absent also sees a connection an earlier run left deleting, to wait for it.
-    found = find(client, params["name"], (*LIVE_STATES, "deleting") if absent else LIVE_STATES)
-    live = [c for c in found if c.get("State") in LIVE_STATES]
-    if len(live) > 1:
-        ids = ", ".join(c["VpnConnectionId"] for c in live)
-        raise AwsError(
-            "AmbiguousName",
-            f"several VPN connections are tagged {NAME_TAG}={params['name']} ({ids}): "
-            "delete the extra ones",
-        )
-    wanted = params.get("tunnel_options") or []
-    current = in_tunnel_order(live[0], wanted) if live else None
-    before = connection_view(current)
-    delete_timeout = params.get("delete_timeout", 0)
-
-    if absent:
-        if not check_mode:
-            if current is not None:
-                delete(client, current["VpnConnectionId"], delete_timeout)
-            for deleting in (c for c in found if c not in live):
-                wait_deleted(client, deleting["VpnConnectionId"], delete_timeout)
-        changed = current is not None
-        return {"changed": changed, "vpn_connection": None, "before": before, "after": {}}
-
-    keep = owner_tags(params["name"])
-    replace_reasons: list[str] = []
-    if current is not None:
-        replace_reasons = immutable_changes(current, params)
-        if replace_reasons and not params["replace"]:
-            raise AwsError(
-                "ReplacementRequired",
-                f"VPN connection {current['VpnConnectionId']} differs in settings AWS cannot "
-                f"change in place ({'; '.join(replace_reasons)}). Set replace: true to delete "
-                "and recreate it (the tunnels get new outside IPs), or keep the current values.",
+    states = (*LIVE_STATES, "deleting") if absent else LIVE_STATES
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for connection in find(client, [entry["name"] for entry in wanted], states):
+        name = tags_to_dict(connection.get("Tags")).get(NAME_TAG)
+        by_name.setdefault(name or "", []).append(connection)
+    gateway_names = [] if absent else [e.get("customer_gateway_name") for e in wanted]
+    gateway_ids = _gateway_ids(client, [n for n in gateway_names if n])
+    plans = []
+    for index, entry in enumerate(wanted):
+        try:
+            plans.append(
+                _plan_entry(entry, by_name.get(entry["name"], []), gateway_ids, check_mode)
             )
-
-    if current is None or replace_reasons:
-        tags = {**(params.get("tags") or {}), **keep}
-        after = _desired_view(params, None, tags)
-        connection: dict[str, Any] | None = None
-        if not check_mode:
-            if current is not None:
-                # The new connection may reuse the inside CIDRs: wait until they are free.
-                delete(client, current["VpnConnectionId"], delete_timeout)
-            connection = _create(client, params, tags)
-            if params["wait"]:
-                connection = wait_available(
-                    client, connection["VpnConnectionId"], params["wait_timeout"]
-                )
-            else:
-                fresh = _get(client, connection["VpnConnectionId"], just_created=True)
-                connection = fresh or connection
-        return {
-            "changed": True,
-            "vpn_connection": _result(client, connection, wanted),
-            "before": before,
-            "after": after,
-        }
-
-    tunnel_plan = plan_tunnels(current, wanted)
-    if tunnel_plan and not check_mode:
-        modify_tunnels(client, current, tunnel_plan, params["wait_timeout"])
-    tagged, after_tags = reconcile_tags(
-        client, current["VpnConnectionId"], tags_to_dict(current.get("Tags")), params, check_mode
-    )
-    after = _desired_view(params, current, after_tags)
-    changed = bool(tunnel_plan) or tagged
-    connection = current
-    if changed and not check_mode:
-        connection = _get(client, current["VpnConnectionId"]) or current
-    if params["wait"] and not check_mode:
-        connection = wait_available(client, current["VpnConnectionId"], params["wait_timeout"])
-    return {
-        "changed": changed,
-        "vpn_connection": _result(client, connection, wanted),
-        "before": before,
-        "after": after,
-    }
+        except AwsError as exc:
+            if params.get("connections") is None:
+                raise
+            raise AwsError(
+                exc.code, f"connections[{index}] ({entry['name']}): {exc.message}"
+            ) from None
+    return plans
 
 
 def _gateway_ids(client: Any, names: list[str]) -> dict[str, str]:
@@ -790,8 +762,8 @@ def _plan_entry(
     gateway_ids: dict[str, str],
     check_mode: bool,
 ) -> dict[str, Any]:
-    """What to do for one entry of ``connections`` (reads only; AwsError if it cannot be done):
-    ``action`` none | create | replace | modify | absent, with ``current`` and ``before``."""
+    """What to do for one connection (reads only; AwsError if it cannot be done): ``action``
+    create | replace | modify | absent, with ``current``, ``before`` and ``tunnels``."""
     absent = params["state"] == "absent"
     live = [c for c in found if c.get("State") in LIVE_STATES]
     if len(live) > 1:
@@ -841,150 +813,99 @@ def _plan_entry(
     return {**plan, "action": "modify", "tunnels": plan_tunnels(current, wanted)}
 
 
-def ensure_all(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
-    """Every entry of ``connections``. One DescribeVpnConnections for all of them (and one
-    DescribeCustomerGateways for the ``customer_gateway_name`` entries); every entry is
-    planned first, so a wrong one fails naming ``connections[i]`` before any change. Then
-    every deletion, creation and first tunnel modification is started without waiting (AWS
-    takes minutes from ``pending`` to ``available``); the waits come after: for a replaced
-    connection to be ``deleted`` before its successor is created (it may reuse the inside
-    CIDRs), before each further tunnel modification (one at a time per connection), for the
-    deleted ones, and with ``wait`` for every connection to be ``available``.
-    ``vpn_connections``, ``before`` and ``after`` are keyed by name."""
-    wanted_entries = entries(params)
-    if not wanted_entries:
-        return {"changed": False, "vpn_connections": {}, "before": {}, "after": {}}
-    names = [entry["name"] for entry in wanted_entries]
-    absent = params["state"] == "absent"
-    states = (*LIVE_STATES, "deleting") if absent else LIVE_STATES
-    found = call_all(
-        client,
-        "describe_vpn_connections",
-        "VpnConnections",
-        Filters=[
-            {"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]},
-            {"Name": f"tag:{NAME_TAG}", "Values": sorted(set(names))},
-            {"Name": "state", "Values": list(states)},
-        ],
+def _tag(client: Any, plan: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """The plan with ``tags`` (the connection's tags after) and ``changed``. A connection
+    kept gets its tags now (reconcile_tags: nothing is sent in check mode)."""
+    params, action, current = plan["params"], plan["action"], plan["current"]
+    if action in ("create", "replace"):
+        tags = {**(params.get("tags") or {}), **owner_tags(params["name"])}
+        return {**plan, "tags": tags, "changed": True}
+    if action == "absent":
+        return {**plan, "tags": {}, "changed": current is not None}
+    tagged, tags = reconcile_tags(
+        client, current["VpnConnectionId"], tags_to_dict(current.get("Tags")), params, check_mode
     )
-    by_name: dict[str, list[dict[str, Any]]] = {}
-    for connection in found:
-        if connection.get("State") in states:
-            name = tags_to_dict(connection.get("Tags")).get(NAME_TAG)
-            by_name.setdefault(name or "", []).append(connection)
-    gateway_names = (
-        []
-        if absent
-        else [e["customer_gateway_name"] for e in wanted_entries if e.get("customer_gateway_name")]
-    )
-    gateway_ids = _gateway_ids(client, gateway_names)
-    plans = []
-    for index, entry in enumerate(wanted_entries):
-        try:
-            plans.append(
-                _plan_entry(entry, by_name.get(entry["name"], []), gateway_ids, check_mode)
-            )
-        except AwsError as exc:
-            raise AwsError(
-                exc.code, f"connections[{index}] ({entry['name']}): {exc.message}"
-            ) from None
+    return {**plan, "tags": tags, "changed": tagged or bool(plan["tunnels"])}
 
-    delete_timeout = params.get("delete_timeout", 0)
-    wait_timeout = params["wait_timeout"]
-    made: dict[str, dict[str, Any] | None] = {p["params"]["name"]: p["current"] for p in plans}
-    created: set[str] = set()
-    after_tags: dict[str, dict[str, str]] = {}
-    changed: dict[str, bool] = {}
+
+def _start(
+    client: Any, params: dict[str, Any], plans: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Every deletion, creation and first tunnel modification, waiting for none of them but
+    a connection an earlier run left ``modifying`` (after every creation). Returns the
+    created connections by name."""
     for plan in plans:
-        name, action, current = plan["params"]["name"], plan["action"], plan["current"]
-        keep = owner_tags(name)
-        if action in ("create", "replace"):
-            after_tags[name] = {**(plan["params"].get("tags") or {}), **keep}
-            changed[name] = True
-        elif action == "absent":
-            changed[name] = current is not None
-        else:
-            tagged, after_tags[name] = reconcile_tags(
-                client,
-                current["VpnConnectionId"],
-                tags_to_dict(current.get("Tags")),
-                plan["params"],
-                check_mode,
+        if plan["action"] in ("absent", "replace") and plan["current"] is not None:
+            call(
+                client, "delete_vpn_connection", VpnConnectionId=plan["current"]["VpnConnectionId"]
             )
-            changed[name] = tagged or bool(plan["tunnels"])
-    if not check_mode:
-        # Start: deletions, creations, first tunnel modifications; no waiting.
-        for plan in plans:
-            if plan["action"] in ("absent", "replace") and plan["current"] is not None:
-                call(
-                    client,
-                    "delete_vpn_connection",
-                    VpnConnectionId=plan["current"]["VpnConnectionId"],
-                )
-        for plan in plans:
-            name = plan["params"]["name"]
-            if plan["action"] == "create":
-                made[name] = _create(client, plan["params"], after_tags[name])
-                created.add(name)
-        # A connection still modifying (an earlier run) is waited for after every creation.
-        for plan in plans:
-            if plan["action"] == "modify" and plan["tunnels"]:
-                current = plan["current"]
-                if current.get("State") == "modifying":
-                    wait_available(
-                        client,
-                        current["VpnConnectionId"],
-                        wait_timeout,
-                        "raise wait_timeout: AWS applies one tunnel modification at a time",
-                    )
-                outside, tunnel, _names = plan["tunnels"][0]
-                call(
-                    client,
-                    "modify_vpn_tunnel_options",
-                    VpnConnectionId=current["VpnConnectionId"],
-                    VpnTunnelOutsideIpAddress=outside,
-                    TunnelOptions=tunnel_request(tunnel),
-                )
-        # Then the waits, each after everything that did not need it was started.
-        for plan in plans:
-            name = plan["params"]["name"]
-            if plan["action"] == "replace":
-                if plan["current"] is not None:
-                    wait_deleted(client, plan["current"]["VpnConnectionId"], delete_timeout)
-                made[name] = _create(client, plan["params"], after_tags[name])
-                created.add(name)
-        advice = "raise wait_timeout: AWS applies one tunnel modification at a time"
-        for plan in plans:
-            for outside, tunnel, _names in plan["tunnels"][1:]:
-                connection_id = plan["current"]["VpnConnectionId"]
-                wait_available(client, connection_id, wait_timeout, advice)
-                call(
-                    client,
-                    "modify_vpn_tunnel_options",
-                    VpnConnectionId=connection_id,
-                    VpnTunnelOutsideIpAddress=outside,
-                    TunnelOptions=tunnel_request(tunnel),
-                )
-        for plan in plans:
-            if plan["action"] == "absent":
-                if plan["current"] is not None:
-                    wait_deleted(client, plan["current"]["VpnConnectionId"], delete_timeout)
-                for deleting in plan["deleting"]:
-                    wait_deleted(client, deleting["VpnConnectionId"], delete_timeout)
-        for plan in plans:
-            name = plan["params"]["name"]
-            connection = made.get(name)
-            if plan["action"] == "absent" or connection is None:
-                continue
-            if params["wait"]:
-                made[name] = wait_available(client, connection["VpnConnectionId"], wait_timeout)
-            elif name in created:
-                made[name] = (
-                    _get(client, connection["VpnConnectionId"], just_created=True) or connection
-                )
-            elif changed[name]:
-                made[name] = _get(client, connection["VpnConnectionId"]) or connection
+    created = {
+        plan["params"]["name"]: _create(client, plan["params"], plan["tags"])
+        for plan in plans
+        if plan["action"] == "create"
+    }
+    for plan in plans:
+        if plan["tunnels"]:
+            current = plan["current"]
+            modifying = current.get("State") == "modifying"
+            connection_id, timeout = current["VpnConnectionId"], params["wait_timeout"]
+            modify_tunnel(client, connection_id, plan["tunnels"][0], timeout, wait=modifying)
+    return created
 
+
+def _wait(
+    client: Any,
+    params: dict[str, Any],
+    plans: list[dict[str, Any]],
+    made: dict[str, dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """The waits, each after everything that did not need it was started: a replaced
+    connection ``deleted`` before its successor is created (it may reuse the inside CIDRs),
+    each further tunnel modification, the deleted connections. Returns every connection
+    kept or made (``made`` by name, with the replacements) as _latest gives it."""
+    made = dict(made)
+    delete_timeout = params.get("delete_timeout", 0)
+    for plan in plans:
+        if plan["action"] == "replace":
+            if plan["current"] is not None:
+                wait_deleted(client, plan["current"]["VpnConnectionId"], delete_timeout)
+            made[plan["params"]["name"]] = _create(client, plan["params"], plan["tags"])
+    for plan in plans:
+        for planned in plan["tunnels"][1:]:
+            connection_id = plan["current"]["VpnConnectionId"]
+            modify_tunnel(client, connection_id, planned, params["wait_timeout"])
+    for plan in plans:
+        if plan["action"] == "absent":
+            current = [plan["current"]] if plan["current"] is not None else []
+            for connection in current + plan["deleting"]:
+                wait_deleted(client, connection["VpnConnectionId"], delete_timeout)
+    return {
+        name: _latest(client, params, plan, made[name])
+        for plan in plans
+        if (name := plan["params"]["name"]) in made
+    }
+
+
+def _latest(
+    client: Any, params: dict[str, Any], plan: dict[str, Any], connection: dict[str, Any]
+) -> dict[str, Any]:
+    """The connection once changed: with ``wait``, ``available``; else described again when
+    this run created or changed it."""
+    connection_id = connection["VpnConnectionId"]
+    if params["wait"]:
+        return wait_available(client, connection_id, params["wait_timeout"])
+    if plan["action"] in ("create", "replace"):
+        return _get(client, connection_id, just_created=True) or connection
+    if plan["changed"]:
+        return _get(client, connection_id) or connection
+    return connection
+
+
+def _result(
+    client: Any, plans: list[dict[str, Any]], made: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """changed, and by name: vpn_connections (None when absent or not made, as in check
+    mode), before and after (the diff's views)."""
     results: dict[str, Any] = {}
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
@@ -993,13 +914,11 @@ def ensure_all(client: Any, params: dict[str, Any], check_mode: bool) -> dict[st
         name, action = plan["params"]["name"], plan["action"]
         if plan["before"]:
             before[name] = plan["before"]
-        if action == "absent":
-            results[name] = None
-            continue
-        current = None if action in ("create", "replace") else plan["current"]
-        after[name] = _desired_view(plan["params"], current, after_tags[name])
-        connection = None if check_mode and current is None else made.get(name)
-        if connection is None:
+        if action != "absent":
+            current = plan["current"] if action == "modify" else None
+            after[name] = _desired_view(plan["params"], current, plan["tags"])
+        connection = made.get(name)
+        if action == "absent" or connection is None:
             results[name] = None
             continue
         key = (connection.get("VpnGatewayId"), connection.get("TransitGatewayId"))
@@ -1007,21 +926,11 @@ def ensure_all(client: Any, params: dict[str, Any], check_mode: bool) -> dict[st
             asns[key] = gateway_asn(client, *key)
         results[name] = describe(in_tunnel_order(connection, plan["wanted"]), asns[key])
     return {
-        "changed": any(changed.values()),
+        "changed": any(plan["changed"] for plan in plans),
         "vpn_connections": results,
         "before": before,
         "after": after,
     }
-
-
-def _result(
-    client: Any, connection: dict[str, Any] | None, wanted: list[dict[str, Any]]
-) -> dict[str, Any] | None:
-    """The result view; its tunnels in the order of ``wanted`` (in_tunnel_order)."""
-    if connection is None:
-        return None
-    asn = gateway_asn(client, connection.get("VpnGatewayId"), connection.get("TransitGatewayId"))
-    return describe(in_tunnel_order(connection, wanted), asn)
 
 
 def info(client: Any, params: dict[str, Any], check_mode: bool = False) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import itertools
 from typing import Any
-from unittest import mock
 
 import pytest
 from ansible_collections.crosscluster.link.plugins.module_utils import _aws, _aws_cgw, _aws_vpn
@@ -400,18 +399,50 @@ def test_connections_replacement_refused_before_any_change(ec2: FakeEc2) -> None
     assert ec2.mutations() == []
 
 
-def test_single_connection_behaviour_is_unchanged(ec2: FakeEc2) -> None:
+def _single(name: str, gateway_id: str) -> dict[str, Any]:
+    """The single form's params (name, customer_gateway_id, no connections)."""
+    return {**_connections(), "connections": None, "name": name, "customer_gateway_id": gateway_id}
+
+
+def test_single_form_is_one_entry_with_its_own_result(ec2: FakeEc2) -> None:
+    """The single form runs as one entry; its result is the one connection, not a dict."""
     _with_gateways(ec2)
-    single = {
-        **_connections(),
-        "connections": None,
-        "name": "solo",
-        "customer_gateway_id": ec2.gateways[0]["CustomerGatewayId"],
-    }
-    with mock.patch.object(_aws_vpn, "ensure_all") as ensure_all:
-        result = _aws_vpn.ensure(None, single, check_mode=False)
-    ensure_all.assert_not_called()
+    gateway_id = ec2.gateways[0]["CustomerGatewayId"]
+    single = _single("solo", gateway_id)
+    checked = _aws_vpn.ensure(None, single, check_mode=True)
+    assert checked["changed"] and checked["vpn_connection"] is None and ec2.mutations() == []
+    result = _aws_vpn.ensure(None, single, check_mode=False)
+    assert set(result) == {"changed", "vpn_connection", "before", "after"}
     assert result["changed"] and result["vpn_connection"]["name"] == "solo"
+    assert result["before"] == {} and result["after"]["customer_gateway_id"] == gateway_id
+    again = _aws_vpn.ensure(None, single, check_mode=False)
+    assert not again["changed"] and again["before"] == again["after"]
+    removed = _aws_vpn.ensure(None, {**single, "state": "absent"}, check_mode=False)
+    assert removed["changed"] and removed["vpn_connection"] is None
+    assert removed["before"] == again["before"] and removed["after"] == {}
+
+
+@pytest.mark.parametrize("listed", [False, True])
+def test_ambiguous_name_fails_before_any_change(ec2: FakeEc2, listed: bool) -> None:
+    """Only the list form names the entry (connections[i]) in the message."""
+    for number in (8, 9):
+        ec2.connections.append(
+            {
+                "VpnConnectionId": f"vpn-{number}",
+                "State": "available",
+                "Tags": dict_to_tags(_aws.owner_tags("solo")),
+            }
+        )
+    single = _single("solo", "cgw-1")
+    params = _connections({"name": "solo", "customer_gateway_id": "cgw-1"}) if listed else single
+    with pytest.raises(AwsError) as raised:
+        _aws_vpn.ensure(None, params, check_mode=False)
+    prefix = "connections[0] (solo): " if listed else ""
+    assert raised.value.code == "AmbiguousName"
+    assert raised.value.message.startswith(
+        f"{prefix}several VPN connections are tagged crosscluster.link/name=solo (vpn-8, vpn-9)"
+    )
+    assert ec2.mutations() == []
 
 
 def test_empty_lists_make_no_call(ec2: FakeEc2) -> None:
