@@ -8,6 +8,7 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.crosscluster.link.plugins.filter.tunnel_psk import tunnel_psk
+from ansible_collections.crosscluster.link.plugins.module_utils import _link_wiring
 
 DOCUMENTATION = r"""
 name: aws_vpn_tunnel_options
@@ -112,12 +113,7 @@ def aws_vpn_missing_peers(
     links: Sequence[Mapping[str, Any]], peer_gateways: Mapping[str, Any]
 ) -> list[str]:
     """The ids of the links for which ``peer_gateways`` gives no two interface IPs."""
-    missing = []
-    for link in links or []:
-        ips = ((peer_gateways or {}).get(link["id"]) or {}).get("interface_ips") or []
-        if len(ips) != 2 or not all(isinstance(ip, str) and ip for ip in ips):
-            missing.append(link["id"])
-    return missing
+    return _link_wiring.missing_peers(links or [], peer_gateways or {})
 
 
 class FilterModule:
