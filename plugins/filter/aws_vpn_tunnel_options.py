@@ -10,52 +10,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.crosscluster.link.plugins.filter.tunnel_psk import tunnel_psk
 from ansible_collections.crosscluster.link.plugins.module_utils import _link_wiring
 
-DOCUMENTATION = r"""
-name: aws_vpn_tunnel_options
-short_description: The tunnel options of one AWS VPN connection of a planned link
-version_added: 0.2.0
-author: crosscluster.link contributors (@crosscluster)
-description:
-  - For the plan link O(_input) and its VPN connection O(connection) (the tunnels'
-    C(aws_vpn_connection)), returns the C(tunnel_options) of
-    M(crosscluster.link.aws_vpn_connection) - O(options) for every tunnel, with the tunnel's
-    planned C(inside_cidr) and its C(pre_shared_key) derived from O(secret) with
-    P(crosscluster.link.tunnel_psk#filter), in AWS tunnel order (C(aws_tunnel) 1, 2).
-  - The result holds keys - use it only in a task with C(no_log).
-options:
-  _input:
-    description: One link of the plan (M(crosscluster.link.link_plan)'s C(plan.links)).
-    type: dict
-    required: true
-  connection:
-    description: The connection, V(a) or V(b).
-    type: str
-    required: true
-  options:
-    description: The options every tunnel gets (C(aws_vpn_tunnel_options)).
-    type: dict
-    required: true
-  secret:
-    description: The link secret the keys are derived from.
-    type: str
-    required: true
-"""
-
-EXAMPLES = r"""
-- name: One VPN connection
-  crosscluster.link.aws_vpn_connection:
-    name: "{{ link.id }}-a"
-    tunnel_options: "{{ link | crosscluster.link.aws_vpn_tunnel_options('a', aws_vpn_tunnel_options, link_psk_secret) }}"
-  no_log: true
-"""
-
-RETURN = r"""
-_value:
-  description: One options dict per tunnel of the connection, tunnel 1 first.
-  type: list
-  elements: dict
-"""
-
 
 def aws_vpn_tunnel_options(
     link: Mapping[str, Any], connection: str, options: Mapping[str, Any], secret: str

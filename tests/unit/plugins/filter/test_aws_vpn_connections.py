@@ -13,6 +13,9 @@ from ansible_collections.crosscluster.link.plugins.filter.aws_vpn_connections im
     aws_vpn_links_facts,
 )
 from ansible_collections.crosscluster.link.plugins.filter.aws_vpn_tunnel_options import (
+    FilterModule as TunnelFilters,
+)
+from ansible_collections.crosscluster.link.plugins.filter.aws_vpn_tunnel_options import (
     aws_vpn_link_facts,
     aws_vpn_missing_peers,
     aws_vpn_tunnel_options,
@@ -114,16 +117,21 @@ def _reported(plan: dict, asn: int = 64512, drop: str | None = None) -> dict:
 
 
 def test_links_facts_are_the_per_link_ones() -> None:
+    """Each entry is what the public one-link filter aws_vpn_link_facts (kept for connections
+    made one at a time, unused by the roles) gives, by its registered name, over that link's
+    tunnels as its docs' example passes them (inside CIDR -> outside IP)."""
     plan = _plan()
     reported = _reported(plan)
     facts = aws_vpn_links_facts(plan, "aws1", reported)
+    one_link = TunnelFilters().filters()["aws_vpn_link_facts"]
+    assert one_link is aws_vpn_link_facts
     for link in _links(plan).values():
         cidrs = {
             t["inside_cidr"]: t["outside_ip"]
             for c in link["aws_connections"]
             for t in reported[c["name"]]["tunnels"]
         }
-        assert facts[link["id"]] == aws_vpn_link_facts(link, cidrs, plan["clusters"]["aws1"]["asn"])
+        assert facts[link["id"]] == one_link(link, cidrs, plan["clusters"]["aws1"]["asn"])
     assert all(t["outside_ip"] for f in facts.values() for t in f["tunnels"])
 
 
