@@ -3,54 +3,6 @@
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
-name: aws_vpn_connections
-short_description: An AWS cluster's VPN connections, from the link plan
-version_added: 0.6.0
-author: crosscluster.link contributors (@crosscluster)
-description:
-  - For the AWS cluster O(cluster) of the link plan O(_input), every VPN connection of its VPN
-    links (to GCP HA VPN gateways and to on-prem gateways), in plan order (link, then
-    connection V(a), V(b)), as the entries of
-    O(crosscluster.link.aws_vpn_connection#module:connections) (C(name),
-    C(customer_gateway_name), C(tags), C(tunnel_options)), one module call for them all.
-  - Each connection's C(tunnel_options) are O(options) for both tunnels, with the tunnel's
-    planned C(inside_cidr) and its C(pre_shared_key) derived from O(secret) and the plan tunnel
-    id (P(crosscluster.link.tunnel_psk#filter)); use the filter in a task with C(no_log).
-options:
-  _input:
-    description: The link plan (M(crosscluster.link.link_plan)).
-    type: dict
-    required: true
-  cluster:
-    description: The AWS cluster whose connections are wanted.
-    type: string
-    required: true
-  options:
-    description: The options every tunnel gets (C(aws_vpn_tunnel_options)).
-    type: dict
-  secret:
-    description: The link secret the keys are derived from; none to leave the tunnel options
-      out (removal).
-    type: string
-"""
-
-EXAMPLES = r"""
-- name: Every VPN connection of aws-a's links, created together, waited for once
-  crosscluster.link.aws_vpn_connection:
-    region: eu-west-1
-    vpn_gateway_id: vgw-0123456789abcdef0
-    connections: "{{ plan | crosscluster.link.aws_vpn_connections('aws-a', aws_vpn_tunnel_options, link_psk_secret) }}"
-  no_log: true
-"""
-
-RETURN = r"""
-_value:
-  description: The connections, in plan order.
-  type: list
-  elements: dict
-"""
-
 from collections.abc import Mapping
 from typing import Any
 

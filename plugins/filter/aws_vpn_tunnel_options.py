@@ -8,52 +8,7 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.crosscluster.link.plugins.filter.tunnel_psk import tunnel_psk
-
-DOCUMENTATION = r"""
-name: aws_vpn_tunnel_options
-short_description: The tunnel options of one AWS VPN connection of a planned link
-version_added: 0.2.0
-author: crosscluster.link contributors (@crosscluster)
-description:
-  - For the plan link O(_input) and its VPN connection O(connection) (the tunnels'
-    C(aws_vpn_connection)), returns the C(tunnel_options) of
-    M(crosscluster.link.aws_vpn_connection) - O(options) for every tunnel, with the tunnel's
-    planned C(inside_cidr) and its C(pre_shared_key) derived from O(secret) with
-    P(crosscluster.link.tunnel_psk#filter), in AWS tunnel order (C(aws_tunnel) 1, 2).
-  - The result holds keys - use it only in a task with C(no_log).
-options:
-  _input:
-    description: One link of the plan (M(crosscluster.link.link_plan)'s C(plan.links)).
-    type: dict
-    required: true
-  connection:
-    description: The connection, V(a) or V(b).
-    type: str
-    required: true
-  options:
-    description: The options every tunnel gets (C(aws_vpn_tunnel_options)).
-    type: dict
-    required: true
-  secret:
-    description: The link secret the keys are derived from.
-    type: str
-    required: true
-"""
-
-EXAMPLES = r"""
-- name: One VPN connection
-  crosscluster.link.aws_vpn_connection:
-    name: "{{ link.id }}-a"
-    tunnel_options: "{{ link | crosscluster.link.aws_vpn_tunnel_options('a', aws_vpn_tunnel_options, link_psk_secret) }}"
-  no_log: true
-"""
-
-RETURN = r"""
-_value:
-  description: One options dict per tunnel of the connection, tunnel 1 first.
-  type: list
-  elements: dict
-"""
+from ansible_collections.crosscluster.link.plugins.module_utils import _link_wiring
 
 
 def aws_vpn_tunnel_options(
@@ -112,12 +67,7 @@ def aws_vpn_missing_peers(
     links: Sequence[Mapping[str, Any]], peer_gateways: Mapping[str, Any]
 ) -> list[str]:
     """The ids of the links for which ``peer_gateways`` gives no two interface IPs."""
-    missing = []
-    for link in links or []:
-        ips = ((peer_gateways or {}).get(link["id"]) or {}).get("interface_ips") or []
-        if len(ips) != 2 or not all(isinstance(ip, str) and ip for ip in ips):
-            missing.append(link["id"])
-    return missing
+    return _link_wiring.missing_peers(links or [], peer_gateways or {})
 
 
 class FilterModule:

@@ -49,15 +49,21 @@ RETURN = r"""
 _value:
   description:
     - C(links), the orphan link ids, sorted; then per kind of object a list of the orphans, each
-      with its C(link) and C(name). AWS - C(vpn_connections), C(customer_gateways) (with
-      C(ip_address), C(bgp_asn)), C(vpc_peerings) (with the connection id, both VPCs,
+      with its C(name) and, unless said otherwise, its C(link).
+    - AWS - C(vpn_connections) and C(customer_gateways), entries of
+      O(crosscluster.link.aws_vpn_connection#module:connections) (C(name)) and
+      O(crosscluster.link.aws_customer_gateway#module:gateways) (C(name), C(ip_address),
+      C(bgp_asn), C(device_name)) as they are, without C(link), so that each kind is removed in
+      one call; C(vpc_peerings) (with the connection id, both VPCs,
       C(requester), C(live) and the C(route_cidrs) routed to it), C(tgw_peerings) (with the
       attachment id, both Transit Gateways, C(requester), C(live), C(delete) - whether this end
       deletes it -, the C(route_cidrs) the TGW routes to it and the C(vpc_route_cidrs) the VPC
       routes to the TGW for them, never a range of a cluster of the plan),
-      C(security_group_rules). GCP -
-      C(bgp_peers) (with C(interface)), C(vpn_tunnels), C(external_vpn_gateways),
-      C(firewall_rules), C(peerings).
+      C(security_group_rules).
+    - GCP - C(bgp_peers) and C(vpn_tunnels), entries of
+      O(crosscluster.link.gcp_router_peer#module:peers) (C(name), C(interface_name)) and
+      O(crosscluster.link.gcp_vpn_tunnel#module:tunnels) (C(name)), without C(link);
+      C(external_vpn_gateways), C(firewall_rules), C(peerings).
   type: dict
 """
 

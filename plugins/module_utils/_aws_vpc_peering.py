@@ -154,10 +154,12 @@ def _settle(
     if pcx is None or _code(pcx) not in want:
         status = "not visible" if pcx is None else _code(pcx)
         message = "" if pcx is None else (pcx.get("Status") or {}).get("Message") or ""
+        # a final status stops the wait at once: only a timeout is "after" it
+        when = "a final status" if status in FAILED else f"after {timeout:.0f}s"
         raise AwsError(
             "VpcPeeringNotReady",
             f"VPC peering connection {pcx_id} is {status} {message}".strip()
-            + f", not {' or '.join(want)}, after {timeout:.0f}s"
+            + f", not {' or '.join(want)} ({when})"
             + (": overlapping CIDR blocks fail a request" if status == "failed" else ""),
         )
     return pcx

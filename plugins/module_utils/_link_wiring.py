@@ -7,7 +7,7 @@ the plan and a host -> facts mapping (``hostvars``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 Facts = Mapping[str, Mapping[str, Any]]
@@ -41,12 +41,26 @@ def _links(
     ]
 
 
+def interface_ips(gateway: Mapping[str, Any] | None) -> list[str] | None:
+    """The GCP HA VPN gateway's ``interface_ips`` - interfaces 0 and 1 - or None unless it
+    gives exactly two, each a non-empty string: the one rule for a gateway's IPs, whether
+    from the gcp_vpn role's fact or from ``aws_vpn_peer_gateways``."""
+    ips = list((gateway or {}).get("interface_ips") or [])
+    return ips if len(ips) == 2 and all(isinstance(ip, str) and ip for ip in ips) else None
+
+
+def missing_peers(
+    links: Iterable[Mapping[str, Any]], peer_gateways: Mapping[str, Any]
+) -> list[str]:
+    """The ids of the ``links`` (aws <-> gcp) for which ``peer_gateways`` (link id ->
+    gateway) gives no two interface IPs, in order."""
+    return [link["id"] for link in links if interface_ips(peer_gateways.get(link["id"])) is None]
+
+
 def _gateway_ips(plan: dict[str, Any], facts: Facts, gcp_cluster: str) -> list[str] | None:
     """The GCP HA VPN gateway's two interface IPs (fact ``gcp_vpn_gateway`` of the GCP host,
     set in the gateways play), or None while it has not both."""
-    gateway = _peer_facts(plan, facts, gcp_cluster).get("gcp_vpn_gateway") or {}
-    ips = [ip for ip in gateway.get("interface_ips") or [] if ip]
-    return ips if len(ips) == 2 else None
+    return interface_ips(_peer_facts(plan, facts, gcp_cluster).get("gcp_vpn_gateway"))
 
 
 def _aws_tunnels(plan: dict[str, Any], facts: Facts, link: dict[str, Any]) -> list[Any] | None:
@@ -259,21 +273,24 @@ def aws_customer_gateways(
     interface, at its IP (``peer_gateways[link id].interface_ips``) with the GCP ASN;
     aws <-> onprem: one at the plan's ``onprem_gateway_ip`` with the on-prem ASN. Each has
     its own device name (another AWS cluster of the Region linked with the same peer has
-    gateways of the same IP and ASN); ValueError names a link without its peer's IPs."""
+    gateways of the same IP and ASN); ValueError names the links without their peer's IPs
+    (missing_peers: the aws_vpn role checks it first, the filter used alone needs it)."""
+    links = aws_vpn_links(plan, cluster)
+    missing = missing_peers((k for k in links if _transport(k) == AWS_GCP), peer_gateways)
+    if missing:
+        raise ValueError(
+            f"link {', '.join(missing)}: the GCP HA VPN gateway's two interface IPs are "
+            "missing (aws_vpn_peer_gateways)"
+        )
     gateways = []
-    for link in aws_vpn_links(plan, cluster):
+    for link in links:
         onprem = _transport(link) == AWS_ONPREM
         if onprem:
             ips = [plan["clusters"][link["onprem_cluster"]]["onprem_gateway_ip"]]
             asn = link["tunnels"][0]["onprem_asn"]
         else:
-            ips = list((peer_gateways.get(link["id"]) or {}).get("interface_ips") or [])
+            ips = interface_ips(peer_gateways.get(link["id"])) or []
             asn = link["tunnels"][0]["gcp_asn"]
-            if len(ips) != 2 or not all(ips):
-                raise ValueError(
-                    f"link {link['id']}: the GCP HA VPN gateway's two interface IPs are "
-                    "missing (aws_vpn_peer_gateways)"
-                )
         for connection in link["aws_connections"]:
             gateways.append(
                 {
@@ -311,6 +328,13 @@ def aws_vpn_connections(plan: dict[str, Any], cluster: str) -> list[dict[str, An
     ]
 
 
+LINK_PROBLEM = (
+    "aws_vpn: link {link}: its {tunnels} planned tunnels must exist with their planned inside "
+    "CIDRs and the gateway's Amazon-side ASN must be {asn} (cluster_asn of {cluster}; AWS "
+    "cannot change it): AWS reports ASN(s) {asns} and outside IPs {outside}."
+)
+
+
 def aws_link_problems(
     plan: dict[str, Any],
     cluster: str,
@@ -337,20 +361,16 @@ def aws_link_problems(
         outside = [t.get("outside_ip") for t in (links.get(link["id"]) or {}).get("tunnels") or []]
         if None not in outside and all(a == asn for a in reported):
             continue
-        asns = ", ".join(str(a) for a in dict.fromkeys(reported))
-        if _transport(link) == AWS_ONPREM:
-            problems.append(
-                f"aws_vpn: link {link['id']}: both planned tunnels must exist with their planned "
-                f"inside CIDRs and the gateway's Amazon-side ASN must be {asn}: AWS reports "
-                f"ASN(s) {asns} and outside IPs {outside}."
+        problems.append(
+            LINK_PROBLEM.format(
+                link=link["id"],
+                tunnels=len(link["tunnels"]),
+                asn=asn,
+                cluster=cluster,
+                asns=", ".join(str(a) for a in dict.fromkeys(reported)),
+                outside=outside,
             )
-        else:
-            problems.append(
-                f"aws_vpn: link {link['id']}: every planned tunnel must exist with its planned "
-                f"inside CIDR and the gateway's Amazon-side ASN must be {asn} (cluster_asn of "
-                f"{cluster}; AWS cannot change it): AWS reports ASN(s) {asns} and outside IPs "
-                f"{outside}."
-            )
+        )
     return problems
 
 

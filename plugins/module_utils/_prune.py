@@ -54,8 +54,9 @@ def _match(pattern: re.Pattern[str], name: str | None) -> str | None:
     return found.group("link") if found else None
 
 
-def _links(items: Iterable[Mapping[str, Any]]) -> list[str]:
-    return sorted({str(i["link"]) for i in items})
+def _links(items: Iterable[Mapping[str, Any]], ids: Iterable[str | None] = ()) -> list[str]:
+    """The link ids of ``items`` (their ``link``) and ``ids``, sorted, each once."""
+    return sorted({*(str(i["link"]) for i in items), *(str(i) for i in ids if i)})
 
 
 def _planned_ranges(plan: Mapping[str, Any], cluster: str) -> set[str]:
@@ -128,31 +129,38 @@ def aws_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
     (aws_vpc_peering_info of the VPC with include_routes, managed_only),
     ``tgw_peering_attachments`` (aws_tgw_peering_info of the cluster's Transit Gateway with
     include_routes, managed_only) and ``security_groups`` (amazon.aws.ec2_security_group_info of
-    the groups the role admits ranges into). Each orphan carries its ``link``; a peering its
-    routes (every route to the collection's own connection or attachment is the
-    collection's)."""
+    the groups the role admits ranges into). VPN connections and customer gateways are entries
+    of aws_vpn_connection ``connections`` and aws_customer_gateway ``gateways`` (each kind
+    removed in one call; their links, from their tags, are in ``links``); every other orphan
+    carries its ``link``, a peering its routes (every route to the collection's own
+    connection or attachment is the collection's)."""
     vpc = plan["clusters"][cluster].get("network")
 
     def link_tag(item: Mapping[str, Any]) -> str | None:
         return (item.get("tags") or {}).get("crosscluster.link/link")
 
-    connections = [
-        {"link": link_tag(c), "name": c["name"]}
+    found_connections = [
+        c
         for c in found.get("vpn_connections") or []
         if c.get("managed")
         and c.get("state") not in ("deleting", "deleted")
         and orphan_link(link_tag(c), plan, cluster)
     ]
+    found_gateways = [
+        g
+        for g in found.get("customer_gateways") or []
+        if g.get("managed") and orphan_link(link_tag(g), plan, cluster)
+    ]
+    # the module deletes a connection by name (its connections' names are unique)
+    connections = [{"name": n} for n in dict.fromkeys(c["name"] for c in found_connections)]
     gateways = [
         {
-            "link": link_tag(g),
             "name": g["name"],
             "ip_address": g["ip_address"],
             "bgp_asn": g["bgp_asn"],
-            "device_name": g.get("device_name"),
+            "device_name": g.get("device_name") or None,
         }
-        for g in found.get("customer_gateways") or []
-        if g.get("managed") and orphan_link(link_tag(g), plan, cluster)
+        for g in found_gateways
     ]
     peerings = [
         {
@@ -184,7 +192,10 @@ def aws_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
     peerings = [p for p in peerings if p["live"] or p["route_cidrs"]]
     tgw_peerings = _tgw_peerings(plan, cluster, found.get("tgw_peering_attachments") or [])
     return {
-        "links": _links([*connections, *gateways, *peerings, *tgw_peerings, *rules]),
+        "links": _links(
+            [*peerings, *tgw_peerings, *rules],
+            [link_tag(o) for o in [*found_connections, *found_gateways]],
+        ),
         "vpn_connections": connections,
         "customer_gateways": gateways,
         "vpc_peerings": peerings,
@@ -221,7 +232,6 @@ def gcp_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
         for p in r.get("bgp_peers") or []
         if orphan_link(_match(GCP_TUNNEL, p.get("name")), plan, cluster)
     ]
-    removed_by_name = [{**i, "link": _match(GCP_TUNNEL, i["name"])} for i in [*tunnels, *peers]]
     gateways = [
         {"link": _match(GCP_LINK, g["name"]), "name": g["name"]}
         for g in found.get("external_vpn_gateways") or []
@@ -243,7 +253,10 @@ def gcp_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
         if orphan_link(_match(GCP_LINK, p["name"]), plan, cluster)
     ]
     return {
-        "links": _links([*removed_by_name, *gateways, *rules, *peerings]),
+        "links": _links(
+            [*gateways, *rules, *peerings],
+            [_match(GCP_TUNNEL, i["name"]) for i in [*tunnels, *peers]],
+        ),
         "bgp_peers": peers,
         "vpn_tunnels": tunnels,
         "external_vpn_gateways": gateways,

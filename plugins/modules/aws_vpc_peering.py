@@ -80,7 +80,8 @@ extends_documentation_fragment:
   - crosscluster.link.aws
 notes:
   - A request between VPCs with overlapping CIDR blocks goes to C(failed); the module reports
-    it with the status message.
+    it with the status message at once, as any final status (C(rejected), C(failed),
+    C(expired)), without waiting for O(wait_timeout).
 seealso:
   - name: VPC peering
     description: What a peering connection carries, and its limits (no transitive peering).

@@ -13,7 +13,11 @@ from ansible_collections.crosscluster.link.plugins.filter.aws_vpn_connections im
     aws_vpn_links_facts,
 )
 from ansible_collections.crosscluster.link.plugins.filter.aws_vpn_tunnel_options import (
+    FilterModule as TunnelFilters,
+)
+from ansible_collections.crosscluster.link.plugins.filter.aws_vpn_tunnel_options import (
     aws_vpn_link_facts,
+    aws_vpn_missing_peers,
     aws_vpn_tunnel_options,
 )
 from ansible_collections.crosscluster.link.plugins.module_utils._plan import build_plan
@@ -55,9 +59,22 @@ def test_customer_gateways_of_every_vpn_link() -> None:
     assert len(gateways) == 3
 
 
-def test_customer_gateways_refuse_a_link_without_its_peer_ips() -> None:
-    with pytest.raises(AnsibleFilterError, match="interface IPs are missing"):
-        aws_customer_gateways(_plan(), "aws1", {})
+@pytest.mark.parametrize(
+    "peer",
+    [None, {}, {"interface_ips": ["203.0.113.10"]}, {"interface_ips": ["203.0.113.10", ""]}],
+)
+def test_customer_gateways_refuse_a_link_without_its_peer_ips(peer) -> None:
+    """The one rule of aws_vpn_missing_peers (the role's check before any call) refuses the
+    same links in the filter used alone."""
+    plan = _plan()
+    gcp_link = _links(plan)["aws_gcp_ha_vpn"]
+    peers = {gcp_link["id"]: peer}
+    assert aws_vpn_missing_peers([gcp_link], peers) == [gcp_link["id"]]
+    with pytest.raises(AnsibleFilterError, match=f"link {gcp_link['id']}: .*interface IPs are"):
+        aws_customer_gateways(plan, "aws1", peers)
+
+
+def test_customer_gateways_refuse_an_unknown_cluster() -> None:
     with pytest.raises(AnsibleFilterError, match="is not a cluster of the plan"):
         aws_customer_gateways(_plan(), "nope", {})
 
@@ -100,16 +117,21 @@ def _reported(plan: dict, asn: int = 64512, drop: str | None = None) -> dict:
 
 
 def test_links_facts_are_the_per_link_ones() -> None:
+    """Each entry is what the public one-link filter aws_vpn_link_facts (kept for connections
+    made one at a time, unused by the roles) gives, by its registered name, over that link's
+    tunnels as its docs' example passes them (inside CIDR -> outside IP)."""
     plan = _plan()
     reported = _reported(plan)
     facts = aws_vpn_links_facts(plan, "aws1", reported)
+    one_link = TunnelFilters().filters()["aws_vpn_link_facts"]
+    assert one_link is aws_vpn_link_facts
     for link in _links(plan).values():
         cidrs = {
             t["inside_cidr"]: t["outside_ip"]
             for c in link["aws_connections"]
             for t in reported[c["name"]]["tunnels"]
         }
-        assert facts[link["id"]] == aws_vpn_link_facts(link, cidrs, plan["clusters"]["aws1"]["asn"])
+        assert facts[link["id"]] == one_link(link, cidrs, plan["clusters"]["aws1"]["asn"])
     assert all(t["outside_ip"] for f in facts.values() for t in f["tunnels"])
 
 
@@ -123,16 +145,16 @@ def test_link_problems_keep_the_per_link_messages() -> None:
     bad = _reported(plan, asn, drop=missing)
     problems = aws_vpn_link_problems(plan, "aws1", bad, aws_vpn_links_facts(plan, "aws1", bad))
     assert problems == [
-        f"aws_vpn: link {links['aws_gcp_ha_vpn']['id']}: every planned tunnel must exist with its "
-        f"planned inside CIDR and the gateway's Amazon-side ASN must be {asn} (cluster_asn of "
-        f"aws1; AWS cannot change it): AWS reports ASN(s) {asn} and outside IPs "
+        f"aws_vpn: link {links['aws_gcp_ha_vpn']['id']}: its 4 planned tunnels must exist with "
+        f"their planned inside CIDRs and the gateway's Amazon-side ASN must be {asn} (cluster_asn "
+        f"of aws1; AWS cannot change it): AWS reports ASN(s) {asn} and outside IPs "
         f"['198.51.100.0', None, '198.51.100.0', '198.51.100.1']."
     ]
     other = _reported(plan, 64999)
     problems = aws_vpn_link_problems(plan, "aws1", other, aws_vpn_links_facts(plan, "aws1", other))
     assert len(problems) == 2
     assert any(
-        p.startswith(f"aws_vpn: link {links['aws_onprem_vpn']['id']}: both planned tunnels")
+        p.startswith(f"aws_vpn: link {links['aws_onprem_vpn']['id']}: its 2 planned tunnels")
         and "AWS reports ASN(s) 64999 and" in p
         for p in problems
     )

@@ -251,8 +251,21 @@ def test_a_failed_request_is_reported_with_its_message(world) -> None:
     assert result["vpc_peering_connection"]["status"] == "initiating-request"
     (connection,) = client.connections.values()
     connection["Status"] = {"Code": "failed", "Message": "Overlapping CIDR range"}
-    with pytest.raises(AwsError, match=r"failed Overlapping CIDR range.*overlapping CIDR blocks"):
-        pcx._settle(client, connection["VpcPeeringConnectionId"], ("active",), 5, lambda s: None)
+    sleeps: list[float] = []
+    with pytest.raises(
+        AwsError, match=r"failed Overlapping CIDR range.*overlapping CIDR blocks"
+    ) as err:
+        pcx._settle(client, connection["VpcPeeringConnectionId"], ("active",), 300, sleeps.append)
+    # a final status stops the wait at once, and the message does not call it a timeout
+    assert sleeps == [] and "(a final status)" in str(err.value) and "after" not in str(err.value)
+
+
+def test_a_request_not_settled_in_time_says_after_how_long(world) -> None:
+    client, _sent = world
+    pcx.ensure(client, params(accept=False), False)
+    (connection,) = client.connections.values()
+    with pytest.raises(AwsError, match=r"is pending-acceptance, not active \(after 0s\)$"):
+        pcx._settle(client, connection["VpcPeeringConnectionId"], ("active",), 0, lambda s: None)
 
 
 def test_absent_deletes_only_its_own_once(world) -> None:

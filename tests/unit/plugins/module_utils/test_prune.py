@@ -85,13 +85,43 @@ def test_aws_orphans_are_found_by_the_link_tag_the_rule_marker_and_the_peering_n
     }
     orphans = link_orphans(found, PLAN, "aws1", "aws")
     assert orphans["links"] == ["aws0--aws1", "aws1--gcp2"]
-    assert [c["name"] for c in orphans["vpn_connections"]] == ["aws1--gcp2-a"]
-    assert orphans["customer_gateways"][0]["bgp_asn"] == 65010
+    # entries of aws_vpn_connection connections / aws_customer_gateway gateways, as they are
+    assert orphans["vpn_connections"] == [{"name": "aws1--gcp2-a"}]
+    assert orphans["customer_gateways"] == [
+        {
+            "name": "aws1--gcp2-if0",
+            "ip_address": "203.0.113.1",
+            "bgp_asn": 65010,
+            "device_name": None,
+        }
+    ]
     # a deleted connection with routes left still has them removed; one without is done
     (peering,) = orphans["vpc_peerings"]
     assert (peering["name"], peering["live"], peering["requester"]) == ("aws0--aws1", False, False)
     assert peering["route_cidrs"] == ["10.50.0.0/16"]
     assert orphans["security_group_rules"] == [{"link": "aws1--gcp2", "name": "aws1--gcp2"}]
+
+
+def test_aws_vpn_orphans_are_module_entries_and_their_links_come_from_the_tags() -> None:
+    """A link whose only orphans are VPN objects is still listed; a connection name found
+    twice is one entry (the module deletes by name and refuses a repeated one)."""
+    tags = {"crosscluster.link/link": "aws1--onprem9"}
+    connection = {"name": "aws1--onprem9-a", "managed": True, "tags": tags, "state": "available"}
+    gateway = {
+        "name": "aws1--onprem9-onprem",
+        "managed": True,
+        "tags": tags,
+        "ip_address": "198.51.100.9",
+        "bgp_asn": 65099,
+        "device_name": "aws1--onprem9-onprem",
+    }
+    found = {"vpn_connections": [connection, connection], "customer_gateways": [gateway]}
+    orphans = link_orphans(found, PLAN, "aws1", "aws")
+    assert orphans["links"] == ["aws1--onprem9"]
+    assert orphans["vpn_connections"] == [{"name": "aws1--onprem9-a"}]
+    assert orphans["customer_gateways"] == [
+        {k: gateway[k] for k in ("name", "ip_address", "bgp_asn", "device_name")}
+    ]
 
 
 # Three AWS clusters on Transit Gateways in two Regions: eks-a and eks-b are still linked,
