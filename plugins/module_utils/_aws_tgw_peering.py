@@ -56,8 +56,16 @@ from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
     tags_to_dict,
 )
 
-# States in which the attachment counts: two TGWs are peered once by this collection.
-LIVE = ("initiatingRequest", "pendingAcceptance", "pending", "available", "modifying")
+# States by what they mean here (the prune and the verify checks read them from here). A
+# request waits for the accepter while UNACCEPTED (accepted once ACCEPTABLE), is accepted but
+# not (or, modifying, no longer) UP while PROVISIONING, and counts while LIVE: two TGWs are
+# peered once by this collection.
+ACCEPTABLE = "pendingAcceptance"
+UNACCEPTED = ("initiatingRequest", ACCEPTABLE)
+PROVISIONING = ("pending", "modifying")
+UP = "available"
+# in the order of the lifecycle, as aws_tgw_peering_info documents its default states
+LIVE = (*UNACCEPTED, "pending", UP, "modifying")
 FAILED = ("failed", "failing", "rejected", "rejecting", "rollingBack")
 GONE = ("deleting", "deleted")
 TGW_ID = re.compile(r"^tgw-[0-9a-f]{8}([0-9a-f]{9})?$")
@@ -268,7 +276,7 @@ def _accepter_side(
     else:
         # The request reaches the accepter's Region as pendingAcceptance after
         # initiatingRequest; it is accepted there.
-        want = ("pendingAcceptance",) if pending else LIVE
+        want = (ACCEPTABLE,) if pending else LIVE
         seen = _settle(accepter, attachment_id, want, timeout, sleep)
         if pending:
             call(
@@ -345,7 +353,7 @@ def ensure(
         if check_mode:
             after = {"transit_gateway_id": tgw, "peer_transit_gateway_id": peer}
             after.update(peer_region=peer_region, tags=tags)
-            after["state"] = "available" if params["accept"] else "pendingAcceptance"
+            after["state"] = UP if params["accept"] else ACCEPTABLE
             if two_views:
                 after["accepter_tags"] = tags
             return {**nothing, "changed": True, "after": after}
@@ -378,10 +386,7 @@ def ensure(
 
     attachment_id = current["TransitGatewayAttachmentId"]
     timeout = float(params.get("wait_timeout") or 600)
-    pending = params["accept"] and current.get("State") in (
-        "initiatingRequest",
-        "pendingAcceptance",
-    )
+    pending = params["accept"] and current.get("State") in UNACCEPTED
     accepted, seen_tags, accepter_tags = _accepter_side(
         params, attachment_id, pending, two_views, check_mode, timeout, sleep
     )
@@ -389,10 +394,10 @@ def ensure(
     if before and seen_tags is not None:
         before["accepter_tags"] = seen_tags
     if not check_mode and params["wait"] and params["accept"]:
-        current = _settle(client, attachment_id, ("available",), timeout, sleep)
+        current = _settle(client, attachment_id, (UP,), timeout, sleep)
     after = _view(current)
     if check_mode and params["accept"]:
-        after["state"] = "available"
+        after["state"] = UP
     if accepter_tags is not None:
         after["accepter_tags"] = accepter_tags
     attachment = describe(current)

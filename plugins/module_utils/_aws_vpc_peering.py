@@ -45,11 +45,18 @@ from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
     tags_to_dict,
 )
 
-# A request that still counts: two VPCs have one peering connection at a time ("You cannot
-# create more than one VPC peering connection between the same two VPCs at the same time",
-# VPC Peering guide, "VPC peering limitations").
-LIVE = ("initiating-request", "pending-acceptance", "provisioning", "active")
+# Status codes by what they mean here (the prune and the verify checks read them from here).
+# A request waits for the accepter while UNACCEPTED (accepted once ACCEPTABLE), is accepted but
+# not yet UP while PROVISIONING, and still counts while LIVE: two VPCs have one peering
+# connection at a time ("You cannot create more than one VPC peering connection between the
+# same two VPCs at the same time", VPC Peering guide, "VPC peering limitations").
+ACCEPTABLE = "pending-acceptance"
+UNACCEPTED = ("initiating-request", ACCEPTABLE)
+PROVISIONING = ("provisioning",)
+UP = "active"
+LIVE = (*UNACCEPTED, *PROVISIONING, UP)
 FAILED = ("rejected", "failed", "expired")
+GONE = ("deleting", "deleted")
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
 POLL_INTERVAL, POLL_MAX_INTERVAL = 2.0, 15.0
 
@@ -208,7 +215,7 @@ def _accepter_side(
     else:
         # An inter-Region request reaches the accepter's Region as pending-acceptance after
         # initiating-request (VpcPeeringConnectionStateReason).
-        want = ("pending-acceptance",) if pending else LIVE
+        want = (ACCEPTABLE,) if pending else LIVE
         seen = _settle(accepter, pcx_id, want, timeout, sleep)
         if pending:
             call(accepter, "accept_vpc_peering_connection", VpcPeeringConnectionId=pcx_id)
@@ -272,7 +279,7 @@ def ensure(
         changed = True
         if check_mode:
             planned = {"vpc_id": vpc_id, "peer_vpc_id": peer, "peer_region": peer_region}
-            after = {**planned, "status": "active" if params["accept"] else "pending-acceptance"}
+            after = {**planned, "status": UP if params["accept"] else ACCEPTABLE}
             after["tags"] = tags
             if two_views:
                 after["accepter_tags"] = tags
@@ -303,7 +310,7 @@ def ensure(
 
     pcx_id = current["VpcPeeringConnectionId"]
     timeout = float(params.get("wait_timeout") or 300)
-    pending = params["accept"] and _code(current) in ("initiating-request", "pending-acceptance")
+    pending = params["accept"] and _code(current) in UNACCEPTED
     accepted, seen_tags, accepter_tags = _accepter_side(
         params, pcx_id, pending, two_views, check_mode, timeout, sleep
     )
@@ -311,10 +318,10 @@ def ensure(
     if before and seen_tags is not None:
         before["accepter_tags"] = seen_tags
     if not check_mode and params["wait"] and params["accept"]:
-        current = _settle(client, pcx_id, ("active",), timeout, sleep)
+        current = _settle(client, pcx_id, (UP,), timeout, sleep)
     after = _view(current)
     if check_mode and params["accept"]:
-        after["status"] = "active"
+        after["status"] = UP
     if accepter_tags is not None:
         after["accepter_tags"] = accepter_tags
     connection = describe(current)

@@ -15,7 +15,13 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
+from ansible_collections.crosscluster.link.plugins.module_utils import (
+    _aws_tgw_peering,
+    _aws_vpc_peering,
+)
+
 Check = dict[str, Any]
+# VpnConnection State of a deleted connection
 GONE_STATES = ("deleting", "deleted")
 # The two causes a link's own configuration explains: IKE fails (the tunnel is down), or IKE
 # works and BGP does not (the session is down on an established tunnel).
@@ -249,7 +255,7 @@ def aws_peering_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any
     reported = {
         c.get("name"): c
         for c in status.get("vpc_peering_connections") or []
-        if c.get("status") not in GONE_STATES
+        if c.get("status") not in _aws_vpc_peering.GONE
     }
     tables = sorted(status.get("route_table_ids") or [])
     checks = []
@@ -263,15 +269,15 @@ def aws_peering_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any
         if state == "missing":
             starter = cluster if side["requester"] else side["remote_cluster"]
             cause = f"connection not requested (by {starter}: is it linked?)"
-        elif state in ("initiating-request", "pending-acceptance"):
+        elif state in _aws_vpc_peering.UNACCEPTED:
             cause = (
                 f"not accepted in {side['peer_region'] if side['requester'] else side['region']}"
             )
-        elif state == "provisioning":
+        elif state in _aws_vpc_peering.PROVISIONING:
             cause = "accepted, still provisioning"
         else:
             cause = f"request {state}: {mine.get('status_message') or 'no message'}"
-        checks.append(check(link["id"], cluster, label, "active", state, cause))
+        checks.append(check(link["id"], cluster, label, _aws_vpc_peering.UP, state, cause))
         routed = {
             (r.get("route_table_id"), r.get("destination"))
             for r in mine.get("routes") or []
@@ -286,7 +292,7 @@ def aws_peering_checks(plan: dict[str, Any], cluster: str, status: dict[str, Any
         label = f"AWS routes to {side['name']} in {side['vpc_id']}"
         expected = f"{', '.join(side['route_cidrs'])} in {len(tables)} route table(s)"
         actual = "all" if tables and not missing else f"missing {', '.join(missing) or 'tables'}"
-        if state != "active":
+        if state != _aws_vpc_peering.UP:
             cause = "a route to a connection that is not active is a blackhole"
         else:
             cause = "route removed or replaced outside this collection"
@@ -307,7 +313,7 @@ def aws_tgw_peering_checks(
     reported = {
         a.get("name"): a
         for a in status.get("transit_gateway_peering_attachments") or []
-        if a.get("state") not in GONE_STATES
+        if a.get("state") not in _aws_tgw_peering.GONE
     }
     table = status.get("route_table_id") or "its route table"
     checks = []
@@ -324,14 +330,14 @@ def aws_tgw_peering_checks(
         if state == "missing":
             starter = cluster if side["requester"] else side["remote_cluster"]
             cause = f"attachment not requested (by {starter}: is it linked?)"
-        elif state in ("initiatingRequest", "pendingAcceptance"):
+        elif state in _aws_tgw_peering.UNACCEPTED:
             accepter = side["peer_region"] if side["requester"] else side["region"]
             cause = f"not accepted in {accepter}"
-        elif state in ("pending", "modifying"):
+        elif state in _aws_tgw_peering.PROVISIONING:
             cause = "accepted, still provisioning"
         else:
             cause = f"attachment {state}: {mine.get('status_message') or 'no message'}"
-        checks.append(check(link["id"], cluster, label, "available", state, cause))
+        checks.append(check(link["id"], cluster, label, _aws_tgw_peering.UP, state, cause))
         routed = {
             r.get("destination") for r in mine.get("routes") or [] if r.get("state") == "active"
         }

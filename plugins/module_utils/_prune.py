@@ -22,6 +22,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ansible_collections.crosscluster.link.plugins.module_utils import (
+    _aws_tgw_peering,
+    _aws_vpc_peering,
+)
 from ansible_collections.crosscluster.link.plugins.module_utils._plan import (
     GCP_PREFIX,
     LINK_SEPARATOR,
@@ -103,7 +107,7 @@ def _tgw_peerings(
             continue
         other = next(e for e in str(link).split(LINK_SEPARATOR) if e != cluster)
         other_tgw = (clusters.get(other) or {}).get("aws_transit_gateway_id")
-        live = a.get("state") not in ("deleting", "deleted")
+        live = a.get("state") not in _aws_tgw_peering.GONE
         routes = sorted({_network(r["destination"]) for r in a.get("routes") or []})
         orphans.append(
             {
@@ -171,7 +175,7 @@ def aws_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
             "peer_vpc_id": p["peer_vpc_id"],
             "peer_region": p.get("peer_region"),
             "requester": p["vpc_id"] == vpc,
-            "live": p.get("status") not in ("deleting", "deleted"),
+            "live": p.get("status") not in _aws_vpc_peering.GONE,
             "route_cidrs": sorted({r["destination"] for r in p.get("routes") or []}),
         }
         for p in found.get("vpc_peering_connections") or []
