@@ -16,7 +16,7 @@ out with its pods ready, a ServiceAccount token Secret filled in by the token co
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -227,11 +227,16 @@ def wait_ready(
 
 
 def remove(
-    kube: Kube, definitions: list[dict[str, Any]], owner_labels: dict[str, str], check_mode: bool
+    kube: Kube,
+    definitions: list[dict[str, Any]],
+    owner_labels: dict[str, str],
+    check_mode: bool,
+    keep: Collection[tuple[str, str]] = (),
 ) -> tuple[bool, list[dict[str, Any]], list[dict[str, Any]]]:
     """(changed, one result per object, diffs): delete each object that exists and carries
     ``owner_labels``; one that lacks them is ``kept``, a missing one is ``absent``. A name
-    ending in PATTERN selects the owned objects by the labels and the name's start."""
+    ending in PATTERN selects the owned objects by the labels and the name's start, except
+    the (kind, name) pairs of ``keep``."""
     refs = [ref(i, d, patterns=True) for i, d in enumerate(definitions)]
     if not owner_labels and any(r.name.endswith(PATTERN) for r in refs):
         raise ValueError(f"a name ending in {PATTERN!r} needs owner_labels to select by")
@@ -245,7 +250,7 @@ def remove(
         prefix = r.name[: -len(PATTERN)]
         for live in listed:
             name = (live.get("metadata") or {}).get("name", "")
-            if name.startswith(prefix):
+            if name.startswith(prefix) and (r.kind, name) not in keep:
                 found.append((Ref(r.kind, r.namespace, name, r.collection), live))
     results, diffs = [], []
     for r, live in found:

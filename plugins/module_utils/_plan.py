@@ -80,10 +80,12 @@ LINK_VARS = (
     "link_cluster",
     "link_peers",
     "link_dns_enabled",
+    "link_dns_managed",
     "link_checks",
     "link_status",
     "link_report_checks",
     "link_orphans",
+    "link_dns_orphans",
 )
 # A name at least this similar (difflib ratio) to a known one is taken for a misspelling.
 MISSPELLING_CUTOFF = 0.8

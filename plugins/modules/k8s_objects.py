@@ -26,7 +26,7 @@ description:
   - With O(state=absent) each object that exists and carries every label of O(owner_labels) is
     deleted; one without them is left alone (action C(kept)), a missing one is C(absent). There
     a name may end in C(*) - every object of that kind (and namespace) carrying the owner labels
-    whose name starts with the rest.
+    whose name starts with the rest, except those O(keep) names.
   - Every API call is retried on 429 and 5xx answers (the Kubernetes API conventions), with
     backoff, so a busy API server does not fail the task.
 author: crosscluster.link contributors (@crosscluster)
@@ -49,6 +49,23 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  keep:
+    description:
+      - With O(state=absent), the objects a name ending in C(*) does not select, by kind and
+        name (in any namespace), for example the remotes still linked when removing the
+        kubeconfig Secrets of the others.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      kind:
+        description: The object's kind, for example C(Secret).
+        type: str
+        required: true
+      name:
+        description: The object's name.
+        type: str
+        required: true
   wait:
     description:
       - With O(state=present), wait until every Deployment has rolled out with all its pods
@@ -145,6 +162,15 @@ def main() -> None:
             "definitions": {"type": "list", "elements": "dict", "required": True},
             "owner_labels": {"type": "dict", "default": {}},
             "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+            "keep": {
+                "type": "list",
+                "elements": "dict",
+                "default": [],
+                "options": {
+                    "kind": {"type": "str", "required": True},
+                    "name": {"type": "str", "required": True},
+                },
+            },
             "wait": {"type": "bool", "default": False},
             "wait_timeout": {"type": "int", "default": 120},
             "reveal_secrets": {"type": "bool", "default": False, "no_log": False},
@@ -154,11 +180,14 @@ def main() -> None:
     p = module.params
     if p["wait_timeout"] < 0:
         module.fail_json(msg="wait_timeout must be 0 or more seconds")
+    if p["keep"] and p["state"] == "present":
+        module.fail_json(msg="keep is for state=absent (it narrows a name ending in '*'): drop it")
     try:
         kube = load_client(p["kubeconfig"], p["context"])
         if p["state"] == "absent":
+            keep = {(k["kind"], k["name"]) for k in p["keep"]}
             changed, objects, diffs = remove(
-                kube, p["definitions"], p["owner_labels"], module.check_mode
+                kube, p["definitions"], p["owner_labels"], module.check_mode, keep
             )
         else:
             changed, objects, diffs = ensure(

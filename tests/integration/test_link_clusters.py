@@ -14,9 +14,12 @@ servers. The cycle, in file order (the tests share one emulator world):
 3. verify_link alone, after a BGP peer is removed and a resolver's remote token replaced
    behind the collection's back: fails naming the broken checks (the DNS one: 401), in the
    output and in the JUnit report;
-4. unlink: everything the collection made is gone, the seeded VPC/SG/network remain and the
+4. gcp-euw1 dropped from the inventory: a link run lists the DNS objects it left in aws-euw1
+   (its reader's token still reads aws-euw1), a link run with ``link_prune`` removes them
+   (and aws-euw1's side of the link, and its DNS link: no link left);
+5. unlink: everything the collection made is gone, the seeded VPC/SG/network remain and the
    native DNS configuration is back byte for byte;
-5. unlink again: ``changed=0``.
+6. unlink again: ``changed=0``.
 
 After 1, the ``-vvv`` output of that run and every file it or the emulators wrote are scanned
 for the secrets (link secret, tunnel keys, reader tokens, kubeconfig credentials): they may
@@ -328,13 +331,17 @@ def recap(result: subprocess.CompletedProcess[str]) -> dict[str, tuple[int, int,
     return {m[0]: (int(m[1]), int(m[2]), int(m[3])) for m in RECAP.findall(result.stdout)}
 
 
-def assert_ok(result: subprocess.CompletedProcess[str]) -> None:
+def assert_ok(
+    result: subprocess.CompletedProcess[str], hosts: tuple[str, ...] = (AWS, GCP, "onprem-lab")
+) -> None:
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    assert set(recap(result)) == {AWS, GCP, "onprem-lab"}, result.stdout[-2000:]
+    assert set(recap(result)) == set(hosts), result.stdout[-2000:]
 
 
-def assert_unchanged(result: subprocess.CompletedProcess[str]) -> None:
-    assert_ok(result)
+def assert_unchanged(
+    result: subprocess.CompletedProcess[str], hosts: tuple[str, ...] = (AWS, GCP, "onprem-lab")
+) -> None:
+    assert_ok(result, hosts)
     changed = {host: counts for host, counts in recap(result).items() if counts != (0, 0, 0)}
     assert changed == {}, "\n".join(
         line for line in result.stdout.splitlines() if line.startswith(("changed:", "TASK"))
@@ -786,6 +793,66 @@ def test_verify_link_alone_fails_when_a_bgp_peer_is_gone(world: World) -> None:
     # the other direction is still served, and is reported as a passing check
     passed = [c.get("name") for c in suites.iter("testcase") if c.find("failure") is None]
     assert any(name.startswith(f"DNS {GCP} -> zone ") for name in passed), passed
+
+
+def test_a_dropped_cluster_keeps_no_dns_access_after_prune(world: World) -> None:
+    """gcp-euw1 dropped from the inventory. A link run without link_prune changes nothing and
+    lists what gcp-euw1 left in aws-euw1 - its reader, whose token gcp-euw1 still holds, and
+    its kubeconfig Secret - with the command that removes them; with link_prune, aws-euw1 (no
+    link left) gets its DNS unlinked, the native DNS restored, and both are gone. A second
+    prune changes nothing. unlink with the full inventory then removes gcp-euw1's side."""
+    data = yaml.safe_load(world.inventory.read_text())
+    clusters = data["all"]["children"]["clusters"]
+    clusters["hosts"] = {AWS: clusters["hosts"][AWS]}
+    clusters["vars"].pop("link_plan_file", None)  # the later tests read the 2-cluster plan
+    for name in ("link_topology", "link_pairs", "link_report_dir"):  # pairs name gcp-euw1
+        clusters["vars"].pop(name, None)
+    alone = world.inventory.with_name("aws-alone.yml")
+    alone.write_text(yaml.safe_dump(data, sort_keys=False))
+    reader = f"crosscluster-link-dns-reader-{GCP}"
+
+    def owned_names() -> list[str]:
+        selector = "app.kubernetes.io/managed-by=crosscluster.link"
+        core = kube_client.CoreV1Api(world.kube(AWS))
+        rbac = kube_client.RbacAuthorizationV1Api(world.kube(AWS))
+        found = [
+            *core.list_secret_for_all_namespaces(label_selector=selector).items,
+            *core.list_service_account_for_all_namespaces(label_selector=selector).items,
+            *rbac.list_cluster_role(label_selector=selector).items,
+            *rbac.list_cluster_role_binding(label_selector=selector).items,
+        ]
+        return sorted(o.metadata.name for o in found)
+
+    assert owned_names().count(reader) == 3  # ServiceAccount, ClusterRole, ClusterRoleBinding
+    mark = world.emulators.mark()
+    listed = world.playbook("crosscluster.link.link_clusters", inventory=alone)
+    assert_ok(listed, (AWS,))
+    assert world.emulators.mutations_since(mark) == []
+    message = " ".join(listed.stdout.split())
+    assert f"Cluster {AWS} still holds DNS objects of clusters no longer linked" in message
+    for name in (
+        f"ServiceAccount {reader}",
+        f"ClusterRole {reader}",
+        f"ClusterRoleBinding {reader}",
+        f"Secret {reader}-token",
+        f"Secret crosscluster-link-remote-{GCP}",
+    ):
+        assert name in message
+    assert "crosscluster.link.link_clusters -e link_prune=true" in message
+
+    pruned = world.playbook(
+        "crosscluster.link.link_clusters", "-e", "link_prune=true", inventory=alone
+    )
+    assert_ok(pruned, (AWS,))
+    assert [n for n in owned_names() if GCP in n] == []
+    assert world.resolvers(AWS) == []
+    assert world.native_dns(AWS) == world.native_dns_before[AWS]
+    mark = world.emulators.mark()
+    again = world.playbook(
+        "crosscluster.link.link_clusters", "-e", "link_prune=true", inventory=alone
+    )
+    assert_unchanged(again, (AWS,))
+    assert world.emulators.mutations_since(mark) == []
 
 
 def test_unlink_clusters_removes_exactly_what_link_created(world: World) -> None:

@@ -233,6 +233,38 @@ def test_remove_by_name_prefix_takes_owned_objects_only() -> None:
         remove(kube, [pattern], {}, check_mode=False)
 
 
+def test_remove_by_name_prefix_leaves_the_kept_names_of_that_kind() -> None:
+    kube = FakeKube()
+    account = {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": "reader-a", "namespace": "xcl", "labels": OWNER},
+    }
+    secrets = [
+        {**SECRET, "metadata": {**SECRET["metadata"], "name": name}}
+        for name in ("reader-a-token", "reader-b-token")
+    ]
+    ensure(kube, [NS, account, *secrets], OWNER, check_mode=False)
+    patterns = [
+        {"apiVersion": "v1", "kind": kind, "metadata": {"name": "reader-*", "namespace": "xcl"}}
+        for kind in ("ServiceAccount", "Secret")
+    ]
+    # reader-a-token is kept as a Secret; the ServiceAccount reader-a is not kept by it.
+    keep = {("Secret", "reader-a-token"), ("ServiceAccount", "reader-a-token")}
+    kube.calls.clear()
+    changed, objects, _diffs = remove(kube, patterns, OWNER, check_mode=False, keep=keep)
+    assert changed
+    assert sorted((o["kind"], o["name"]) for o in objects) == [
+        ("Secret", "reader-b-token"),
+        ("ServiceAccount", "reader-a"),
+    ]
+    assert sorted(path for method, path in kube.writes()) == [
+        "/api/v1/namespaces/xcl/secrets/reader-b-token",
+        "/api/v1/namespaces/xcl/serviceaccounts/reader-a",
+    ]
+    assert "/api/v1/namespaces/xcl/secrets/reader-a-token" in kube.objects
+
+
 TOKEN = {
     "apiVersion": "v1",
     "kind": "Secret",
