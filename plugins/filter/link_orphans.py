@@ -55,7 +55,8 @@ _value:
       O(crosscluster.link.aws_customer_gateway#module:gateways) (C(name), C(ip_address),
       C(bgp_asn), C(device_name)) as they are, without C(link), so that each kind is removed in
       one call; C(vpc_peerings) (with the connection id, both VPCs,
-      C(requester), C(live) and the C(route_cidrs) routed to it), C(tgw_peerings) (with the
+      C(requester), its C(status), C(live) - false when deleting, deleted, or failed, rejected
+      or expired, which EC2 refuses to delete - and the C(route_cidrs) routed to it), C(tgw_peerings) (with the
       attachment id, both Transit Gateways, C(requester), C(live), C(delete) - whether this end
       deletes it -, the C(route_cidrs) the TGW routes to it and the C(vpc_route_cidrs) the VPC
       routes to the TGW for them, never a range of a cluster of the plan),

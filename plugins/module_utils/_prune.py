@@ -39,6 +39,12 @@ SG_MARKER = "crosscluster.link:"
 GCP_TUNNEL = re.compile(rf"^{GCP_PREFIX}(?P<link>.+)-t[0-9]+(-[01])?$")
 GCP_FIREWALL = re.compile(rf"^{GCP_PREFIX}(?P<link>.+?)(-[01])?-in[46]$")
 GCP_LINK = re.compile(rf"^{GCP_PREFIX}(?P<link>.+)$")
+# The VPC peering connections prune never deletes: gone already (deleting, deleted), or in a
+# final state EC2 refuses to delete ("You cannot delete a VPC peering connection that's in the
+# failed or rejected state", API_DeleteVpcPeeringConnection; an expired request allows "no
+# action", VPC Peering Guide, "VPC peering connection lifecycle") and removes itself. Their
+# routes, blackholes, are still removed.
+PCX_NOT_DELETABLE = (*_aws_vpc_peering.GONE, *_aws_vpc_peering.FAILED)
 
 
 def linked_ids(plan: Mapping[str, Any], cluster: str) -> set[str]:
@@ -175,7 +181,8 @@ def aws_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
             "peer_vpc_id": p["peer_vpc_id"],
             "peer_region": p.get("peer_region"),
             "requester": p["vpc_id"] == vpc,
-            "live": p.get("status") not in _aws_vpc_peering.GONE,
+            "status": p.get("status"),
+            "live": p.get("status") not in PCX_NOT_DELETABLE,
             "route_cidrs": sorted({r["destination"] for r in p.get("routes") or []}),
         }
         for p in found.get("vpc_peering_connections") or []
@@ -191,8 +198,8 @@ def aws_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
         if str(r.get("description") or "").startswith(SG_MARKER)
     }
     rules = [{"link": m, "name": m} for m in sorted(markers) if orphan_link(m, plan, cluster)]
-    # a peering with routes left in this VPC but deleted by the other side is still an orphan
-    # to clean: its routes; only a live one is deleted
+    # a peering with routes left in this VPC but deleted by the other side (or failed, rejected
+    # or expired) is still an orphan to clean: its routes; only a live one is deleted
     peerings = [p for p in peerings if p["live"] or p["route_cidrs"]]
     tgw_peerings = _tgw_peerings(plan, cluster, found.get("tgw_peering_attachments") or [])
     return {

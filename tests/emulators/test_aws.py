@@ -394,6 +394,8 @@ def put_lifecycle(run: Any, **fields: Any) -> dict[str, Any]:
 
 # A window no check outlasts: tests end it with settle(), never by waiting on the clock.
 FOREVER = 3600.0
+# "If no action is taken on the request, it expires after 7 days" (VPC peering lifecycle).
+SEVEN_DAYS = 7 * 24 * 3600.0
 
 
 def settle(run: Any) -> dict[str, int]:
@@ -417,6 +419,7 @@ def lifecycle(aws_emulator: Any) -> Iterator[Any]:
         shuffle_seed=None,
         notfound_seconds=0,
         peering_seconds=0,
+        peering_expiry_seconds=SEVEN_DAYS,
     )
 
 
@@ -602,9 +605,11 @@ def test_lifecycle_admin_endpoint_validates(aws_emulator, lifecycle):
         "shuffle_seed": None,
         "notfound_seconds": 0.0,
         "peering_seconds": 0.0,
+        "peering_expiry_seconds": SEVEN_DAYS,
     }
     bodies = ({"deleting_seconds": -1}, {"shuffle_seed": "x"}, {"unknown": 1})
     more = ({"notfound_seconds": "soon"}, {"notfound_seconds": -0.5}, {"peering_seconds": -1})
+    more += ({"peering_expiry_seconds": -1}, {"peering_expiry_seconds": "a week"})
     for body in (*bodies, *more, {"peering_seconds": True}):
         with pytest.raises(urllib.error.HTTPError) as caught:
             put_lifecycle(aws_emulator, **body)
@@ -1068,14 +1073,21 @@ def test_tgw_peering_is_accepted_only_in_the_accepter_region(ec2, tgw_pair):
     assert states == ["deleted"]  # deleting ended at once; still visible as deleted
 
 
-def test_tgw_routes_keep_their_target_and_refuse_duplicates_and_unknowns(ec2, tgw_pair):
-    attachment_id = _peer(ec2, tgw_pair)["TransitGatewayAttachmentId"]
+def _tgw_route(ec2: Any, tgw_pair: dict[str, Any], cidr: str, attachment_id: str) -> Any:
+    """(TGW a's default route table, the static route of ``cidr`` created there to the
+    attachment)."""
     table = tgw_pair["a"]["Options"]["AssociationDefaultRouteTableId"]
     created = ec2.create_transit_gateway_route(
         TransitGatewayRouteTableId=table,
-        DestinationCidrBlock="10.61.0.0/16",
+        DestinationCidrBlock=cidr,
         TransitGatewayAttachmentId=attachment_id,
     )["Route"]
+    return table, created
+
+
+def test_tgw_routes_keep_their_target_and_refuse_duplicates_and_unknowns(ec2, tgw_pair):
+    attachment_id = _peer(ec2, tgw_pair)["TransitGatewayAttachmentId"]
+    table, created = _tgw_route(ec2, tgw_pair, "10.61.0.0/16", attachment_id)
     target = {
         "ResourceId": tgw_pair["b"]["TransitGatewayId"],
         "ResourceType": "peering",
@@ -1492,3 +1504,162 @@ def test_vpc_peering_overlap_ignores_disassociated_blocks(ec2):
         "VpcPeeringConnectionId"
     ]
     assert pcx_status(ec2, pcx_id)["Code"] == "pending-acceptance"
+
+
+# ------------------------------------------------------- VPC peering: final states, expiry
+# DeleteVpcPeeringConnection: "You cannot delete a VPC peering connection that's in the failed
+# or rejected state"; VPC peering connection lifecycle: a failed request "cannot be accepted,
+# rejected, or deleted", an expired one allows no action, and a request "expires after 7 days"
+# if no action is taken on it. The refusal is InvalidStateTransition (tests/emulators/aws/
+# peering.py: the reference names no code).
+
+
+def _refused(client: Any, pcx_id: str) -> None:
+    for call in (
+        client.delete_vpc_peering_connection,
+        client.accept_vpc_peering_connection,
+        client.reject_vpc_peering_connection,
+    ):
+        code, message = error_of(call, VpcPeeringConnectionId=pcx_id)
+        assert (code, pcx_id in message) == ("InvalidStateTransition", True), call
+
+
+@pytest.mark.parametrize("final", ["failed", "rejected"])
+def test_vpc_peering_in_a_final_state_is_not_deleted(ec2, pcx_vpcs, final):
+    if final == "failed":
+        a = ec2.create_vpc(CidrBlock="10.92.0.0/16")["Vpc"]["VpcId"]
+        b = ec2.create_vpc(CidrBlock="10.92.0.0/17")["Vpc"]["VpcId"]
+        pcx_id = ec2.create_vpc_peering_connection(VpcId=a, PeerVpcId=b)["VpcPeeringConnection"][
+            "VpcPeeringConnectionId"
+        ]
+        client = ec2
+    else:
+        pcx_id, client = _request(ec2, pcx_vpcs), pcx_vpcs["peer"]
+        client.reject_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    assert pcx_status(client, pcx_id)["Code"] == final
+    _refused(client, pcx_id)
+    assert pcx_status(client, pcx_id)["Code"] == final  # the refusals changed nothing
+
+
+def test_an_unaccepted_vpc_peering_request_expires(ec2, pcx_vpcs, lifecycle, aws_emulator):
+    """Scaled time: peering_expiry_seconds stands for the 7 days (0: the next read after
+    pending-acceptance is expired). ExpirationTime says when while the request is unaccepted."""
+    peer = pcx_vpcs["peer"]
+    lifecycle(peering_seconds=FOREVER)
+    before = time.time()
+    waiting = _request(ec2, pcx_vpcs)
+    (seen,) = peer.describe_vpc_peering_connections(VpcPeeringConnectionIds=[waiting])[
+        "VpcPeeringConnections"
+    ]
+    assert seen["Status"]["Code"] == "initiating-request"
+    expires = seen["ExpirationTime"].timestamp()
+    assert before + SEVEN_DAYS - 60 <= expires <= time.time() + SEVEN_DAYS + 60
+    settle(aws_emulator)  # ends the window, not the 7 days
+    assert pcx_status(peer, waiting)["Code"] == "pending-acceptance"
+    peer.reject_vpc_peering_connection(VpcPeeringConnectionId=waiting)
+
+    lifecycle(peering_seconds=0, peering_expiry_seconds=0)
+    pcx_id = _request(ec2, pcx_vpcs)
+    assert [pcx_status(c, pcx_id) for c in (ec2, peer)] == [
+        {"Code": "expired", "Message": "Expired"}
+    ] * 2
+    (seen,) = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])[
+        "VpcPeeringConnections"
+    ]
+    assert "ExpirationTime" not in seen
+    _refused(peer, pcx_id)
+    assert settle(aws_emulator)["peering"] == 0
+    assert pcx_status(ec2, pcx_id)["Code"] == "expired"
+
+
+def test_an_accepted_vpc_peering_request_no_longer_expires(ec2, pcx_vpcs, lifecycle):
+    lifecycle(peering_expiry_seconds=FOREVER)
+    peer = pcx_vpcs["peer"]
+    pcx_id = _request(ec2, pcx_vpcs)
+    peer.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    (seen,) = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])[
+        "VpcPeeringConnections"
+    ]
+    assert seen["Status"]["Code"] == "active" and "ExpirationTime" not in seen
+    lifecycle(peering_expiry_seconds=0)  # a later change leaves requests made before alone
+    assert pcx_status(peer, pcx_id)["Code"] == "active"
+    ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+
+
+# ------------------------------------------------------------------------ blackhole routes
+# Route.State: "The blackhole state indicates that the route's target isn't available"; a VPC
+# peering connection carries traffic only while active. TransitGatewayRoute.State likewise for a
+# static route to an attachment that is gone.
+
+
+def route_states(client: Any, vpc_id: str) -> dict[str, str]:
+    tables = client.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+    return {
+        route.get("DestinationCidrBlock"): route["State"]
+        for table in tables["RouteTables"]
+        for route in table["Routes"]
+    }
+
+
+def test_a_route_to_a_vpc_peering_connection_not_active_is_a_blackhole(
+    ec2, lifecycle, aws_emulator
+):
+    lifecycle(peering_seconds=FOREVER)
+    a = ec2.create_vpc(CidrBlock="10.93.0.0/16")["Vpc"]["VpcId"]
+    b = ec2.create_vpc(CidrBlock="10.94.0.0/16")["Vpc"]["VpcId"]
+    (table,) = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [a]}])["RouteTables"]
+    pcx_id = ec2.create_vpc_peering_connection(VpcId=a, PeerVpcId=b)["VpcPeeringConnection"][
+        "VpcPeeringConnectionId"
+    ]
+    ec2.create_route(
+        RouteTableId=table["RouteTableId"],
+        DestinationCidrBlock="10.94.0.0/16",
+        VpcPeeringConnectionId=pcx_id,
+    )
+    seen = {}
+    for step in ("initiating-request", "pending-acceptance", "provisioning", "active"):
+        assert pcx_status(ec2, pcx_id)["Code"] == step
+        seen[step] = route_states(ec2, a)["10.94.0.0/16"]
+        if step == "pending-acceptance":
+            ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+        else:
+            settle(aws_emulator)
+    ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    seen["deleting"] = route_states(ec2, a)["10.94.0.0/16"]
+    settle(aws_emulator)
+    seen["deleted"] = route_states(ec2, a)["10.94.0.0/16"]
+    assert seen == {
+        "initiating-request": "blackhole",
+        "pending-acceptance": "blackhole",
+        "provisioning": "blackhole",
+        "active": "active",
+        "deleting": "blackhole",
+        "deleted": "blackhole",
+    }
+    # the rest of the table is moto's, as before: the local route, the table's ids and VPC
+    (again,) = ec2.describe_route_tables(RouteTableIds=[table["RouteTableId"]])["RouteTables"]
+    local = {"DestinationCidrBlock": "10.93.0.0/16", "GatewayId": "local", "State": "active"}
+    assert {k: again["Routes"][0].get(k) for k in local} == local
+    assert (again["VpcId"], again["Associations"]) == (a, table["Associations"])
+    assert error_of(ec2.describe_route_tables, RouteTableIds=["rtb-00000000000000000"])[0] == (
+        "InvalidRouteTableID.NotFound"
+    )
+
+
+def test_a_tgw_route_to_a_deleted_attachment_is_a_blackhole(ec2, tgw_pair):
+    attachment_id = _peer(ec2, tgw_pair)["TransitGatewayAttachmentId"]
+    tgw_pair["peer"].accept_transit_gateway_peering_attachment(
+        TransitGatewayAttachmentId=attachment_id
+    )
+    table, created = _tgw_route(ec2, tgw_pair, "10.64.0.0/16", attachment_id)
+    assert created["State"] == "active"
+    ec2.delete_transit_gateway_peering_attachment(TransitGatewayAttachmentId=attachment_id)
+    (route,) = ec2.search_transit_gateway_routes(
+        TransitGatewayRouteTableId=table,
+        Filters=[{"Name": "state", "Values": ["blackhole"]}],
+    )["Routes"]
+    assert route["DestinationCidrBlock"] == "10.64.0.0/16"
+    assert route["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"] == attachment_id
+    ec2.delete_transit_gateway_route(
+        TransitGatewayRouteTableId=table, DestinationCidrBlock="10.64.0.0/16"
+    )

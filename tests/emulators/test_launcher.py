@@ -141,6 +141,7 @@ def test_aws_lifecycle_options_reach_the_emulator(tmp_path):
                 "shuffle_seed": 4,
                 "notfound_seconds": 3.0,
                 "peering_seconds": 4.5,
+                "peering_expiry_seconds": 7 * 24 * 3600.0,  # the reference's 7 days: no flag
             }
     finally:
         cli("down", "--state-dir", str(state))

@@ -149,7 +149,10 @@ class Lifecycle:
     Options.TunnelOptions shuffle (None = creation order), how long a new customer
     gateway, VPN gateway or VPN connection is not found by id (0 = found at once), and how
     long each transitional state of a VPC peering connection or Transit Gateway peering
-    attachment lasts (0 = the next read sees the settled state). ``--pending-seconds``,
+    attachment lasts (0 = the next read sees the settled state), and how long a VPC peering
+    request may stay unaccepted before it expires (``peering_expiry_seconds``: the 7 days of
+    the VPC Peering Guide, peering.PCX_EXPIRY_SECONDS, unless set shorter; ``settle`` never
+    ends it: expiry is the absence of an action, not a transition). ``--pending-seconds``,
     ``--deleting-seconds``, ``--modifying-seconds``, ``--shuffle-tunnel-options``,
     ``--notfound-seconds`` and ``--peering-seconds`` set them at start,
     ``PUT /_emulator/aws/lifecycle`` at run time."""
@@ -160,6 +163,7 @@ class Lifecycle:
     shuffle_seed: int | None = None
     notfound_seconds: float = 0.0
     peering_seconds: float = 0.0
+    peering_expiry_seconds: float = peering.PCX_EXPIRY_SECONDS
 
     def __post_init__(self) -> None:
         seconds = (
@@ -168,6 +172,7 @@ class Lifecycle:
             "modifying_seconds",
             "notfound_seconds",
             "peering_seconds",
+            "peering_expiry_seconds",
         )
         for name in seconds:
             value = getattr(self, name)
@@ -212,6 +217,8 @@ class AwsEmulator:
         self.records: dict[str, VpnRecord] = {}
         # Peering id -> its open window (peering_seconds > 0 only).
         self.peering_windows: dict[str, PeeringWindow] = {}
+        # VPC peering request id -> (moto's connection, when it expires unless accepted).
+        self.pcx_expiry: dict[str, tuple[Any, float]] = {}
         # Id -> when it becomes visible, for the ids created with a NotFound window.
         self.visible_at: dict[str, float] = {}
         self.model = get_service_model("ec2")
@@ -248,6 +255,7 @@ class AwsEmulator:
                 self.delete_transit_gateway_peering_attachment
             ),
             "DescribeTransitGatewayAttachments": self.describe_transit_gateway_attachments,
+            "DescribeRouteTables": self.describe_route_tables,
         }
 
     # -- WSGI -------------------------------------------------------------------------------
@@ -923,11 +931,18 @@ class AwsEmulator:
         return table
 
     @staticmethod
-    def _tgw_route(route: dict[str, Any]) -> dict[str, Any]:
+    def _tgw_route(backend: Any, route: dict[str, Any]) -> dict[str, Any]:
         """A route as TransitGatewayRoute (EC2 API reference): DestinationCidrBlock,
         TransitGatewayAttachments (ResourceId, ResourceType, TransitGatewayAttachmentId), Type,
-        State."""
+        State: a static route to an attachment that is gone is a blackhole
+        (peering.tgw_route_state)."""
         target = route.get("transitGatewayAttachments")
+        state = route.get("state") or "active"
+        if target and state == "active":
+            attachment = backend.transit_gateway_attachments.get(
+                target["transitGatewayAttachmentId"]
+            )
+            state = peering.tgw_route_state(getattr(attachment, "state", None))
         attachments = (
             [
                 {
@@ -943,7 +958,7 @@ class AwsEmulator:
             "DestinationCidrBlock": route["destinationCidrBlock"],
             "TransitGatewayAttachments": attachments,
             "Type": route.get("type") or "static",
-            "State": route.get("state") or "active",
+            "State": state,
         }
 
     def create_transit_gateway_route(
@@ -974,7 +989,7 @@ class AwsEmulator:
             transit_gateway_attachment_id=attachment,
             blackhole=bool(params.get("Blackhole")),
         )
-        return self._render("CreateTransitGatewayRoute", {"Route": self._tgw_route(route)})
+        return self._render("CreateTransitGatewayRoute", {"Route": self._tgw_route(backend, route)})
 
     def delete_transit_gateway_route(
         self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
@@ -993,7 +1008,7 @@ class AwsEmulator:
         route = backend.delete_transit_gateway_route(
             transit_gateway_route_table_id=table.id, destination_cidr_block=cidr
         )
-        return self._render("DeleteTransitGatewayRoute", {"Route": self._tgw_route(route)})
+        return self._render("DeleteTransitGatewayRoute", {"Route": self._tgw_route(backend, route)})
 
     def search_transit_gateway_routes(
         self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
@@ -1004,7 +1019,7 @@ class AwsEmulator:
         type (ANDed, values ORed); another filter is refused with InvalidParameterValue
         (moto ignored attachment.*)."""
         table = self._tgw_table(backend, params["TransitGatewayRouteTableId"])
-        routes = [self._tgw_route(r) for r in table.routes.values()]
+        routes = [self._tgw_route(backend, r) for r in table.routes.values()]
         fields: dict[str, Callable[[dict[str, Any]], list[str]]] = {
             "attachment.transit-gateway-attachment-id": lambda r: [
                 a["TransitGatewayAttachmentId"] for a in r["TransitGatewayAttachments"]
@@ -1084,6 +1099,16 @@ class AwsEmulator:
                 del self.peering_windows[resource_id]
                 if self._peering_state(window.resource) == window.state:
                     self._set_peering_state(window.resource, window.settled)
+        # "If no action is taken on the request, it expires after 7 days" (peering.py): a
+        # request still pending-acceptance at its ExpirationTime is expired; an accepted,
+        # rejected or deleted one no longer expires.
+        for pcx_id, (pcx, expires_at) in list(self.pcx_expiry.items()):
+            state = self._peering_state(pcx)
+            if state not in peering.PCX_UNACCEPTED:
+                del self.pcx_expiry[pcx_id]
+            elif state == peering.PCX_EXPIRABLE and expires_at <= now:
+                del self.pcx_expiry[pcx_id]
+                self._set_peering_state(pcx, peering.PCX_EXPIRED)
 
     # -- VPC peering connections: one view per Region -----------------------------------------
     # VPC Peering Guide, "VPC peering basics", VPC peering limitations: "Any tags that you
@@ -1093,19 +1118,22 @@ class AwsEmulator:
     # its own tags. moto already stores CreateTags / DeleteTags (and TagSpecifications) in the
     # backend of the Region the request is sent to, but answered every Region with the
     # requester Region's tags: these answers carry the tags of the Region asked.
-    @staticmethod
-    def _pcx_view(backend: Any, pcx: Any) -> dict[str, Any]:
+    def _pcx_view(self, backend: Any, pcx: Any) -> dict[str, Any]:
         """A VpcPeeringConnection as seen from ``backend``'s Region (EC2 API reference,
-        VpcPeeringConnection: AccepterVpcInfo, RequesterVpcInfo, Status, Tags,
-        VpcPeeringConnectionId)."""
+        VpcPeeringConnection: AccepterVpcInfo, ExpirationTime, RequesterVpcInfo, Status, Tags,
+        VpcPeeringConnectionId); ExpirationTime ("The time that an unaccepted VPC peering
+        connection will expire") while the request is unaccepted."""
         tags = backend.tags.get(pcx.id) or {}
-        return {
+        view = {
             "VpcPeeringConnectionId": pcx.id,
             "RequesterVpcInfo": pcx.requester_vpc_info,
             "AccepterVpcInfo": pcx.accepter_vpc_info,
             "Status": pcx.status,
             "Tags": [{"Key": key, "Value": value} for key, value in tags.items()],
         }
+        if pcx.id in self.pcx_expiry and self._peering_state(pcx) in peering.PCX_UNACCEPTED:
+            view["ExpirationTime"] = datetime.fromtimestamp(self.pcx_expiry[pcx.id][1], UTC)
+        return view
 
     def describe_vpc_peering_connections(
         self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
@@ -1147,6 +1175,8 @@ class AwsEmulator:
             self._set_peering_state(pcx, peering.PCX_FAILED, message)
         else:
             self._peering_step(pcx, *peering.PCX_CREATED)
+            expires_at = time.time() + self.lifecycle.peering_expiry_seconds
+            self.pcx_expiry[pcx.id] = (pcx, expires_at)
         return payload
 
     def accept_vpc_peering_connection(
@@ -1170,11 +1200,35 @@ class AwsEmulator:
         """DeleteVpcPeeringConnection (VPC Peering Guide, "Delete a VPC peering connection":
         "When you delete a peering connection, the status is set to Deleting and then
         Deleted"): deleting for peering_seconds, then deleted, still listed (moto: deleted at
-        once). Deleting a deleting or deleted connection changes nothing."""
+        once). Deleting a deleting or deleted connection changes nothing. A failed, rejected or
+        expired one is refused with InvalidStateTransition (peering.PCX_UNDELETABLE: "You
+        cannot delete a VPC peering connection that's in the failed or rejected state"; moto
+        deleted it)."""
         pcx = backend.get_vpc_peering_connection(params["VpcPeeringConnectionId"])
+        if self._peering_state(pcx) in peering.PCX_UNDELETABLE:
+            raise Ec2Error(
+                "InvalidStateTransition",
+                f"VpcPeeringConnectionID {pcx.id} is not in the correct state for the request.",
+            )
         if self._peering_state(pcx) not in peering.PCX_DELETED:
             self._peering_step(pcx, *peering.PCX_DELETED)
         return self._render("DeleteVpcPeeringConnection", {"Return": True})
+
+    def describe_route_tables(
+        self, backend: Any, region: str, params: dict[str, Any], environ: Environ, body: bytes
+    ) -> bytes:
+        """DescribeRouteTables, done by moto (its RouteTableIds and Filters), each route to a
+        VPC peering connection with the State that connection gives it: blackhole unless the
+        connection is active (peering.pcx_route_state; Route.State: "The blackhole state
+        indicates that the route's target isn't available"; moto answered active)."""
+        wanted = {
+            spec.get("Name") or "": list(spec.get("Values") or [])
+            for spec in params.get("Filters") or []
+        }
+        found = backend.describe_route_tables(params.get("RouteTableIds") or None, wanted or None)
+        return self._render(
+            "DescribeRouteTables", {"RouteTables": [RouteStates(table) for table in found]}
+        )
 
     # -- Transit Gateway peering attachments: one view per Region -----------------------------
     # EC2 tags are Regional: the VPC Peering Guide says it of VPC peering connections ("Any tags
@@ -1328,6 +1382,36 @@ class RegionalTags:
         return [{"Key": key, "Value": value} for key, value in self._tags().items()]
 
     TagList = Tags = tags = tag_set = tag_list
+
+
+class RouteStates:
+    """A moto route table as DescribeRouteTables shows it: every attribute is the table's; a
+    route to a VPC peering connection has the State of peering.pcx_route_state."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._table, name)
+
+    @property
+    def routes(self) -> list[Any]:
+        return [
+            _RouteState(route, peering.pcx_route_state(str(route.vpc_pcx._status.code)))
+            if route.vpc_pcx is not None
+            else route
+            for route in self._table.routes
+        ]
+
+
+class _RouteState:
+    """A moto route with another State."""
+
+    def __init__(self, route: Any, state: str) -> None:
+        self._route, self.state = route, state
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._route, name)
 
 
 class Front:

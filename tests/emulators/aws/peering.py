@@ -23,6 +23,46 @@ PCX_CREATED = ("initiating-request", "pending-acceptance")
 PCX_ACCEPTED = ("provisioning", "active")
 PCX_DELETED = ("deleting", "deleted")
 PCX_FAILED = "failed"
+# DeleteVpcPeeringConnection (EC2 API reference,
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteVpcPeeringConnection.html):
+# "You cannot delete a VPC peering connection that's in the failed or rejected state"; VPC
+# Peering Guide, "VPC peering connection lifecycle"
+# (https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-lifecycle):
+# a failed request "cannot be accepted, rejected, or deleted", an expired one is a request on
+# which "no action can be taken ... by either VPC owner". The reference names no error code: the
+# refusal is InvalidStateTransition, the code the EC2 error list ("Error codes for the Amazon EC2
+# API", https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html) gives a VPC
+# peering connection "not in the correct state for the request", with moto's message for it.
+PCX_UNDELETABLE = ("failed", "rejected", "expired")
+# "VPC peering connection lifecycle": "Pending-acceptance: ... If no action is taken on the
+# request, it expires after 7 days"; "Expired: The VPC peering connection request has expired"
+# (CreateVpcPeeringConnection: "The VPC peering connection request expires after 7 days, after
+# which it cannot be accepted or rejected"). VpcPeeringConnection.ExpirationTime: "The time that
+# an unaccepted VPC peering connection will expire."
+PCX_UNACCEPTED = ("initiating-request", "pending-acceptance")
+PCX_EXPIRABLE = "pending-acceptance"
+PCX_EXPIRED = "expired"
+PCX_EXPIRY_SECONDS = 7 * 24 * 3600.0
+# What the accepter's Region sees of an inter-Region request: the references say the request
+# must be accepted there, and only in pending-acceptance (AcceptVpcPeeringConnection: "the VPC
+# peering connection must be in the pending-acceptance state"; "Use DescribeVpcPeeringConnections
+# to view your outstanding VPC peering connection requests"). None of them says the request is
+# hidden from that Region while initiating-request, so it is not: both Regions list it
+# initiating-request, and an accept then answers InvalidStateTransition (moto's refusal).
+
+# Route.State (EC2 API reference, Route,
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Route.html): "The blackhole state
+# indicates that the route's target isn't available". A VPC peering connection carries traffic
+# only while active ("VPC peering connection lifecycle": "Active: The VPC peering connection is
+# active, and traffic can flow between the VPCs"), so a route to one in any other state (not yet
+# accepted, failed, expired, deleting, deleted...) is a blackhole; moto reported every route
+# active.
+PCX_ROUTABLE = "active"
+# TransitGatewayRoute.State (EC2 API reference, TransitGatewayRoute: pending | active |
+# blackhole | deleting | deleted), with the same meaning: a static route whose attachment is
+# gone (deleting, deleted, failed or rejected, or no longer known) is a blackhole; moto kept it
+# active.
+TGW_GONE = ("deleting", "deleted", "failing", "failed", "rejecting", "rejected")
 
 # TransitGatewayPeeringAttachment.State, valid values: initiating | initiatingRequest |
 # pendingAcceptance | rollingBack | pending | available | modifying | deleting | deleted |
@@ -41,6 +81,7 @@ TGW_ACCEPTABLE = "pendingAcceptance"
 MESSAGES = {
     "provisioning": "Provisioning",
     "deleting": "Deleting",
+    "expired": "Expired",
     "initiatingRequest": "Initiating Request",
     "pendingAcceptance": "Pending Acceptance",
     "pending": "Pending",
@@ -84,3 +125,14 @@ def failed_message(pairs: list[tuple[str, str]], vpc_id: str, peer_vpc_id: str) 
     """Status.Message of a request failed for overlapping CIDR blocks, naming them."""
     named = ", ".join(f"{mine} ({vpc_id}) with {other} ({peer_vpc_id})" for mine, other in pairs)
     return f"Overlapping CIDR blocks: {named}"
+
+
+def pcx_route_state(pcx_state: str | None) -> str:
+    """Route.State of a VPC route to a peering connection in ``pcx_state`` (None: unknown)."""
+    return "active" if pcx_state == PCX_ROUTABLE else "blackhole"
+
+
+def tgw_route_state(attachment_state: str | None) -> str:
+    """TransitGatewayRoute.State of a static route to an attachment in ``attachment_state``
+    (None: no longer known)."""
+    return "blackhole" if attachment_state is None or attachment_state in TGW_GONE else "active"

@@ -102,6 +102,47 @@ def test_aws_orphans_are_found_by_the_link_tag_the_rule_marker_and_the_peering_n
     assert orphans["security_group_rules"] == [{"link": "aws1--gcp2", "name": "aws1--gcp2"}]
 
 
+@pytest.mark.parametrize(
+    ("status", "live"),
+    [
+        ("active", True),
+        ("pending-acceptance", True),
+        ("deleting", False),
+        ("failed", False),
+        ("rejected", False),
+        ("expired", False),
+    ],
+)
+def test_an_orphan_peering_ec2_refuses_to_delete_keeps_only_its_routes_to_remove(
+    status: str, live: bool
+) -> None:
+    """DeleteVpcPeeringConnection: "You cannot delete a VPC peering connection that's in the
+    failed or rejected state" (an expired one allows no action): such an orphan is not live,
+    so prune removes its routes (blackholes) and never deletes it; without routes nothing is
+    left to do."""
+    pcx = {
+        "name": "aws0--aws1",
+        "managed": True,
+        "status": status,
+        "vpc_peering_connection_id": "pcx-1",
+        "vpc_id": "vpc-1",
+        "peer_vpc_id": "vpc-0",
+        "routes": [{"destination": "10.50.0.0/16"}],
+    }
+    (peering,) = link_orphans({"vpc_peering_connections": [pcx]}, PLAN, "aws1", "aws")[
+        "vpc_peerings"
+    ]
+    assert (peering["status"], peering["live"], peering["route_cidrs"]) == (
+        status,
+        live,
+        ["10.50.0.0/16"],
+    )
+    bare = link_orphans({"vpc_peering_connections": [{**pcx, "routes": []}]}, PLAN, "aws1", "aws")[
+        "vpc_peerings"
+    ]
+    assert [p["live"] for p in bare] == ([True] if live else [])
+
+
 def test_aws_vpn_orphans_are_module_entries_and_their_links_come_from_the_tags() -> None:
     """A link whose only orphans are VPN objects is still listed; a connection name found
     twice is one entry (the module deletes by name and refuses a repeated one)."""
