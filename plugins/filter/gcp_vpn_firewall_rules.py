@@ -16,14 +16,12 @@ description:
   - A rule without source ranges (the remote cluster has none of that family) is one to
     remove.
 options:
-  _input:
-    description: The link plan (M(crosscluster.link.link_plan)).
-    type: dict
-    required: true
   cluster:
     description: The GCP cluster whose rules are wanted.
     type: string
     required: true
+extends_documentation_fragment:
+  - crosscluster.link._plan_filter
 """
 
 EXAMPLES = r"""

@@ -17,15 +17,9 @@ description:
     cluster (C(remote_project), C(remote_region)) and the C(peer_gcp_gateway) (a
     C(projects/...) link) it connects to.
   - Both ends of a tunnel derive their pre-shared key from the same C(id).
-options:
-  _input:
-    description: The link plan (M(crosscluster.link.link_plan)).
-    type: dict
-    required: true
-  cluster:
-    description: The GCP cluster whose tunnels are wanted.
-    type: string
-    required: true
+extends_documentation_fragment:
+  - crosscluster.link._plan_filter
+  - crosscluster.link._plan_filter.GCP_TUNNELS
 """
 
 EXAMPLES = r"""

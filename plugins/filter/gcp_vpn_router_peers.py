@@ -17,14 +17,12 @@ description:
     router update for them all.
   - The peer's address and ASN are the other side's in the plan.
 options:
-  _input:
-    description: The link plan (M(crosscluster.link.link_plan)).
-    type: dict
-    required: true
   cluster:
     description: The GCP cluster whose router peers are wanted.
     type: string
     required: true
+extends_documentation_fragment:
+  - crosscluster.link._plan_filter
 """
 
 EXAMPLES = r"""

@@ -18,14 +18,6 @@ description:
   - With O(secret), each entry's C(shared_secret) is derived from it and the plan tunnel id
     (M(crosscluster.link.tunnel_psk)); use the filter in a task with C(no_log).
 options:
-  _input:
-    description: The link plan (M(crosscluster.link.link_plan)).
-    type: dict
-    required: true
-  cluster:
-    description: The GCP cluster whose tunnels are wanted.
-    type: string
-    required: true
   secret:
     description: The link secret (C(link_psk_secret)); none to leave the keys out (removal).
     type: string
@@ -34,6 +26,9 @@ options:
       gateway exists).
     type: list
     elements: string
+extends_documentation_fragment:
+  - crosscluster.link._plan_filter
+  - crosscluster.link._plan_filter.GCP_TUNNELS
 """
 
 EXAMPLES = r"""

@@ -41,10 +41,6 @@ options:
     description: The side's status (a registered result of the C(_info) module).
     type: dict
     required: true
-  plan:
-    description: The plan (M(crosscluster.link.link_plan)'s C(plan)).
-    type: dict
-    required: true
   cluster:
     description: The cluster whose end is checked.
     type: str
@@ -54,6 +50,8 @@ options:
     type: str
     required: true
     choices: [aws, aws_peering, aws_tgw_peering, gcp]
+extends_documentation_fragment:
+  - crosscluster.link._plan_filter.PLAN
 """
 
 EXAMPLES = r"""

@@ -24,10 +24,6 @@ options:
         C(firewall_rules) and C(peerings).
     type: dict
     required: true
-  plan:
-    description: The plan (M(crosscluster.link.link_plan)'s C(plan)).
-    type: dict
-    required: true
   cluster:
     description: The cluster whose side was read.
     type: str
@@ -37,6 +33,8 @@ options:
     type: str
     required: true
     choices: [aws, gcp]
+extends_documentation_fragment:
+  - crosscluster.link._plan_filter.PLAN
 """
 
 EXAMPLES = r"""

@@ -13,10 +13,6 @@ description:
     when given), the node, pod and service CIDRs of the link's other cluster, each once - what
     the cluster's routes and firewall rules send to, and accept from, that link.
 options:
-  _input:
-    description: The link plan (M(crosscluster.link.link_plan)).
-    type: dict
-    required: true
   cluster:
     description: The cluster whose links are wanted.
     type: string
@@ -24,6 +20,8 @@ options:
   side:
     description: Only the links where O(cluster) is this end - V(aws) (its C(aws_cluster)), V(gcp) or V(onprem).
     type: string
+extends_documentation_fragment:
+  - crosscluster.link._plan_filter
 """
 
 EXAMPLES = r"""

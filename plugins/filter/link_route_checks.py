@@ -25,18 +25,13 @@ description:
     least those for a transit gateway.
   - A failing check names its likely cause (C(cause)).
 options:
-  _input:
-    description: The C(hostvars) magic variable.
-    type: dict
-    required: true
-  plan:
-    description: The plan (M(crosscluster.link.link_plan)'s C(plan)).
-    type: dict
-    required: true
   cluster:
     description: The cluster whose end is checked, by its name in the plan.
     type: str
     required: true
+extends_documentation_fragment:
+  - crosscluster.link._plan_filter.HOSTVARS
+  - crosscluster.link._plan_filter.PLAN
 """
 
 EXAMPLES = r"""

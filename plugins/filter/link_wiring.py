@@ -30,18 +30,13 @@ description:
   - C(dns_remotes) - every linked cluster as a remote of the C(cluster_dns) role (name, zone,
     api_endpoint, kubeconfig, context).
 options:
-  _input:
-    description: The C(hostvars) magic variable.
-    type: dict
-    required: true
-  plan:
-    description: The plan (M(crosscluster.link.link_plan)'s C(plan)).
-    type: dict
-    required: true
   cluster:
     description: The cluster, by its name in the plan.
     type: str
     required: true
+extends_documentation_fragment:
+  - crosscluster.link._plan_filter.HOSTVARS
+  - crosscluster.link._plan_filter.PLAN
 """
 
 EXAMPLES = r"""
