@@ -10,10 +10,10 @@ the cloud emulators, every pair linked in one run by the transport of its provid
 
 The cycle, in file order (one emulator world): check mode before anything exists (no
 mutating request) -> link (verify passes: the peering active and routed on both sides, every
-tunnel and session of the VPN links) -> link again (``changed=0``, no mutating request) ->
-unlink (the seeded state exactly, in both regions, the on-prem files gone). A second unlink
-and check mode on a linked world are covered by test_link_mesh.py and test_link_clusters.py
-(CI minutes).
+tunnel and session of the VPN links) -> link again (``changed=0``, no mutating request) -> dc1
+alone with ``link_prune`` (its gateway files gone, no cloud change) -> unlink (the seeded state
+exactly, in both regions, the on-prem files gone). A second unlink and check mode on a linked
+world are covered by test_link_mesh.py and test_link_clusters.py (CI minutes).
 """
 
 from __future__ import annotations
@@ -184,6 +184,29 @@ def test_link_again_changes_nothing(mesh: Mesh4) -> None:
     assert changed_hosts(result) == {}
     assert mesh.emulators.mutations_since(mark) == []
     assert mesh.snapshot() == mesh.linked
+
+
+def test_an_onprem_cluster_left_alone_prunes_its_gateway_files(mesh: Mesh4) -> None:
+    """dc1 alone in the inventory (its links dropped) with link_prune: the files the onprem_vpn
+    role recorded are gone, no cloud gets a request that changes anything; again: unchanged."""
+    data = yaml.safe_load(mesh.inventory.read_text())
+    clusters = data["all"]["children"]["clusters"]
+    clusters["hosts"] = {DC1: clusters["hosts"][DC1]}
+    clusters["vars"].pop("link_plan_file")  # unlink below reads the 4-cluster plan
+    alone = mesh.inventory.with_name("dc1-alone.yml")
+    alone.write_text(yaml.safe_dump(data, sort_keys=False))
+    mark = mesh.emulators.mark()
+    pruned = run_playbook(
+        mesh.emulators, alone, "crosscluster.link.link_clusters", "-e", "link_prune=true"
+    )
+    assert_ok(pruned, (DC1,))
+    assert mesh.snapshot()["on-prem files"] == []
+    assert mesh.emulators.mutations_since(mark) == []
+    again = run_playbook(
+        mesh.emulators, alone, "crosscluster.link.link_clusters", "-e", "link_prune=true"
+    )
+    assert_ok(again, (DC1,))
+    assert changed_hosts(again) == {}
 
 
 def test_unlink_gives_back_the_seeded_state(mesh: Mesh4) -> None:
