@@ -47,6 +47,7 @@ PSK_PATTERN = re.compile(r"^(?!0)[A-Za-z0-9._]{8,64}$")
 # VpnConnection State: pending | available | deleting | deleted, and "modifying" while
 # ModifyVpnTunnelOptions applies (what AWS reports; Terraform's aws provider waits on it).
 LIVE_STATES = ("pending", "available", "modifying")
+GONE_STATES = ("deleting", "deleted")
 # Polling of wait_for: the first interval, doubled up to the last (seconds).
 POLL_FIRST, POLL_MAX = 1.0, 15.0
 
@@ -597,7 +598,7 @@ def wait_for(
         if connection is None and target == "deleted":
             return {"VpnConnectionId": connection_id, "State": "deleted"}
         state = connection.get("State") if connection else None
-        if target == "available" and state in ("deleting", "deleted"):
+        if target == "available" and state in GONE_STATES:
             raise AwsError(
                 "WaitTimeout",
                 f"VPN connection {connection_id} is {state}: it will not become available",

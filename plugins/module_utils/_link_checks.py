@@ -19,10 +19,9 @@ from ansible_collections.crosscluster.link.plugins.module_utils import (
     _aws_tgw_peering,
     _aws_vpc_peering,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._aws_vpn import GONE_STATES
 
 Check = dict[str, Any]
-# VpnConnection State of a deleted connection
-GONE_STATES = ("deleting", "deleted")
 # The two causes a link's own configuration explains: IKE fails (the tunnel is down), or IKE
 # works and BGP does not (the session is down on an established tunnel).
 TUNNEL_CAUSE = "pre-shared key or proposal mismatch"

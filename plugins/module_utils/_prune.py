@@ -25,6 +25,7 @@ from typing import Any
 from ansible_collections.crosscluster.link.plugins.module_utils import (
     _aws_tgw_peering,
     _aws_vpc_peering,
+    _aws_vpn,
 )
 from ansible_collections.crosscluster.link.plugins.module_utils._plan import (
     GCP_PREFIX,
@@ -153,7 +154,7 @@ def aws_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
         c
         for c in found.get("vpn_connections") or []
         if c.get("managed")
-        and c.get("state") not in ("deleting", "deleted")
+        and c.get("state") not in _aws_vpn.GONE_STATES
         and orphan_link(link_tag(c), plan, cluster)
     ]
     found_gateways = [
