@@ -11,7 +11,7 @@ from ansible_collections.crosscluster.link.plugins.filter.aws_vpn_tunnel_options
     aws_vpn_link_facts,
 )
 from ansible_collections.crosscluster.link.plugins.filter.tunnel_psk import tunnel_psk
-from ansible_collections.crosscluster.link.plugins.module_utils import _link_wiring
+from ansible_collections.crosscluster.link.plugins.module_utils import _aws_cgw, _link_wiring
 from ansible_collections.crosscluster.link.plugins.plugin_utils._plan_input import check_plan
 
 
@@ -56,16 +56,9 @@ def aws_customer_gateways(
             for link in _link_wiring.aws_vpn_links(dict(plan), cluster)
             for c in link["aws_connections"]
         }
-        return [
-            {
-                "name": g["name"],
-                "ip_address": g["ip_address"],
-                "bgp_asn": g["bgp_asn"],
-                "device_name": g.get("device_name") or None,
-            }
-            for g in found
-            if g.get("name") in names and g.get("managed", True)
-        ]
+        return _aws_cgw.absent_entries(
+            [g for g in found if g.get("name") in names and g.get("managed", True)]
+        )
     try:
         return _link_wiring.aws_customer_gateways(dict(plan), cluster, peer_gateways or {})
     except ValueError as error:

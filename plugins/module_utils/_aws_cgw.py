@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections import Counter
 from typing import Any
 
 from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
@@ -123,6 +124,25 @@ def describe(gateway: dict[str, Any]) -> dict[str, Any]:
         "managed": is_owned(tags),
         "tags": tags,
     }
+
+
+def absent_entries(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``gateways`` entries that delete the ``found`` gateways (describe views), one each.
+    An entry's name is the gateway's Name tag, or its ID when the tag is missing or another
+    found gateway has the same one (a gateway left at an earlier IP of a rebuilt peer keeps
+    its link's name): the list form refuses a repeated name and keys its results by name."""
+    counts = Counter(g.get("name") for g in found)
+    return [
+        {
+            "name": g["name"]
+            if g.get("name") and counts[g["name"]] == 1
+            else g["customer_gateway_id"],
+            "ip_address": g["ip_address"],
+            "bgp_asn": g["bgp_asn"],
+            "device_name": g.get("device_name") or None,
+        }
+        for g in found
+    ]
 
 
 def list_gateways(client: Any, filters: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ansible_collections.crosscluster.link.plugins.module_utils import (
+    _aws_cgw,
     _aws_tgw_peering,
     _aws_vpc_peering,
     _aws_vpn,
@@ -164,15 +165,7 @@ def aws_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
     ]
     # the module deletes a connection by name (its connections' names are unique)
     connections = [{"name": n} for n in dict.fromkeys(c["name"] for c in found_connections)]
-    gateways = [
-        {
-            "name": g["name"],
-            "ip_address": g["ip_address"],
-            "bgp_asn": g["bgp_asn"],
-            "device_name": g.get("device_name") or None,
-        }
-        for g in found_gateways
-    ]
+    gateways = _aws_cgw.absent_entries(found_gateways)
     peerings = [
         {
             "link": p["name"],

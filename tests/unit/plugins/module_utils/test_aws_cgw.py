@@ -135,3 +135,34 @@ def test_gateways_of_one_ip_and_asn_are_told_apart_by_device_name() -> None:
     ):
         assert _aws_cgw.ensure(None, {**mine, "state": "absent"}, check_mode=False)["changed"]
         assert call.call_args.kwargs == {"CustomerGatewayId": "cgw-2"}
+
+
+def test_absent_entries_delete_every_found_gateway_even_of_one_name() -> None:
+    # A link's gateway left at an earlier IP of its rebuilt peer shares the link's Name with the
+    # current one, and a gateway may have lost its Name tag: each gets an entry the list form
+    # accepts (its ID for a name), and one call deletes all three.
+    stale = _gateway("cgw-1", "65010", OURS, IpAddress="203.0.113.9")
+    current = _gateway("cgw-2", "65010", OURS)
+    unnamed = _gateway("cgw-3", "65010", {"crosscluster.link/managed": "true"}, DeviceName="d")
+    found = [_aws_cgw.describe(g) for g in (stale, current, unnamed)]
+    entries = _aws_cgw.absent_entries(found)
+    assert [e["name"] for e in entries] == ["cgw-1", "cgw-2", "cgw-3"]
+    assert [e["device_name"] for e in entries] == [None, None, "d"]
+    only = _aws_cgw.absent_entries(found[1:2])
+    assert only == [
+        {"name": "gw", "ip_address": "203.0.113.10", "bgp_asn": 65010, "device_name": None}
+    ]
+    params = {**PARAMS, "name": None, "ip_address": None, "bgp_asn": None, "state": "absent"}
+    params["gateways"] = entries
+    assert _aws_cgw.validate(params, "eu-west-1") == []
+    with (
+        mock.patch.object(_aws_cgw, "call_all", return_value=[stale, current, unnamed]),
+        mock.patch.object(_aws_cgw, "call") as call,
+    ):
+        result = _aws_cgw.ensure(None, params, check_mode=False)
+    assert result["changed"] and sorted(result["before"]) == ["cgw-1", "cgw-2", "cgw-3"]
+    assert [c.kwargs["CustomerGatewayId"] for c in call.call_args_list] == [
+        "cgw-1",
+        "cgw-2",
+        "cgw-3",
+    ]
