@@ -189,6 +189,7 @@ def _entry(r: Ref, action: str, obj: Any, reveal: bool) -> dict[str, Any]:
         "kind": r.kind,
         "namespace": r.namespace,
         "name": r.name,
+        "ref": str(r),
         "action": action,
         "object": shown,
     }

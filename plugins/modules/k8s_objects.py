@@ -128,6 +128,10 @@ objects:
     name:
       description: Its name.
       type: str
+    ref:
+      description: Kind, namespace and name, as messages name it.
+      type: str
+      sample: Secret kube-system/crosscluster-link-remote-gke-1
     action:
       description:
         - What was done (in check mode, what would be) - C(created), C(updated), C(unchanged);

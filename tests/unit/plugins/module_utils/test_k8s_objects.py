@@ -92,6 +92,7 @@ def test_missing_objects_are_created_in_order_and_a_rerun_only_reads() -> None:
     kube = FakeKube()
     changed, objects, _diffs = ensure(kube, [NS, SERVICE], OWNER, check_mode=False)
     assert changed and [o["action"] for o in objects] == ["created", "created"]
+    assert [o["ref"] for o in objects] == ["Namespace xcl", "Service xcl/dns"]
     assert kube.writes() == [
         ("POST", "/api/v1/namespaces"),
         ("POST", "/api/v1/namespaces/xcl/services"),
