@@ -52,7 +52,10 @@ _value:
       O(crosscluster.link.aws_vpn_connection#module:connections) (C(name)) and
       O(crosscluster.link.aws_customer_gateway#module:gateways) (C(name), C(ip_address),
       C(bgp_asn), C(device_name)) as they are, without C(link), so that each kind is removed in
-      one call; C(vpc_peerings) (with the connection id, both VPCs,
+      one call; C(vpn_tgw_route_cidrs), on a cluster behind a Transit Gateway, the ranges the
+      orphan VPN connections' links routed to it in the VPC's tables (recorded in the
+      connections' C(crosscluster.link/remote-cidrs) tag), never a range of a cluster of the
+      plan; C(vpc_peerings) (with the connection id, both VPCs,
       C(requester), its C(status), C(live) - false when deleting, deleted, or failed, rejected
       or expired, which EC2 refuses to delete - and the C(route_cidrs) routed to it), C(tgw_peerings) (with the
       attachment id, both Transit Gateways, C(requester), C(live), C(delete) - whether this end

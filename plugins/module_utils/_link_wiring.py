@@ -304,16 +304,28 @@ def aws_customer_gateways(
     return gateways
 
 
+# On a VPN connection of a cluster behind a Transit Gateway: the remote ranges the role routes
+# to the TGW in the VPC's tables for its link, space-separated (a route has no tags; prune
+# reads them here once the link is gone from the plan). EC2 tag values: up to 256 characters.
+REMOTE_CIDRS_TAG = "crosscluster.link/remote-cidrs"
+
+
 def aws_vpn_connections(plan: dict[str, Any], cluster: str) -> list[dict[str, Any]]:
     """Every VPN connection of this AWS cluster's VPN links, in plan order (link, then
     connection a, b): the entries of crosscluster.link.aws_vpn_connection's ``connections``
     without the tunnel options, with ``link``, and ``tunnels``: the plan tunnel ``id`` (its
-    key is derived from it) and ``inside_cidr`` of tunnel 1 and 2 of the connection."""
+    key is derived from it) and ``inside_cidr`` of tunnel 1 and 2 of the connection. Behind a
+    Transit Gateway, each connection's tags record its link's remote ranges (REMOTE_CIDRS_TAG)."""
+    tgw = plan["clusters"][cluster].get("aws_gateway") == "tgw"
+    ranges = remote_cidrs(plan, cluster) if tgw else {}
     return [
         {
             "name": connection["name"],
             "customer_gateway_name": connection["customer_gateway"],
-            "tags": {"crosscluster.link/link": link["id"]},
+            "tags": {
+                "crosscluster.link/link": link["id"],
+                **({REMOTE_CIDRS_TAG: " ".join(ranges[link["id"]])} if tgw else {}),
+            },
             "link": link["id"],
             "tunnels": [
                 {"id": t["id"], "inside_cidr": t["inside_cidr"]}

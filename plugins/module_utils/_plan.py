@@ -87,6 +87,9 @@ LINK_VARS = (
     "link_orphans",
     "link_dns_orphans",
 )
+# The longest EC2 tag value (Tag: "Constraints: Tag values are case-sensitive and accept a
+# maximum of 256 Unicode characters").
+TAG_VALUE_MAX = 256
 # A name at least this similar (difflib ratio) to a known one is taken for a misspelling.
 MISSPELLING_CUTOFF = 0.8
 # Variables every cluster needs, then the ones its provider needs on top.
@@ -503,6 +506,13 @@ def validate_cidrs(name: str, spec: Mapping[str, Any]) -> tuple[list[tuple[str, 
                 )
                 continue
             networks.append((field, network))
+    written = " ".join(str(network) for _field, network in networks)
+    if len(written) > TAG_VALUE_MAX:
+        errors.append(
+            f"cluster {_q(name)}: its node, pod and service ranges take {len(written)} "
+            f"characters written out, more than the {TAG_VALUE_MAX} of the EC2 tag that records "
+            "them on a Transit Gateway's VPN connections; merge ranges into fewer, larger ones"
+        )
     return networks, errors
 
 

@@ -28,6 +28,9 @@ from ansible_collections.crosscluster.link.plugins.module_utils import (
     _aws_vpc_peering,
     _aws_vpn,
 )
+from ansible_collections.crosscluster.link.plugins.module_utils._link_wiring import (
+    REMOTE_CIDRS_TAG,
+)
 from ansible_collections.crosscluster.link.plugins.module_utils._plan import (
     GCP_PREFIX,
     LINK_SEPARATOR,
@@ -165,6 +168,15 @@ def aws_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
     ]
     # the module deletes a connection by name (its connections' names are unique)
     connections = [{"name": n} for n in dict.fromkeys(c["name"] for c in found_connections)]
+    # behind a Transit Gateway, the ranges a connection's link routed to it in the VPC's tables
+    # (recorded in its tags: a route has none), less those a planned cluster may still need
+    tgw = plan["clusters"][cluster].get("aws_transit_gateway_id")
+    recorded = {
+        _network(cidr)
+        for c in found_connections
+        for cidr in str((c.get("tags") or {}).get(REMOTE_CIDRS_TAG) or "").split()
+    }
+    vpn_routes = sorted(recorded - _planned_ranges(plan, cluster)) if tgw else []
     gateways = _aws_cgw.absent_entries(found_gateways)
     peerings = [
         {
@@ -202,6 +214,7 @@ def aws_orphans(plan: Mapping[str, Any], cluster: str, found: Mapping[str, Any])
             [link_tag(o) for o in [*found_connections, *found_gateways]],
         ),
         "vpn_connections": connections,
+        "vpn_tgw_route_cidrs": vpn_routes,
         "customer_gateways": gateways,
         "vpc_peerings": peerings,
         "tgw_peerings": tgw_peerings,

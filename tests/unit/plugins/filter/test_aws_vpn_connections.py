@@ -184,3 +184,23 @@ def test_removal_entries_need_no_secret_nor_peer_ips() -> None:
         {"name": "someone-else", "ip_address": "203.0.113.10", "bgp_asn": 65010},
     ]
     assert aws_customer_gateways(plan, "aws1", {}, found) == [found[0]]
+
+
+def test_connections_behind_a_tgw_record_their_links_remote_ranges() -> None:
+    plan, errors, _warnings = build_plan(
+        {
+            "aws1": aws(
+                cluster_aws_gateway="tgw", cluster_aws_transit_gateway_id="tgw-0a1b2c3d4e5f60718"
+            ),
+            "gcp1": gcp(1),
+        }
+    )
+    assert not errors, errors
+    (link,) = plan["links"]
+    remote = plan["clusters"]["gcp1"]
+    ranges = [*remote["node_cidrs"], *remote["pod_cidrs"], *remote["service_cidrs"]]
+    for connection in aws_vpn_connections(plan, "aws1", OPTIONS, SECRET):
+        assert connection["tags"] == {
+            "crosscluster.link/link": link["id"],
+            "crosscluster.link/remote-cidrs": " ".join(ranges),
+        }

@@ -276,6 +276,11 @@ CLUSTER_RULES = [
         {"aws1": {"cluster_node_cidrs": ["169.0.0.0/8"]}},
         "169.0.0.0/8 overlaps the tunnel address space",
     ),
+    # more ranges than the tag recording them on a TGW's VPN connections holds (264 > 256)
+    (
+        {"aws1": {"cluster_pod_cidrs": [f"10.{n}.0.0/16" for n in range(200, 217)]}},
+        "cluster 'aws1': its node, pod and service ranges take 264 characters written out",
+    ),
     # ASNs
     ({"aws1": {"cluster_asn": 0}}, "cluster 'aws1': cluster_asn 0 is out of range 1-4294967295"),
     ({"aws1": {"cluster_asn": 4294967296}}, "cluster_asn 4294967296 is out of range"),

@@ -374,3 +374,30 @@ def test_nothing_found_is_no_orphan_and_bad_arguments_are_refused() -> None:
         link_orphans({}, PLAN, "gcp1", "onprem")
     with pytest.raises(AnsibleFilterError, match="not a cluster of the plan"):
         link_orphans({}, PLAN, "gcp9", "gcp")
+
+
+def test_orphan_vpn_connections_behind_a_tgw_give_the_ranges_their_links_routed_to_it() -> None:
+    """eks-a--gke-9 (a VPN link, gke-9 dropped) recorded gke-9's ranges on its connections;
+    one of them is also eks-b's (a planned cluster): not pruned. A cluster on a VGW (no Transit
+    Gateway) has none to remove: its routes are propagated by the gateway."""
+    recorded = "10.9.0.0/16 10.19.0.0/16 172.29.0.0/16 10.2.0.0/16"
+    tags = {"crosscluster.link/link": "eks-a--gke-9", "crosscluster.link/remote-cidrs": recorded}
+    connections = [
+        {"name": f"eks-a--gke-9-{x}", "managed": True, "tags": tags, "state": "available"}
+        for x in "ab"
+    ]
+    orphans = link_orphans({"vpn_connections": connections}, TGW_PLAN, "eks-a", "aws")
+    assert orphans["links"] == ["eks-a--gke-9"]
+    assert orphans["vpn_tgw_route_cidrs"] == ["10.19.0.0/16", "10.9.0.0/16", "172.29.0.0/16"]
+    on_vgw = {
+        "eks-a": {
+            k: v for k, v in TGW_PLAN["clusters"]["eks-a"].items() if k != "aws_transit_gateway_id"
+        }
+    }
+    vgw_plan = {**TGW_PLAN, "clusters": {**TGW_PLAN["clusters"], **on_vgw}}
+    assert (
+        link_orphans({"vpn_connections": connections}, vgw_plan, "eks-a", "aws")[
+            "vpn_tgw_route_cidrs"
+        ]
+        == []
+    )
