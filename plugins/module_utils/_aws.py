@@ -308,3 +308,12 @@ def run(
             diff = recursive_diff(before, after) or ({}, {})
             result["diff"] = {"before": diff[0], "after": diff[1]}
     module.exit_json(**result)
+
+
+def info_states(
+    params: dict[str, Any], live: tuple[str, ...], ended: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The states a peering info module reads: ``states`` (``live`` by default), with
+    ``include_ended`` also the ``ended`` ones, each once."""
+    states = tuple(params.get("states") or live)
+    return tuple(dict.fromkeys((*states, *ended))) if params.get("include_ended") else states

@@ -48,6 +48,7 @@ from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
     call_all,
     client_from_params,
     dict_to_tags,
+    info_states,
     is_owned,
     owned_by,
     owner_tags,
@@ -68,6 +69,8 @@ UP = "available"
 LIVE = (*UNACCEPTED, "pending", UP, "modifying")
 FAILED = ("failed", "failing", "rejected", "rejecting", "rollingBack")
 GONE = ("deleting", "deleted")
+# what a link once had and no longer has: routes to it may be left (the info modules' include_ended)
+ENDED = (*FAILED, *GONE)
 TGW_ID = re.compile(r"^tgw-[0-9a-f]{8}([0-9a-f]{9})?$")
 ATTACHMENT_ID = re.compile(r"^tgw-attach-[0-9a-f]{8}([0-9a-f]{9})?$")
 ROUTE_TABLE_ID = re.compile(r"^tgw-rtb-[0-9a-f]{8}([0-9a-f]{9})?$")
@@ -417,7 +420,7 @@ def info(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any
     and ownership, sorted by id; with ``include_routes`` each one's routes in the TGW's route
     table (``route_table_id``, else the TGW's association default route table)."""
     tgw, peer = params["transit_gateway_id"], params.get("peer_transit_gateway_id")
-    states = tuple(params.get("states") or LIVE)
+    states = info_states(params, LIVE, ENDED)
     attachments = []
     for attachment in _list(client, states, tgw):
         view = describe(attachment)

@@ -37,6 +37,7 @@ from ansible_collections.crosscluster.link.plugins.module_utils._aws import (
     call_all,
     client_from_params,
     dict_to_tags,
+    info_states,
     is_owned,
     owned_by,
     owner_tags,
@@ -57,6 +58,8 @@ UP = "active"
 LIVE = (*UNACCEPTED, *PROVISIONING, UP)
 FAILED = ("rejected", "failed", "expired")
 GONE = ("deleting", "deleted")
+# what a link once had and no longer has: routes to it may be left (the info modules' include_ended)
+ENDED = (*FAILED, *GONE)
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
 POLL_INTERVAL, POLL_MAX_INTERVAL = 2.0, 15.0
 
@@ -341,7 +344,7 @@ def info(client: Any, params: dict[str, Any], check_mode: bool) -> dict[str, Any
     A deleted connection stays visible for a while (VPC peering guide, "VPC peering
     connection lifecycle": deleted "remains visible ... for 2 hours"), so routes left to it
     can still be found by its ID."""
-    states = tuple(params.get("states") or LIVE)
+    states = info_states(params, LIVE, ENDED)
     found = call_all(
         client,
         "describe_vpc_peering_connections",

@@ -118,7 +118,7 @@ def _tgw_peerings(
             continue
         other = next(e for e in str(link).split(LINK_SEPARATOR) if e != cluster)
         other_tgw = (clusters.get(other) or {}).get("aws_transit_gateway_id")
-        live = a.get("state") not in _aws_tgw_peering.GONE
+        live = a.get("state") not in _aws_tgw_peering.ENDED
         routes = sorted({_network(r["destination"]) for r in a.get("routes") or []})
         orphans.append(
             {

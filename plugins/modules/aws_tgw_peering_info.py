@@ -40,6 +40,13 @@ options:
     type: list
     elements: str
     default: [initiatingRequest, pendingAcceptance, pending, available, modifying]
+  include_ended:
+    description:
+      - Also the attachments that ended, added to O(states) - V(failed), V(failing),
+        V(rejected), V(rejecting), V(rollingBack), V(deleting), V(deleted); routes to one may
+        be left (a route to an attachment that is not up is a blackhole).
+    type: bool
+    default: false
   include_routes:
     description:
       - Also return, per attachment, the static routes of the route table to it
@@ -150,6 +157,7 @@ def main() -> None:
             "name": {"type": "str"},
             "managed_only": {"type": "bool", "default": False},
             "states": {"type": "list", "elements": "str", "default": list(LIVE)},
+            "include_ended": {"type": "bool", "default": False},
             "include_routes": {"type": "bool", "default": False},
             "route_table_id": {"type": "str"},
         },

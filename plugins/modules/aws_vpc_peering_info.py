@@ -39,6 +39,13 @@ options:
     type: list
     elements: str
     default: [initiating-request, pending-acceptance, provisioning, active]
+  include_ended:
+    description:
+      - Also the connections that ended, added to O(states) - V(rejected), V(failed),
+        V(expired), V(deleting), V(deleted); routes to one may be left (a route to a connection
+        that is not active is a blackhole).
+    type: bool
+    default: false
   include_routes:
     description:
       - Also read the route tables of O(vpc_id) and return, per connection, the routes they
@@ -144,6 +151,7 @@ def main() -> None:
             "name": {"type": "str"},
             "managed_only": {"type": "bool", "default": False},
             "states": {"type": "list", "elements": "str", "default": list(LIVE)},
+            "include_ended": {"type": "bool", "default": False},
             "include_routes": {"type": "bool", "default": False},
         },
         mutually_exclusive=AWS_MUTUALLY_EXCLUSIVE,

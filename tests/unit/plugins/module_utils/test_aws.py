@@ -268,3 +268,14 @@ def test_run_rejects_bad_input_before_the_client_and_maps_api_errors() -> None:
         "msg": "You are not authorized.",
         "error_code": "UnauthorizedOperation",
     }
+
+
+def test_info_states_add_the_ended_ones_once_with_include_ended() -> None:
+    live, ended = ("pending", "up"), ("failed", "deleted")
+    assert _aws.info_states({"states": None}, live, ended) == live
+    assert _aws.info_states({"states": ["up"], "include_ended": False}, live, ended) == ("up",)
+    assert _aws.info_states({"states": ["up", "failed"], "include_ended": True}, live, ended) == (
+        "up",
+        "failed",
+        "deleted",
+    )

@@ -436,6 +436,8 @@ def test_info_lists_by_either_end_name_and_state(world):
     assert tgw.info(client, info_params(), False)["transit_gateway_peering_attachments"] == []
     gone = tgw.info(client, info_params(states=["deleted"]), False)
     assert [a["state"] for a in gone["transit_gateway_peering_attachments"]] == ["deleted"]
+    ended = tgw.info(client, info_params(include_ended=True), False)
+    assert [a["state"] for a in ended["transit_gateway_peering_attachments"]] == ["deleted"]
 
 
 # ---------------------------------------------------------------------------- routes

@@ -304,6 +304,16 @@ def test_one_end_deletes_an_orphan_tgw_peering_and_deleted_ones_keep_only_their_
         False,
         sorted(C_RANGES),
     )
+    # failed or rejected (read with include_ended): its routes go, it is not deleted
+    failed = attachment("eks-a--eks-c", "tgw-a", "tgw-c", *C_RANGES, state="rejected")
+    (ended,) = link_orphans({"tgw_peering_attachments": [failed]}, TGW_PLAN, "eks-a", "aws")[
+        "tgw_peerings"
+    ]
+    assert (ended["live"], ended["delete"], ended["route_cidrs"]) == (
+        False,
+        False,
+        sorted(C_RANGES),
+    )
 
 
 def test_vpc_routes_for_a_range_of_a_planned_cluster_are_never_pruned() -> None:
