@@ -10,7 +10,9 @@ the cloud emulators, every pair linked in one run by the transport of its provid
 
 The cycle, in file order (one emulator world): check mode before anything exists (no
 mutating request) -> link (verify passes: the peering active and routed on both sides, every
-tunnel and session of the VPN links) -> link again (``changed=0``, no mutating request) -> dc1
+tunnel and session of the VPN links) -> traffic over the peering (as root: the two VPCs as
+namespaces routed by their route tables, tests/lab/peering.py; and cut when one VPC loses its
+routes) -> link again (``changed=0``, no mutating request) -> dc1
 alone with ``link_prune`` (its gateway files gone, no cloud change) -> unlink (the seeded state
 exactly, in both regions, the on-prem files gone). A second unlink and check mode on a linked
 world are covered by test_link_mesh.py and test_link_clusters.py (CI minutes).
@@ -19,6 +21,8 @@ world are covered by test_link_mesh.py and test_link_clusters.py (CI minutes).
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +42,8 @@ from tests.integration.e2e import (
     gcp_snapshot,
     run_playbook,
 )
+from tests.lab import peering
+from tests.lab.pods import address
 
 EUW1, USE1, GKE, DC1 = "aws-euw1", "aws-use1", "gke-a", "dc1"
 HOSTS = {EUW1, USE1, GKE, DC1}
@@ -175,6 +181,52 @@ def test_link_builds_every_pair_by_its_transport(mesh: Mesh4) -> None:
     assert len(snap[f"regions/{mesh.gcp_region}/vpnTunnels"]) == 4 + 4 + 2
     assert snap["on-prem files"] != []
     mesh.linked = snap
+
+
+PCX_PREFIX = "xcl-pcxt-"  # the namespaces of the peering datapath (tests/lab/peering.py)
+DATAPATH = os.geteuid() == 0 and all(shutil.which(t) for t in ("ip", "ping"))
+
+
+@pytest.mark.skipif(not DATAPATH, reason="the peering datapath needs root, ip(8) and ping(8)")
+def test_traffic_crosses_the_vpc_peering_only_where_both_vpcs_route_it(mesh: Mesh4) -> None:
+    """The linked VPCs as namespaces, the peering as a veth, their route tables' routes to it
+    as routes (read from the emulator): every node and pod block of one VPC answers every one
+    of the other. Without aws-use1's routes to aws-euw1's pods, those pods and aws-use1 no
+    longer reach each other (the answers have no way back); the routes are then put back as
+    they were."""
+    euw1_pods = AWS_CLUSTERS[EUW1][2]
+    use1 = mesh.ec2[SECOND_REGION]
+    peering.cleanup(PCX_PREFIX)
+    try:
+        (built,) = peering.wire(peering.aws(mesh.ec2), PCX_PREFIX)
+        assert [len(end.pods) for end in built.ends] == [2, 2]  # nodes and pods, each VPC
+        reach = peering.reachable(built)
+        assert len(reach) == 8 and all(reach.values()), reach
+    finally:
+        peering.cleanup(PCX_PREFIX)
+    tables = use1.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [mesh.vpcs[USE1]]}])[
+        "RouteTables"
+    ]
+    routes = [
+        (table["RouteTableId"], route["VpcPeeringConnectionId"])
+        for table in tables
+        for route in table["Routes"]
+        if route.get("DestinationCidrBlock") == euw1_pods and route.get("VpcPeeringConnectionId")
+    ]
+    assert len(routes) == len(tables) > 0
+    for table_id, _pcx in routes:
+        use1.delete_route(RouteTableId=table_id, DestinationCidrBlock=euw1_pods)
+    try:
+        (built,) = peering.wire(peering.aws(mesh.ec2), PCX_PREFIX)
+        reach = peering.reachable(built)
+    finally:
+        peering.cleanup(PCX_PREFIX)
+        for table_id, pcx in routes:
+            use1.create_route(
+                RouteTableId=table_id, DestinationCidrBlock=euw1_pods, VpcPeeringConnectionId=pcx
+            )
+    cut = address(euw1_pods, 0)
+    assert reach == {pair: cut not in pair.split(" -> ") for pair in reach}, reach
 
 
 def test_link_again_changes_nothing(mesh: Mesh4) -> None:
