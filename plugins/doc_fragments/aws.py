@@ -12,14 +12,14 @@ options:
   access_key:
     description:
       - AWS access key ID.
-      - If not set, the C(AWS_ACCESS_KEY_ID) environment variable or the standard boto3
+      - If not set, the C(AWS_ACCESS_KEY_ID) environment variable or the standard botocore
         credential chain (profile, container and instance metadata) is used.
     type: str
     aliases: [aws_access_key_id, aws_access_key]
   secret_key:
     description:
       - AWS secret access key.
-      - If not set, the C(AWS_SECRET_ACCESS_KEY) environment variable or the standard boto3
+      - If not set, the C(AWS_SECRET_ACCESS_KEY) environment variable or the standard botocore
         credential chain is used.
     type: str
     aliases: [aws_secret_access_key, aws_secret_key]
@@ -51,7 +51,7 @@ options:
     aliases: [aws_endpoint_url]
 requirements:
   - python >= 3.11
-  - boto3 >= 1.34
+  - botocore >= 1.34
 notes:
   - Throttling (for example C(RequestLimitExceeded)) and 5xx errors are retried with jittered
     exponential backoff; any other AWS error fails the task with the API's own code and message.

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import time
 from collections.abc import Callable, Collection
 from typing import Any, TypeVar
@@ -16,16 +17,21 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.common.dict_transformations import recursive_diff
 from ansible_collections.crosscluster.link.plugins.module_utils import _retry
 
-try:
-    import boto3
-    from botocore.config import Config
+# botocore alone, not boto3: boto3 adds nothing an EC2 client needs here and its import (s3transfer
+# among it) costs each module run about 70 ms of CPU. And botocore itself is imported where a
+# client is made or its errors are caught, not here: ansible-core imports every filter file of a
+# collection in each task's worker that looks up one of its filters (Jinja2Loader.get_with_context
+# walks the package), and the filters that use this module's plain helpers (_aws_cgw) would pay
+# botocore's import, about 0.15 s of CPU, in every such task.
+HAS_BOTOCORE = importlib.util.find_spec("botocore") is not None
+
+
+def _botocore_errors() -> tuple[type[Exception], ...]:
+    """botocore's two error bases (for an ``except``: evaluated only when something is raised)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    HAS_BOTO3 = True
-    BOTO3_IMPORT_ERROR: Exception | None = None
-except ImportError as exc:  # pragma: no cover - reported by the module
-    HAS_BOTO3 = False
-    BOTO3_IMPORT_ERROR = exc
+    return ClientError, BotoCoreError
+
 
 T = TypeVar("T")
 
@@ -150,7 +156,9 @@ def retry(
 
 
 def _to_aws_error(exc: Exception) -> AwsError:
-    if HAS_BOTO3 and isinstance(exc, ClientError):
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         return AwsError(error.get("Code", "Unknown"), error.get("Message", str(exc)), status)
@@ -159,11 +167,11 @@ def _to_aws_error(exc: Exception) -> AwsError:
 
 @retry()
 def call(client: Any, operation: str, **params: Any) -> dict[str, Any]:
-    """Call one EC2 API operation (boto3 snake_case name); errors become AwsError. Throttling
+    """Call one EC2 API operation (the client's snake_case name); errors become AwsError. Throttling
     and 5xx are retried (:func:`retry`), and so are the codes in the keyword ``retry_codes``."""
     try:
         result: dict[str, Any] = getattr(client, operation)(**params)
-    except (ClientError, BotoCoreError) as exc:
+    except _botocore_errors() as exc:
         raise _to_aws_error(exc) from exc
     return result
 
@@ -192,16 +200,21 @@ def ec2_client(
 
     botocore's own retries are reduced to one attempt so :func:`retry` is the only policy.
     """
+    import botocore.session
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError
+
     try:
-        session = boto3.session.Session(
+        config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+        return botocore.session.Session(profile=profile).create_client(
+            "ec2",
+            region_name=region,
+            endpoint_url=endpoint_url or None,
             aws_access_key_id=access_key,
             aws_secret_access_key=secret_key,
             aws_session_token=session_token,
-            profile_name=profile,
-            region_name=region,
+            config=config,
         )
-        config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
-        return session.client("ec2", endpoint_url=endpoint_url or None, config=config)
     except BotoCoreError as exc:
         raise AwsError(type(exc).__name__, str(exc)) from exc
 
@@ -217,8 +230,13 @@ def resolved_region(params: dict[str, Any]) -> str | None:
     """The region the client will use (for region-dependent validation), without any call."""
     if params.get("region"):
         return str(params["region"])
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+
     try:
-        return boto3.session.Session(profile_name=params.get("profile")).region_name
+        session = botocore.session.Session(profile=params.get("profile"))
+        region = session.get_config_variable("region")
+        return str(region) if region else None
     except BotoCoreError:
         return None
 
@@ -289,12 +307,12 @@ def run(
     operation: Callable[[Any, dict[str, Any], bool], dict[str, Any]],
     validate: Callable[[dict[str, Any]], list[str]] | None = None,
 ) -> None:
-    """Run an aws_* module: check boto3, reject bad input (``validate(params)`` returns the
+    """Run an aws_* module: check botocore, reject bad input (``validate(params)`` returns the
     error messages) before any API call, call ``operation(client, params, check_mode)`` and
     exit with the result it returns. An AwsError fails with the API's own message and code.
     A result's ``before`` and ``after`` are not returned: they become the diff, with --diff."""
-    if not HAS_BOTO3:
-        module.fail_json(msg=missing_required_lib("boto3"), exception=str(BOTO3_IMPORT_ERROR))
+    if not HAS_BOTOCORE:
+        module.fail_json(msg=missing_required_lib("botocore"))
     errors = validate(module.params) if validate else []
     if errors:
         module.fail_json(msg="; ".join(errors))

@@ -142,7 +142,7 @@ class World:
         name: str,
         *extra: str,
         inventory: Path | None = None,
-        timeout: float = 1500,
+        timeout: float = 3600,
         faults: bool = False,
     ) -> subprocess.CompletedProcess[str]:
         """Run a playbook (with FAULTS injected into every API while it runs, if asked).
@@ -413,7 +413,7 @@ def test_link_clusters_builds_and_verifies_the_link(world: World) -> None:
         "-vvv",
         "-e",
         f"link_plan_file={world.plan_file}",
-        timeout=2400,
+        timeout=3600,
         faults=True,
     )
     world.outputs.append(result.stdout + result.stderr)

@@ -178,6 +178,10 @@ class ControlPlane:
                 *("--initial-advertise-peer-urls", f"http://127.0.0.1:{peer_port}"),
                 *("--initial-cluster", f"{self.name}=http://127.0.0.1:{peer_port}"),
                 "--unsafe-no-fsync",
+                # one member: no peer to heartbeat, so the raft tick (default 100 ms, a wakeup
+                # each) can be slow; an idle etcd then costs a third of the CPU
+                "--heartbeat-interval=500",
+                "--election-timeout=5000",
                 "--log-level=warn",
             ],
         )
