@@ -83,7 +83,7 @@ unit: setup components
 # Kubernetes clusters (KUBE_REST), then the rest without them, so three idle control planes
 # (about 2 s of CPU a minute each) do not run beside the TGW prune mesh on a saturated machine.
 E2E := tests/integration/test_link_clusters.py
-CLOUD_TARGETS := tests/integration/test_targets.py::test_cloud_target
+CLOUD_TARGETS := $(addprefix tests/integration/test_targets.py::,test_cloud_target test_peering_target_with_a_window)
 MESHES := $(wildcard tests/integration/test_link_mesh*.py) tests/integration/test_link_prune.py
 KUBE_REST := tests/integration/test_bad_input.py tests/integration/test_targets.py
 integration: setup components
@@ -91,7 +91,7 @@ integration: setup components
 	$(BIN)/python -m pytest -q --durations=8 $(E2E) > $(BUILD)/integration-e2e.log 2>&1 & e2e=$$!; \
 	$(BIN)/python -m pytest -q --durations=8 $(CLOUD_TARGETS) > $(BUILD)/integration-cloud.log 2>&1 & cloud=$$!; \
 	$(BIN)/python -m pytest -q --durations=8 $(MESHES) > $(BUILD)/integration-meshes.log 2>&1 & meshes=$$!; \
-	$(BIN)/python -m pytest -q --durations=8 --deselect=$(CLOUD_TARGETS) $(KUBE_REST); kube_rest=$$?; \
+	$(BIN)/python -m pytest -q --durations=8 $(addprefix --deselect=,$(CLOUD_TARGETS)) $(KUBE_REST); kube_rest=$$?; \
 	$(BIN)/python -m pytest -q --durations=8 --ignore=$(E2E) $(addprefix --ignore=,$(MESHES) $(KUBE_REST)) tests/integration; \
 	rest=$$?; test $$kube_rest -eq 0 || rest=$$kube_rest; \
 	wait $$cloud; cloud_rc=$$?; echo "--- $(CLOUD_TARGETS) ---"; cat $(BUILD)/integration-cloud.log; \
