@@ -179,7 +179,7 @@ class ControlPlane:
                 *("--initial-cluster", f"{self.name}=http://127.0.0.1:{peer_port}"),
                 "--unsafe-no-fsync",
                 # one member: no peer to heartbeat, so the raft tick (default 100 ms, a wakeup
-                # each) can be slow; an idle etcd then costs a third of the CPU
+                # each) can be slow (idle: 0.37 -> 0.32 s of CPU a minute, measured)
                 "--heartbeat-interval=500",
                 "--election-timeout=5000",
                 "--log-level=warn",
