@@ -24,6 +24,11 @@ GONE = ("deleted", "deleting")
 Result = subprocess.CompletedProcess[str]
 
 
+# A bound for a hung playbook run, no target: an idle 4-cluster link takes 3 to 6 minutes, but
+# CI runs the gates side by side on two saturated cores (one CI run passed 1200 s in a mesh link).
+PLAYBOOK_TIMEOUT = 3600
+
+
 def run_playbook(emulators: EmulatorRun, inventory: Path, name: str, *extra: str) -> Result:
     """One collection playbook against the emulators, from the checkout's collection."""
     env = {
@@ -35,10 +40,8 @@ def run_playbook(emulators: EmulatorRun, inventory: Path, name: str, *extra: str
         "ANSIBLE_PIPELINING": "1",
     }
     command = [str(ANSIBLE_PLAYBOOK), "-i", str(inventory), name, *extra]
-    # A bound for a hung run, no target: an idle 4-cluster link takes 3 to 6 minutes, but CI
-    # runs it beside the other gates on two saturated cores (one CI run passed 1200 s here).
     return subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=3600, check=False
+        command, env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT, check=False
     )
 
 

@@ -60,6 +60,7 @@ from kubernetes import config as kube_config
 
 from tests.conftest import EmulatorRun
 from tests.demo.__main__ import inventory, seed_aws, seed_gcp
+from tests.integration.e2e import PLAYBOOK_TIMEOUT
 from tests.kube import eventually as waiting
 
 ROOT = Path(__file__).parents[2]
@@ -142,12 +143,10 @@ class World:
         name: str,
         *extra: str,
         inventory: Path | None = None,
-        timeout: float = 3600,
         faults: bool = False,
     ) -> subprocess.CompletedProcess[str]:
-        """Run a playbook (with FAULTS injected into every API while it runs, if asked).
-        ``timeout`` bounds a hung run, it is no target: an idle re-run takes about 2 minutes,
-        and CI runs this beside the other gates on two cores."""
+        """Run a playbook (with FAULTS injected into every API while it runs, if asked), bounded
+        by PLAYBOOK_TIMEOUT."""
         command = self._command(name, extra, inventory)
         with self.emulators.faults(FAULTS if faults else []):
             return subprocess.run(
@@ -155,7 +154,7 @@ class World:
                 env=self._env(),
                 capture_output=True,
                 text=True,
-                timeout=timeout,
+                timeout=PLAYBOOK_TIMEOUT,
                 check=False,
             )
 
@@ -413,7 +412,6 @@ def test_link_clusters_builds_and_verifies_the_link(world: World) -> None:
         "-vvv",
         "-e",
         f"link_plan_file={world.plan_file}",
-        timeout=3600,
         faults=True,
     )
     world.outputs.append(result.stdout + result.stderr)
